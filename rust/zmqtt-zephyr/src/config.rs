@@ -1,0 +1,50 @@
+//! Kconfig values (`CONFIG_ZMQTT_*`) as typed constants.
+//!
+//! This is the only file that reads `CONFIG_ZMQTT_*`. Kconfig ranges catch single
+//! values out of bounds; the const assertions below catch combinations that make no
+//! sense, so such a build fails with a message instead of misbehaving at run time.
+use zephyr::kconfig;
+
+/// Bytes of the receive buffer: the largest packet the client accepts.
+pub const RX_BUFFER_SIZE: usize = kconfig::CONFIG_ZMQTT_RX_BUFFER_SIZE as usize;
+/// Bytes of the transmit buffer: the largest packet the client sends.
+pub const TX_BUFFER_SIZE: usize = kconfig::CONFIG_ZMQTT_TX_BUFFER_SIZE as usize;
+/// Outgoing QoS 1/2 messages awaiting acknowledgement.
+pub const MAX_INFLIGHT: usize = kconfig::CONFIG_ZMQTT_MAX_INFLIGHT as usize;
+/// Incoming QoS 2 packet ids remembered until PUBREL.
+pub const MAX_INCOMING_QOS2: usize = kconfig::CONFIG_ZMQTT_MAX_INCOMING_QOS2 as usize;
+/// Highest QoS that publish and subscribe accept.
+pub const MAX_QOS: u8 = kconfig::CONFIG_ZMQTT_MAX_QOS as u8;
+/// Publishes queued while offline or while the in-flight table is full.
+pub const OFFLINE_QUEUE_LEN: usize = kconfig::CONFIG_ZMQTT_OFFLINE_QUEUE_LEN as usize;
+/// Subscriptions restored after a reconnect without a session.
+pub const MAX_SUBSCRIPTIONS: usize = kconfig::CONFIG_ZMQTT_MAX_SUBSCRIPTIONS as usize;
+/// Longest topic name or filter, in bytes.
+pub const MAX_TOPIC_LEN: usize = kconfig::CONFIG_ZMQTT_MAX_TOPIC_LEN as usize;
+/// Keep-alive used when the connect options give none, in seconds.
+pub const KEEPALIVE_SEC: u16 = kconfig::CONFIG_ZMQTT_KEEPALIVE_SEC as u16;
+/// Longest delay between reconnect attempts, in seconds.
+pub const RECONNECT_MAX_DELAY_SEC: u32 = kconfig::CONFIG_ZMQTT_RECONNECT_MAX_DELAY_SEC as u32;
+/// TCP/TLS connect and CONNACK timeout, in milliseconds.
+pub const CONNECT_TIMEOUT_MS: u32 = kconfig::CONFIG_ZMQTT_CONNECT_TIMEOUT_MS as u32;
+/// Stack of the client thread, in bytes.
+pub const THREAD_STACK_SIZE: usize = kconfig::CONFIG_ZMQTT_THREAD_STACK_SIZE as usize;
+/// Zephyr priority of the client thread.
+pub const THREAD_PRIORITY: i32 = kconfig::CONFIG_ZMQTT_THREAD_PRIORITY as i32;
+/// Whether this build speaks MQTT 5.0.
+pub const MQTT5: bool = cfg!(CONFIG_ZMQTT_MQTT5);
+/// Whether this build speaks MQTT 3.1.1.
+pub const MQTT3: bool = !cfg!(CONFIG_ZMQTT_PROTOCOL_5);
+/// Whether this build has TLS.
+pub const TLS: bool = cfg!(CONFIG_ZMQTT_TLS);
+
+// A CONNECT with a client id, credentials and a will, or a PUBLISH with a topic of
+// MAX_TOPIC_LEN, must fit the buffers, or the client could never send them.
+const _: () = assert!(
+    MAX_TOPIC_LEN + 16 <= TX_BUFFER_SIZE,
+    "CONFIG_ZMQTT_TX_BUFFER_SIZE must exceed CONFIG_ZMQTT_MAX_TOPIC_LEN by 16 bytes of headers"
+);
+const _: () = assert!(
+    MAX_TOPIC_LEN + 16 <= RX_BUFFER_SIZE,
+    "CONFIG_ZMQTT_RX_BUFFER_SIZE must exceed CONFIG_ZMQTT_MAX_TOPIC_LEN by 16 bytes of headers"
+);
