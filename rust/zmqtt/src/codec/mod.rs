@@ -46,6 +46,9 @@ mod unsuback;
 mod unsubscribe;
 mod varint;
 
+#[cfg(test)]
+mod proptests;
+
 pub use ack::Repr as AckRepr;
 pub use auth::Repr as AuthRepr;
 pub use connack::Repr as ConnackRepr;
