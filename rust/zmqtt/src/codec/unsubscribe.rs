@@ -1,0 +1,246 @@
+//! UNSUBSCRIBE: MQTT 3.1.1 §3.10, MQTT 5.0 §3.10.
+//!
+//! Packet identifier, (5.0) properties, then one or more topic filters.
+
+use super::cursor::{field_len, Reader, Writer};
+use super::error::{DecodeError, EncodeError, V5Only};
+use super::properties::{Context, Properties};
+use super::topic::validate_topic_filter;
+use super::{read_packet_id, PacketId, ProtocolVersion};
+
+/// The topic filters of an UNSUBSCRIBE: validated payload bytes from decode, or a list to encode.
+/// Equality compares the filters, not the representation.
+#[derive(Debug, Clone, Copy)]
+pub enum TopicFilters<'a> {
+    /// The payload of a decoded UNSUBSCRIBE, already validated.
+    Encoded(&'a [u8]),
+    /// Filters to encode.
+    List(&'a [&'a str]),
+}
+
+impl<'a> TopicFilters<'a> {
+    /// The filters in order.
+    pub fn iter(&self) -> TopicFilterIter<'a> {
+        TopicFilterIter(match *self {
+            Self::Encoded(b) => Inner::Encoded(Reader::new(b)),
+            Self::List(l) => Inner::List(l.iter()),
+        })
+    }
+
+    fn wire_len(&self) -> usize {
+        match self {
+            Self::Encoded(b) => b.len(),
+            Self::List(l) => l
+                .iter()
+                .fold(0usize, |n, f| n.saturating_add(field_len(f.len()))),
+        }
+    }
+}
+
+impl PartialEq for TopicFilters<'_> {
+    fn eq(&self, other: &Self) -> bool {
+        self.iter().eq(other.iter())
+    }
+}
+
+impl Eq for TopicFilters<'_> {}
+
+/// Iterator over [`TopicFilters`].
+#[derive(Debug, Clone)]
+pub struct TopicFilterIter<'a>(Inner<'a>);
+
+#[derive(Debug, Clone)]
+enum Inner<'a> {
+    Encoded(Reader<'a>),
+    List(core::slice::Iter<'a, &'a str>),
+}
+
+fn parse_entry<'a>(r: &mut Reader<'a>) -> Result<&'a str, DecodeError> {
+    let filter = r.string()?;
+    validate_topic_filter(filter).map_err(DecodeError::Topic)?;
+    Ok(filter)
+}
+
+impl<'a> Iterator for TopicFilterIter<'a> {
+    type Item = &'a str;
+
+    fn next(&mut self) -> Option<&'a str> {
+        match &mut self.0 {
+            Inner::Encoded(r) if r.is_empty() => None,
+            Inner::Encoded(r) => parse_entry(r).map_err(|_| r.rest()).ok(),
+            Inner::List(it) => it.next().copied(),
+        }
+    }
+}
+
+fn validate_payload(bytes: &[u8]) -> Result<(), DecodeError> {
+    if bytes.is_empty() {
+        return Err(DecodeError::EmptyPayload);
+    }
+    let mut r = Reader::new(bytes);
+    while !r.is_empty() {
+        parse_entry(&mut r)?;
+    }
+    Ok(())
+}
+
+/// An UNSUBSCRIBE packet.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Repr<'a> {
+    /// Packet identifier, echoed by the UNSUBACK.
+    pub packet_id: PacketId,
+    /// One or more topic filters.
+    pub filters: TopicFilters<'a>,
+    /// UNSUBSCRIBE properties (5.0 only; must be empty for 3.1.1).
+    pub properties: Properties<'a>,
+}
+
+impl<'a> Repr<'a> {
+    pub(crate) fn parse(body: &'a [u8], version: ProtocolVersion) -> Result<Self, DecodeError> {
+        let mut r = Reader::new(body);
+        let packet_id = read_packet_id(&mut r)?;
+        let properties = match version {
+            ProtocolVersion::V5 => Properties::parse(&mut r, Context::Unsubscribe)?,
+            ProtocolVersion::V3_1_1 => Properties::EMPTY,
+        };
+        let payload = r.rest();
+        validate_payload(payload)?;
+        Ok(Self {
+            packet_id,
+            filters: TopicFilters::Encoded(payload),
+            properties,
+        })
+    }
+
+    pub(crate) fn body_len(&self, version: ProtocolVersion) -> usize {
+        let props = match version {
+            ProtocolVersion::V5 => self.properties.wire_len(),
+            ProtocolVersion::V3_1_1 => 0,
+        };
+        self.filters
+            .wire_len()
+            .saturating_add(props)
+            .saturating_add(2)
+    }
+
+    pub(crate) fn emit_body(
+        &self,
+        version: ProtocolVersion,
+        w: &mut Writer<'_>,
+    ) -> Result<(), EncodeError> {
+        w.u16(self.packet_id.get())?;
+        match version {
+            ProtocolVersion::V5 => self.properties.emit(w, Context::Unsubscribe)?,
+            ProtocolVersion::V3_1_1 if self.properties.is_empty() => {}
+            ProtocolVersion::V3_1_1 => return Err(EncodeError::NotInV3_1_1(V5Only::Properties)),
+        }
+        match self.filters {
+            TopicFilters::Encoded(b) => {
+                validate_payload(b).map_err(|e| match e {
+                    DecodeError::EmptyPayload => EncodeError::EmptyPayload,
+                    DecodeError::Topic(t) => EncodeError::Topic(t),
+                    _ => EncodeError::InvalidEncoded,
+                })?;
+                w.bytes(b)
+            }
+            TopicFilters::List([]) => Err(EncodeError::EmptyPayload),
+            TopicFilters::List(l) => {
+                for f in l {
+                    validate_topic_filter(f).map_err(EncodeError::Topic)?;
+                    w.string(f)?;
+                }
+                Ok(())
+            }
+        }
+    }
+}
+
+#[cfg(test)]
+pub(crate) mod tests {
+    use super::super::testutil::*;
+    use super::super::{
+        DecodeError, EncodeError, Packet, Properties, Property, TopicError, V5Only,
+    };
+    use super::{Repr, TopicFilters};
+
+    /// MQTT 3.1.1 §3.10: packet id 11, filters "a/b" and "#".
+    pub const UNSUBSCRIBE_V3: &[u8] = &[
+        0xa2, 0x0a, 0x00, 0x0b, 0x00, 0x03, b'a', b'/', b'b', 0x00, 0x01, b'#',
+    ];
+    /// MQTT 5.0 §3.10: the same with an empty property section.
+    pub const UNSUBSCRIBE_V5: &[u8] = &[
+        0xa2, 0x0b, 0x00, 0x0b, 0x00, 0x00, 0x03, b'a', b'/', b'b', 0x00, 0x01, b'#',
+    ];
+    /// MQTT 5.0 §3.10.2.1.2: with a User Property a=b.
+    pub const UNSUBSCRIBE_V5_PROPERTIES: &[u8] = &[
+        0xa2, 0x0d, 0x00, 0x0b, 0x07, 0x26, 0x00, 0x01, b'a', 0x00, 0x01, b'b', 0x00, 0x01, b'+',
+    ];
+
+    fn unsubscribe<'a>(filters: &'a [&'a str], properties: Properties<'a>) -> Packet<'a> {
+        Packet::Unsubscribe(Repr {
+            packet_id: pid(11),
+            filters: TopicFilters::List(filters),
+            properties,
+        })
+    }
+
+    #[test]
+    fn unsubscribe_vectors_roundtrip_in_both_versions() {
+        check_vector(
+            UNSUBSCRIBE_V3,
+            V3,
+            unsubscribe(&["a/b", "#"], Properties::EMPTY),
+        );
+        check_vector(
+            UNSUBSCRIBE_V5,
+            V5,
+            unsubscribe(&["a/b", "#"], Properties::EMPTY),
+        );
+        let props = [Property::UserProperty("a", "b")];
+        check_vector(
+            UNSUBSCRIBE_V5_PROPERTIES,
+            V5,
+            unsubscribe(&["+"], Properties::List(&props)),
+        );
+        let Packet::Unsubscribe(u) = decode_one(UNSUBSCRIBE_V3, V3) else {
+            panic!()
+        };
+        assert_eq!(u.filters.iter().collect::<Vec<_>>(), ["a/b", "#"]);
+    }
+
+    #[test]
+    fn unsubscribe_refuses_empty_payload_bad_filters_and_flags() {
+        assert_eq!(
+            decode_err(&[0xa2, 0x02, 0x00, 0x0b], V3),
+            DecodeError::EmptyPayload
+        );
+        assert_eq!(
+            encode_err(unsubscribe(&[], Properties::EMPTY), V3),
+            EncodeError::EmptyPayload
+        );
+        let bad = [0xa2, 0x06, 0x00, 0x0b, 0x00, 0x01, b'#', 0x00];
+        assert_eq!(decode_err(&bad, V3), DecodeError::Truncated);
+        let bad = [0xa2, 0x06, 0x00, 0x0b, 0x00, 0x02, b'#', b'a'];
+        assert_eq!(
+            decode_err(&bad, V3),
+            DecodeError::Topic(TopicError::MultiLevelWildcard)
+        );
+        assert_eq!(
+            encode_err(unsubscribe(&["a+"], Properties::EMPTY), V3),
+            EncodeError::Topic(TopicError::SingleLevelWildcard)
+        );
+        let mut flags = UNSUBSCRIBE_V3.to_vec();
+        flags[0] = 0xa0;
+        assert_eq!(decode_err(&flags, V3), DecodeError::Flags);
+        let props = [Property::ReasonString("x")];
+        assert_eq!(
+            encode_err(unsubscribe(&["a"], Properties::List(&props)), V5),
+            EncodeError::PropertyNotAllowed(0x1f)
+        );
+        let props = [Property::UserProperty("a", "b")];
+        assert_eq!(
+            encode_err(unsubscribe(&["a"], Properties::List(&props)), V3),
+            EncodeError::NotInV3_1_1(V5Only::Properties)
+        );
+    }
+}
