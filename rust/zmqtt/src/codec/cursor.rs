@@ -1,0 +1,239 @@
+//! Reading and writing the data types of MQTT 5.0 §1.5 (MQTT 3.1.1 §1.5): integers, Variable
+//! Byte Integers, UTF-8 strings and binary data.
+//!
+//! `Reader` walks a packet body front to back and hands out sub-slices of it, so decoded values
+//! borrow the input. Every read is bounds-checked and fails with [`DecodeError::Truncated`]
+//! instead of panicking. `Writer` fills the caller's buffer and also checks every write, which is
+//! why `emit` cannot panic even if a length computation were wrong.
+
+use super::error::{DecodeError, EncodeError};
+use super::varint;
+
+/// A cursor over untrusted bytes.
+#[derive(Debug, Clone)]
+pub(crate) struct Reader<'a> {
+    buf: &'a [u8],
+}
+
+impl<'a> Reader<'a> {
+    pub(crate) fn new(buf: &'a [u8]) -> Self {
+        Self { buf }
+    }
+
+    pub(crate) fn is_empty(&self) -> bool {
+        self.buf.is_empty()
+    }
+
+    /// Takes the next `n` bytes.
+    pub(crate) fn take(&mut self, n: usize) -> Result<&'a [u8], DecodeError> {
+        if n > self.buf.len() {
+            return Err(DecodeError::Truncated);
+        }
+        let (head, tail) = self.buf.split_at(n);
+        self.buf = tail;
+        Ok(head)
+    }
+
+    /// Takes everything that is left.
+    pub(crate) fn rest(&mut self) -> &'a [u8] {
+        core::mem::take(&mut self.buf)
+    }
+
+    pub(crate) fn u8(&mut self) -> Result<u8, DecodeError> {
+        let (&b, tail) = self.buf.split_first().ok_or(DecodeError::Truncated)?;
+        self.buf = tail;
+        Ok(b)
+    }
+
+    pub(crate) fn u16(&mut self) -> Result<u16, DecodeError> {
+        let b = self.take(2)?;
+        match b {
+            [hi, lo] => Ok(u16::from_be_bytes([*hi, *lo])),
+            _ => Err(DecodeError::Truncated),
+        }
+    }
+
+    pub(crate) fn u32(&mut self) -> Result<u32, DecodeError> {
+        let b = self.take(4)?;
+        match b {
+            [a, b, c, d] => Ok(u32::from_be_bytes([*a, *b, *c, *d])),
+            _ => Err(DecodeError::Truncated),
+        }
+    }
+
+    /// A Variable Byte Integer inside a packet body, where running out of bytes means the packet
+    /// is truncated (the whole packet is already in the buffer).
+    pub(crate) fn varint(&mut self) -> Result<u32, DecodeError> {
+        match varint::parse(self.buf) {
+            Ok((v, n)) => {
+                self.take(n)?;
+                Ok(v)
+            }
+            Err(varint::Error::Incomplete) => Err(DecodeError::Truncated),
+            Err(varint::Error::Malformed) => Err(DecodeError::VarInt),
+        }
+    }
+
+    /// Binary Data: a two-byte length, then that many bytes (§1.5.6).
+    pub(crate) fn binary(&mut self) -> Result<&'a [u8], DecodeError> {
+        let n = self.u16()?;
+        self.take(usize::from(n))
+    }
+
+    /// UTF-8 Encoded String (§1.5.4): well-formed UTF-8 (which excludes surrogates) without U+0000.
+    pub(crate) fn string(&mut self) -> Result<&'a str, DecodeError> {
+        let bytes = self.binary()?;
+        let s = core::str::from_utf8(bytes).map_err(|_| DecodeError::Utf8)?;
+        if bytes.contains(&0) {
+            return Err(DecodeError::NullCharacter);
+        }
+        Ok(s)
+    }
+
+    /// Fails unless every byte has been read.
+    pub(crate) fn finish(&self) -> Result<(), DecodeError> {
+        if self.buf.is_empty() {
+            Ok(())
+        } else {
+            Err(DecodeError::TrailingBytes)
+        }
+    }
+}
+
+/// A cursor over the caller's output buffer.
+#[derive(Debug)]
+pub(crate) struct Writer<'a> {
+    buf: &'a mut [u8],
+    pos: usize,
+}
+
+impl<'a> Writer<'a> {
+    pub(crate) fn new(buf: &'a mut [u8]) -> Self {
+        Self { buf, pos: 0 }
+    }
+
+    pub(crate) fn position(&self) -> usize {
+        self.pos
+    }
+
+    pub(crate) fn bytes(&mut self, src: &[u8]) -> Result<(), EncodeError> {
+        let end = self.pos.saturating_add(src.len());
+        let dst = self
+            .buf
+            .get_mut(self.pos..end)
+            .ok_or(EncodeError::BufferTooSmall { needed: end })?;
+        dst.copy_from_slice(src);
+        self.pos = end;
+        Ok(())
+    }
+
+    pub(crate) fn u8(&mut self, v: u8) -> Result<(), EncodeError> {
+        self.bytes(&[v])
+    }
+
+    pub(crate) fn u16(&mut self, v: u16) -> Result<(), EncodeError> {
+        self.bytes(&v.to_be_bytes())
+    }
+
+    pub(crate) fn u32(&mut self, v: u32) -> Result<(), EncodeError> {
+        self.bytes(&v.to_be_bytes())
+    }
+
+    /// Writes a Variable Byte Integer; fails with `PacketTooLarge` above 268,435,455.
+    pub(crate) fn varint(&mut self, v: usize) -> Result<(), EncodeError> {
+        let v = u32::try_from(v)
+            .ok()
+            .filter(|v| *v <= varint::MAX)
+            .ok_or(EncodeError::PacketTooLarge)?;
+        let (bytes, n) = varint::encode(v);
+        self.bytes(bytes.get(..n).unwrap_or(&bytes))
+    }
+
+    pub(crate) fn binary(&mut self, v: &[u8]) -> Result<(), EncodeError> {
+        let n = u16::try_from(v.len()).map_err(|_| EncodeError::BinaryTooLong)?;
+        self.u16(n)?;
+        self.bytes(v)
+    }
+
+    pub(crate) fn string(&mut self, s: &str) -> Result<(), EncodeError> {
+        check_string(s)?;
+        self.u16(s.len() as u16)?;
+        self.bytes(s.as_bytes())
+    }
+}
+
+/// The rules a `&str` must still meet to be an MQTT string (UTF-8 is guaranteed by the type).
+pub(crate) fn check_string(s: &str) -> Result<(), EncodeError> {
+    if s.len() > usize::from(u16::MAX) {
+        Err(EncodeError::StringTooLong)
+    } else if s.as_bytes().contains(&0) {
+        Err(EncodeError::NullCharacter)
+    } else {
+        Ok(())
+    }
+}
+
+/// Wire size of a string or binary field: two length bytes plus the content.
+pub(crate) const fn field_len(content: usize) -> usize {
+    content.saturating_add(2)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn strings_reject_bad_utf8_surrogates_and_nul() {
+        // An encoded surrogate (U+D800) is not well-formed UTF-8 (§1.5.4).
+        assert_eq!(
+            Reader::new(&[0, 3, 0xed, 0xa0, 0x80]).string(),
+            Err(DecodeError::Utf8)
+        );
+        assert_eq!(Reader::new(&[0, 1, 0xff]).string(), Err(DecodeError::Utf8));
+        assert_eq!(
+            Reader::new(&[0, 2, b'a', 0]).string(),
+            Err(DecodeError::NullCharacter)
+        );
+        assert_eq!(
+            Reader::new(&[0, 3, b'a']).string(),
+            Err(DecodeError::Truncated)
+        );
+        // §1.5.4 example: "A𪛔" is 41 F0 AA 9B 94.
+        assert_eq!(
+            Reader::new(&[0, 5, 0x41, 0xf0, 0xaa, 0x9b, 0x94]).string(),
+            Ok("A\u{2A6D4}")
+        );
+        // U+FEFF (BOM) must not be stripped (§1.5.4).
+        assert_eq!(
+            Reader::new(&[0, 3, 0xef, 0xbb, 0xbf]).string(),
+            Ok("\u{feff}")
+        );
+    }
+
+    #[test]
+    fn writer_refuses_to_overrun_the_buffer() {
+        let mut buf = [0u8; 3];
+        let mut w = Writer::new(&mut buf);
+        assert_eq!(w.u16(7), Ok(()));
+        assert_eq!(w.u16(7), Err(EncodeError::BufferTooSmall { needed: 4 }));
+    }
+
+    #[test]
+    fn writer_refuses_long_strings_and_nul() {
+        let mut buf = [0u8; 8];
+        assert_eq!(
+            Writer::new(&mut buf).string("a\0"),
+            Err(EncodeError::NullCharacter)
+        );
+        let long = "x".repeat(65_536);
+        let mut big = vec![0u8; 70_000];
+        assert_eq!(
+            Writer::new(&mut big).string(&long),
+            Err(EncodeError::StringTooLong)
+        );
+        assert_eq!(
+            Writer::new(&mut big).binary(long.as_bytes()),
+            Err(EncodeError::BinaryTooLong)
+        );
+    }
+}
