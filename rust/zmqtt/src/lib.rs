@@ -13,6 +13,7 @@ pub mod codec;
 pub const VERSION: &str = env!("CARGO_PKG_VERSION");
 
 pub mod client;
+pub mod driver;
 pub mod error;
 pub mod time;
 pub mod url;

@@ -29,6 +29,7 @@ impl Backoff {
     }
 
     /// How many attempts failed in a row.
+    #[cfg(test)]
     pub(crate) fn failures(&self) -> u8 {
         self.failures
     }

@@ -86,7 +86,10 @@ impl MsgMeta {
             Stage::Done => (3, self.topic_len.to_le_bytes()),
             Stage::Failed(f) => (4, f.encode()),
         };
-        let flags = self.qos as u8 | u8::from(self.retain) << 2 | u8::from(self.pending) << 3 | u8::from(self.sent) << 4;
+        let flags = self.qos as u8
+            | u8::from(self.retain) << 2
+            | u8::from(self.pending) << 3
+            | u8::from(self.sent) << 4;
         let id = self.id.get().to_le_bytes();
         [id[0], id[1], stage, flags, extra[0], extra[1]]
     }
@@ -100,7 +103,11 @@ impl MsgMeta {
             3 => Stage::Done,
             _ => Stage::Failed(Failure::decode(extra)),
         };
-        let topic_len = if matches!(stage, Stage::Failed(_)) { 0 } else { u16::from_le_bytes(extra) };
+        let topic_len = if matches!(stage, Stage::Failed(_)) {
+            0
+        } else {
+            u16::from_le_bytes(extra)
+        };
         MsgMeta {
             // Only `push` writes ids, always non-zero.
             id: PacketId::new(u16::from_le_bytes([m[0], m[1]])).unwrap_or(PacketId::MIN),
@@ -120,7 +127,10 @@ impl MsgMeta {
 
     /// Whether the message is still to be delivered (counts against the capacities).
     pub(crate) fn is_live(&self) -> bool {
-        matches!(self.stage, Stage::Queued | Stage::AwaitAck | Stage::AwaitComp)
+        matches!(
+            self.stage,
+            Stage::Queued | Stage::AwaitAck | Stage::AwaitComp
+        )
     }
 }
 
@@ -137,10 +147,29 @@ impl<const B: usize> MessageQueue<B> {
     }
 
     /// Stores a new message in stage `Queued`. `false` when the pool has no room.
-    pub(crate) fn push(&mut self, id: PacketId, qos: QoS, retain: bool, topic: &str, payload: &[u8]) -> bool {
-        let Ok(topic_len) = u16::try_from(topic.len()) else { return false };
-        let meta = MsgMeta { id, stage: Stage::Queued, qos, retain, pending: false, sent: false, topic_len };
-        self.store.push(meta.encode(), &[topic.as_bytes(), payload]).is_some()
+    pub(crate) fn push(
+        &mut self,
+        id: PacketId,
+        qos: QoS,
+        retain: bool,
+        topic: &str,
+        payload: &[u8],
+    ) -> bool {
+        let Ok(topic_len) = u16::try_from(topic.len()) else {
+            return false;
+        };
+        let meta = MsgMeta {
+            id,
+            stage: Stage::Queued,
+            qos,
+            retain,
+            pending: false,
+            sent: false,
+            topic_len,
+        };
+        self.store
+            .push(meta.encode(), &[topic.as_bytes(), payload])
+            .is_some()
     }
 
     /// Offsets of all records, front to back.
@@ -176,7 +205,9 @@ impl<const B: usize> MessageQueue<B> {
 
     /// The live record with message id `id`.
     pub(crate) fn find(&self, id: PacketId) -> Option<(usize, MsgMeta)> {
-        self.offsets().map(|at| (at, self.meta(at))).find(|(_, m)| m.id == id)
+        self.offsets()
+            .map(|at| (at, self.meta(at)))
+            .find(|(_, m)| m.id == id)
     }
 
     /// Moves the record at `at` to `stage`. `Done`, `Failed` and `AwaitComp` drop topic and
@@ -236,8 +267,20 @@ mod tests {
             Stage::Failed(Failure::TooLarge),
             Stage::Failed(Failure::QosNotSupported),
         ] {
-            let topic_len = if matches!(stage, Stage::Failed(_)) { 0 } else { 300 };
-            let m = MsgMeta { id: id(65535), stage, qos: QoS::ExactlyOnce, retain: true, pending: true, sent: false, topic_len };
+            let topic_len = if matches!(stage, Stage::Failed(_)) {
+                0
+            } else {
+                300
+            };
+            let m = MsgMeta {
+                id: id(65535),
+                stage,
+                qos: QoS::ExactlyOnce,
+                retain: true,
+                pending: true,
+                sent: false,
+                topic_len,
+            };
             assert_eq!(MsgMeta::decode(m.encode()), m);
         }
     }
@@ -254,7 +297,10 @@ mod tests {
         q.set_stage(at, Stage::AwaitComp, true);
         assert_eq!(q.used(), before - 8);
         let (at, m) = q.find(id(1)).unwrap();
-        assert_eq!((m.stage, m.pending, m.qos), (Stage::AwaitComp, true, QoS::ExactlyOnce));
+        assert_eq!(
+            (m.stage, m.pending, m.qos),
+            (Stage::AwaitComp, true, QoS::ExactlyOnce)
+        );
         assert_eq!(q.topic_payload(at), ("", &b""[..]));
         let (at2, m2) = q.find(id(2)).unwrap();
         assert!(m2.retain);

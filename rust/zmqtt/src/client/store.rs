@@ -28,7 +28,10 @@ pub(crate) struct RecordStore<const B: usize> {
 
 impl<const B: usize> Default for RecordStore<B> {
     fn default() -> Self {
-        RecordStore { buf: [0; B], used: 0 }
+        RecordStore {
+            buf: [0; B],
+            used: 0,
+        }
     }
 }
 
@@ -146,7 +149,9 @@ mod tests {
     use std::vec::Vec;
 
     fn contents<const B: usize>(s: &RecordStore<B>) -> Vec<(u8, Vec<u8>)> {
-        s.offsets().map(|at| (s.meta(at)[0], s.data(at).to_vec())).collect()
+        s.offsets()
+            .map(|at| (s.meta(at)[0], s.data(at).to_vec()))
+            .collect()
     }
 
     #[test]
@@ -203,7 +208,10 @@ mod tests {
             s.push([i, 0, 0, 0, 0, 0], &[&[i]]).unwrap();
         }
         s.retain(|m, _| m[0] % 2 == 1);
-        assert_eq!(contents(&s).iter().map(|c| c.0).collect::<Vec<_>>(), [1, 3, 5]);
+        assert_eq!(
+            contents(&s).iter().map(|c| c.0).collect::<Vec<_>>(),
+            [1, 3, 5]
+        );
         s.retain(|_, _| false);
         assert_eq!(s.first(), None);
         assert_eq!(s.used(), 0);
