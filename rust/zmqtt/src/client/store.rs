@@ -169,11 +169,11 @@ mod tests {
 
     #[test]
     fn a_record_that_does_not_fit_leaves_the_store_unchanged() {
-        let mut s = RecordStore::<20>::default();
+        let mut s = RecordStore::<24>::default();
         s.push([1; 6], &[b"0123"]).unwrap();
         assert_eq!(s.push([2; 6], &[b"0123456789"]), None);
         assert_eq!(contents(&s).len(), 1);
-        assert_eq!(s.free(), 20 - 12);
+        assert_eq!(s.free(), 24 - 12);
         assert!(s.push([2; 6], &[b"0123"]).is_some());
         assert_eq!(s.free(), 0);
     }

@@ -418,15 +418,17 @@ mod tests {
     }
 
     #[test]
-    fn subscribing_again_to_a_filter_replaces_it() {
+    fn subscribing_again_to_an_acknowledged_filter_replaces_it() {
         let mut t = Topics::<256>::default();
         t.add_subscription(id(1), "a", 0, true);
+        t.mark_sent(id(1));
+        t.suback(id(1), &[0]);
         t.add_subscription(id(2), "a", 2, true);
         assert_eq!(t.subscription_count(), 1);
-        assert_eq!(
-            t.request_filters(id(2), true).collect::<Vec<_>>(),
-            [("a", 2)]
-        );
+        assert_eq!(t.request_filters(id(2), true).collect::<Vec<_>>(), [("a", 2)]);
+        // A pending one is kept: its SUBACK still owes the application an event.
+        t.add_subscription(id(3), "a", 1, true);
+        assert_eq!(t.subscription_count(), 2);
     }
 
     #[test]
