@@ -11,3 +11,13 @@ pub mod codec;
 
 /// The crate's version, as Cargo knows it.
 pub const VERSION: &str = env!("CARGO_PKG_VERSION");
+
+pub mod client;
+pub mod driver;
+pub mod error;
+pub mod time;
+pub mod url;
+
+pub use error::{error_description, MqttError};
+pub use time::{Duration, Instant};
+pub use url::{BrokerUrl, Scheme, UrlError};

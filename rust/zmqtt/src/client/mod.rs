@@ -1,0 +1,1276 @@
+//! The sans-IO MQTT client engine: sessions, QoS 0/1/2 both ways, keepalive, reconnect and the
+//! offline queue, for MQTT 3.1.1 and 5.0 (MQTT 3.1.1 §3, §4; MQTT 5.0 §3, §4).
+//!
+//! [`Client`] owns no socket, clock or thread. Bytes from the broker go in through
+//! [`Client::handle_input`], time through [`Client::handle_timeout`], and bytes to send come out of
+//! [`Client::poll_transmit`]. The driver in [`crate::driver`] runs it over a blocking link; the
+//! Zephyr glue uses that driver.
+
+mod backoff;
+mod config;
+mod error;
+mod event;
+mod inflight;
+mod packet_id;
+mod queue;
+mod state;
+mod store;
+mod timer;
+mod topics;
+
+#[cfg(test)]
+mod tests;
+
+use heapless::Deque;
+
+use crate::codec::{
+    self, AckRepr, ConnectRepr, Decoded, DisconnectRepr, Packet, Properties, Property,
+    ProtocolVersion, PublishRepr, QoS, ReasonCode, RetainHandling, SubscribeRepr, Subscription,
+    SubscriptionOptions, Subscriptions, TopicFilters, UnsubscribeRepr,
+};
+use crate::time::{Duration, Instant};
+
+pub use config::Config;
+pub use error::{ConfigError, ProtocolError, PublishError, SubscribeError};
+pub use event::{DisconnectReason, Event, Input, Message};
+pub use packet_id::PacketId;
+pub use queue::Failure;
+pub use state::State;
+
+use backoff::Backoff;
+use inflight::{Ack, AckKind, IncomingQos2};
+use packet_id::PacketIdAllocator;
+use queue::{MessageQueue, Stage};
+use timer::{Timer, TimerTable};
+use topics::Topics;
+
+/// The most topic filters one `subscribe` or `unsubscribe` call may carry.
+pub const MAX_FILTERS: usize = 8;
+
+/// Events waiting for `poll_event`. Each `handle_*` call or command adds at most two (CONNACK
+/// refused: `Connected` then `Disconnected`); completions of messages and moot unsubscriptions are
+/// not queued here but read from the pools when polled, so a burst of them needs no room.
+const EVENT_CAPACITY: usize = 6;
+/// Acknowledgements waiting for `poll_transmit`; one `handle_input` call adds at most one.
+const ACK_CAPACITY: usize = 4;
+
+/// A message to publish.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Publish<'a> {
+    /// Topic name (no wildcards).
+    pub topic: &'a str,
+    /// Application payload.
+    pub payload: &'a [u8],
+    /// Delivery guarantee.
+    pub qos: QoS,
+    /// Ask the broker to retain the message.
+    pub retain: bool,
+}
+
+impl<'a> Publish<'a> {
+    /// A message with `qos`, not retained.
+    pub const fn new(topic: &'a str, payload: &'a [u8], qos: QoS) -> Self {
+        Publish {
+            topic,
+            payload,
+            qos,
+            retain: false,
+        }
+    }
+}
+
+/// What the broker allowed in its CONNACK (MQTT 5.0 §3.2.2.3); 3.1.1 brokers get the defaults.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct BrokerLimits {
+    /// How many QoS 1/2 messages may be unacknowledged at once (Receive Maximum).
+    pub receive_maximum: u16,
+    /// The largest packet the broker accepts.
+    pub maximum_packet_size: u32,
+    /// The highest outgoing topic alias the broker accepts (0: none).
+    pub topic_alias_maximum: u16,
+    /// The highest QoS the broker supports.
+    pub maximum_qos: QoS,
+    /// Whether the broker supports retained messages.
+    pub retain_available: bool,
+}
+
+impl BrokerLimits {
+    const DEFAULT: BrokerLimits = BrokerLimits {
+        receive_maximum: u16::MAX,
+        maximum_packet_size: u32::MAX,
+        topic_alias_maximum: 0,
+        maximum_qos: QoS::ExactlyOnce,
+        retain_available: true,
+    };
+}
+
+/// The MQTT client state machine.
+///
+/// # Capacities
+///
+/// - `INFLIGHT`: QoS 1/2 messages unacknowledged at once, each way. Outgoing, the broker's
+///   Receive Maximum may lower it; incoming, it is announced as this client's Receive Maximum and
+///   bounds the QoS 2 ids kept until PUBREL.
+/// - `QUEUE`: messages that may wait beyond the in-flight ones (while disconnected, or while the
+///   window is full). With 0 the build has no queue and a full window refuses publishes (-4).
+/// - `MSG_BYTES`: the pool holding every accepted message until it is delivered (8 bytes plus
+///   topic plus payload each).
+/// - `TOPIC_BYTES`: the pool for subscriptions (restored after a session loss), MQTT 5.0 topic
+///   aliases and a server-assigned client id (8 bytes plus the text each).
+///
+/// # Method groups
+///
+/// - Getters (`&self`): [`state`](Self::state), [`is_connected`](Self::is_connected),
+///   [`session_present`](Self::session_present), [`inflight_len`](Self::inflight_len),
+///   [`queued_len`](Self::queued_len), [`broker_limits`](Self::broker_limits), [`config`](Self::config).
+/// - Commands: [`connect`](Self::connect), [`publish`](Self::publish),
+///   [`subscribe`](Self::subscribe), [`unsubscribe`](Self::unsubscribe),
+///   [`disconnect`](Self::disconnect).
+/// - Input: [`handle_link_up`](Self::handle_link_up), [`handle_input`](Self::handle_input),
+///   [`handle_timeout`](Self::handle_timeout), [`handle_closed`](Self::handle_closed).
+/// - Output: [`poll_transmit`](Self::poll_transmit), [`poll_event`](Self::poll_event),
+///   [`poll_timeout`](Self::poll_timeout).
+///
+/// # Call order
+///
+/// After [`Client::new`] and [`connect`](Self::connect), and after **every** input or command:
+///
+/// 1. if [`state`](Self::state)`().wants_link()` changed, open the link and call
+///    [`handle_link_up`](Self::handle_link_up) (or [`handle_closed`](Self::handle_closed) when
+///    opening failed), or close it;
+/// 2. call [`poll_transmit`](Self::poll_transmit) until it returns `None`, writing each chunk to
+///    the link;
+/// 3. call [`poll_event`](Self::poll_event) until it returns `None`;
+/// 4. read [`poll_timeout`](Self::poll_timeout) and call [`handle_timeout`](Self::handle_timeout)
+///    when it is reached (early or repeated calls are harmless).
+///
+/// Feed received bytes to [`handle_input`](Self::handle_input) and drop `consumed` bytes from the
+/// front of the receive buffer, until it consumes nothing. `now` must never go backwards.
+///
+/// # Delivery
+///
+/// A message `publish` accepted is delivered or reported failed, never dropped silently: its
+/// bytes stay in the pool, across lost connections, until a `Published` or `PublishFailed` event
+/// for its id was polled.
+#[derive(Debug)]
+pub struct Client<
+    'c,
+    const INFLIGHT: usize = 8,
+    const QUEUE: usize = 8,
+    const MSG_BYTES: usize = 2048,
+    const TOPIC_BYTES: usize = 256,
+> {
+    config: Config<'c>,
+    state: State,
+    /// Link-level reason to report once `Closing` has written its DISCONNECT.
+    closing: Option<ReasonCode>,
+    /// Where `Closing` goes next: `Some(at)` = reconnect at, `None` = Idle.
+    after_close: Option<Instant>,
+    timers: TimerTable,
+    backoff: Backoff,
+    ids: PacketIdAllocator,
+    queue: MessageQueue<MSG_BYTES>,
+    topics: Topics<TOPIC_BYTES>,
+    incoming: IncomingQos2<INFLIGHT>,
+    acks: Deque<Ack, ACK_CAPACITY>,
+    events: Deque<Event, EVENT_CAPACITY>,
+    broker: BrokerLimits,
+    session_present: bool,
+    /// Keep alive in seconds in force: the configured one or the broker's Server Keep Alive.
+    keep_alive: u16,
+    send_connect: bool,
+    send_ping: bool,
+    last_tx: Instant,
+    last_rx: Instant,
+}
+
+impl<
+        'c,
+        const INFLIGHT: usize,
+        const QUEUE: usize,
+        const MSG_BYTES: usize,
+        const TOPIC_BYTES: usize,
+    > Client<'c, INFLIGHT, QUEUE, MSG_BYTES, TOPIC_BYTES>
+{
+    /// A client that will connect with `config`; it stays `Idle` until [`connect`](Self::connect).
+    pub fn new(config: Config<'c>) -> Result<Self, ConfigError> {
+        config.validate()?;
+        Ok(Client {
+            config,
+            state: State::Idle,
+            closing: None,
+            after_close: None,
+            timers: TimerTable::default(),
+            backoff: Backoff::default(),
+            ids: PacketIdAllocator::default(),
+            queue: MessageQueue::default(),
+            topics: Topics::default(),
+            incoming: IncomingQos2::default(),
+            acks: Deque::new(),
+            events: Deque::new(),
+            broker: BrokerLimits::DEFAULT,
+            session_present: false,
+            keep_alive: config.keep_alive,
+            send_connect: false,
+            send_ping: false,
+            last_tx: Instant::ZERO,
+            last_rx: Instant::ZERO,
+        })
+    }
+
+    // ----- getters -----
+
+    /// Where the client is in its life cycle.
+    pub fn state(&self) -> State {
+        self.state
+    }
+
+    /// Whether CONNACK accepted the current connection.
+    pub fn is_connected(&self) -> bool {
+        self.state == State::Connected
+    }
+
+    /// Whether the broker kept the session (the last CONNACK's Session Present flag).
+    pub fn session_present(&self) -> bool {
+        self.session_present
+    }
+
+    /// Outgoing QoS 1/2 messages sent and not yet acknowledged.
+    pub fn inflight_len(&self) -> usize {
+        self.queue.count(|m| m.is_in_flight())
+    }
+
+    /// Accepted messages not yet sent (waiting for a connection or a free in-flight slot).
+    pub fn queued_len(&self) -> usize {
+        self.queue.count(|m| m.stage == Stage::Queued)
+    }
+
+    /// Incoming QoS 2 messages delivered and awaiting PUBREL.
+    pub fn incoming_len(&self) -> usize {
+        self.incoming.len()
+    }
+
+    /// Subscriptions remembered for restoring (acknowledged or not).
+    pub fn subscription_len(&self) -> usize {
+        self.topics.subscription_count()
+    }
+
+    /// Bytes of the message pool in use.
+    pub fn message_bytes_used(&self) -> usize {
+        self.queue.used()
+    }
+
+    /// The limits of the current (or last) broker.
+    pub fn broker_limits(&self) -> &BrokerLimits {
+        &self.broker
+    }
+
+    /// The configuration.
+    pub fn config(&self) -> &Config<'c> {
+        &self.config
+    }
+
+    /// The client identifier sent in CONNECT: the configured one, or the one a 5.0 broker assigned.
+    pub fn client_id(&self) -> &str {
+        match self.config.client_id {
+            "" => self.topics.assigned_client_id().unwrap_or(""),
+            id => id,
+        }
+    }
+
+    fn version(&self) -> ProtocolVersion {
+        self.config.protocol
+    }
+
+    // ----- commands -----
+
+    /// Starts connecting (and, with `auto_reconnect`, keeps reconnecting): the state becomes
+    /// `Opening`, asking the driver for a link. Does nothing while already connecting or connected.
+    pub fn connect(&mut self, now: Instant) {
+        let _ = now;
+        if matches!(self.state, State::Idle | State::Waiting) {
+            self.timers.stop(Timer::Reconnect);
+            self.backoff.reset();
+            self.state = State::Opening;
+        }
+    }
+
+    /// Ends the connection with a DISCONNECT (the broker then discards the will) and stops
+    /// reconnecting. Queued and in-flight messages stay for the next `connect`.
+    pub fn disconnect(&mut self, now: Instant) {
+        match self.state {
+            State::Idle => {}
+            State::Connected => self.lose(
+                now,
+                DisconnectReason::Local,
+                Some(ReasonCode::NORMAL_DISCONNECTION),
+            ),
+            State::Closing => self.after_close = None,
+            _ => self.lose(now, DisconnectReason::Local, None),
+        }
+    }
+
+    /// Accepts a message for delivery and returns its id (DL-7450's `mid`; the packet id for QoS
+    /// 1 and 2). The message goes out with the next `poll_transmit` if connected and the
+    /// in-flight window has room; otherwise it waits in order. Its `Published` or `PublishFailed`
+    /// event comes later.
+    pub fn publish(&mut self, now: Instant, msg: &Publish<'_>) -> Result<PacketId, PublishError> {
+        let _ = now;
+        codec::validate_topic_name(msg.topic).map_err(PublishError::InvalidTopic)?;
+        let repr = PublishRepr {
+            dup: false,
+            qos: msg.qos,
+            retain: msg.retain,
+            topic: msg.topic,
+            packet_id: (msg.qos != QoS::AtMostOnce).then_some(PacketId::MAX),
+            properties: Properties::EMPTY,
+            payload: msg.payload,
+        };
+        let len = Packet::Publish(repr).buffer_len(self.version());
+        if len > self.config.max_outgoing_packet as usize {
+            return Err(PublishError::PacketTooLarge);
+        }
+        if self.is_connected() {
+            if len > self.broker.maximum_packet_size as usize {
+                return Err(PublishError::PacketTooLarge);
+            }
+            if msg.qos > self.broker.maximum_qos {
+                return Err(PublishError::QosNotSupported);
+            }
+        }
+        let full = if QUEUE == 0 {
+            PublishError::InflightFull
+        } else {
+            PublishError::QueueFull
+        };
+        if self.queue.count(|m| m.is_live()) >= INFLIGHT + QUEUE
+            || !self
+                .queue
+                .has_room_for(MessageQueue::<MSG_BYTES>::footprint(msg.topic, msg.payload))
+        {
+            return Err(full);
+        }
+        let id = self.allocate_id().ok_or(PublishError::NoPacketId)?;
+        if !self
+            .queue
+            .push(id, msg.qos, msg.retain, msg.topic, msg.payload)
+        {
+            return Err(full);
+        }
+        log::trace!("publish mid {id} qos {:?} on {}", msg.qos, msg.topic);
+        Ok(id)
+    }
+
+    /// Subscribes to up to [`MAX_FILTERS`] topic filters in one SUBSCRIBE and returns its packet
+    /// id; the `Subscribed` event carries the granted QoS per filter. The filters are remembered
+    /// and subscribed again whenever a broker comes back without the session.
+    pub fn subscribe(
+        &mut self,
+        now: Instant,
+        subscriptions: &[Subscription<'_>],
+    ) -> Result<PacketId, SubscribeError> {
+        let _ = now;
+        if subscriptions.is_empty() {
+            return Err(SubscribeError::NoFilters);
+        }
+        if subscriptions.len() > MAX_FILTERS {
+            return Err(SubscribeError::TooManyFilters);
+        }
+        for s in subscriptions {
+            codec::validate_topic_filter(s.filter).map_err(SubscribeError::InvalidFilter)?;
+            if self.version() == ProtocolVersion::V3_1_1
+                && s.options != SubscriptionOptions::qos(s.options.qos)
+            {
+                return Err(SubscribeError::OptionForV5Only);
+            }
+        }
+        if !self.is_connected() {
+            return Err(SubscribeError::NotConnected);
+        }
+        let repr = SubscribeRepr {
+            packet_id: PacketId::MAX,
+            subscriptions: Subscriptions::List(subscriptions),
+            properties: Properties::EMPTY,
+        };
+        let len = Packet::Subscribe(repr).buffer_len(self.version());
+        if len > self.outgoing_limit() {
+            return Err(SubscribeError::PacketTooLarge);
+        }
+        let text: usize = subscriptions.iter().map(|s| s.filter.len()).sum();
+        if !self.topics.has_room(subscriptions.len(), text) {
+            return Err(SubscribeError::StoreFull);
+        }
+        let id = self.allocate_id().ok_or(SubscribeError::NoPacketId)?;
+        for s in subscriptions {
+            if !self
+                .topics
+                .add_subscription(id, s.filter, options_byte(s.options), true)
+            {
+                // has_room said yes, so this is unreachable; undo rather than send half a request.
+                self.topics.suback(id, &[]);
+                return Err(SubscribeError::StoreFull);
+            }
+        }
+        Ok(id)
+    }
+
+    /// Unsubscribes from up to [`MAX_FILTERS`] topic filters in one UNSUBSCRIBE and returns its
+    /// packet id; the `Unsubscribed` event follows. The filters are forgotten at once, so they are
+    /// not restored after a session loss.
+    pub fn unsubscribe(
+        &mut self,
+        now: Instant,
+        filters: &[&str],
+    ) -> Result<PacketId, SubscribeError> {
+        let _ = now;
+        if filters.is_empty() {
+            return Err(SubscribeError::NoFilters);
+        }
+        if filters.len() > MAX_FILTERS {
+            return Err(SubscribeError::TooManyFilters);
+        }
+        for f in filters {
+            codec::validate_topic_filter(f).map_err(SubscribeError::InvalidFilter)?;
+        }
+        if !self.is_connected() {
+            return Err(SubscribeError::NotConnected);
+        }
+        let repr = UnsubscribeRepr {
+            packet_id: PacketId::MAX,
+            filters: TopicFilters::List(filters),
+            properties: Properties::EMPTY,
+        };
+        if Packet::Unsubscribe(repr).buffer_len(self.version()) > self.outgoing_limit() {
+            return Err(SubscribeError::PacketTooLarge);
+        }
+        let text: usize = filters.iter().map(|f| f.len()).sum();
+        if !self.topics.has_room(filters.len(), text) {
+            return Err(SubscribeError::StoreFull);
+        }
+        let id = self.allocate_id().ok_or(SubscribeError::NoPacketId)?;
+        for f in filters {
+            if !self.topics.add_unsubscription(id, f, true) {
+                self.topics.unsuback(id);
+                return Err(SubscribeError::StoreFull);
+            }
+        }
+        Ok(id)
+    }
+
+    fn outgoing_limit(&self) -> usize {
+        (self.config.max_outgoing_packet as usize).min(self.broker.maximum_packet_size as usize)
+    }
+
+    fn allocate_id(&mut self) -> Option<PacketId> {
+        let (queue, topics) = (&self.queue, &self.topics);
+        self.ids
+            .allocate(|id| queue.uses_id(id) || topics.uses_id(id))
+    }
+
+    // ----- input -----
+
+    /// The driver opened a link (TCP, TLS …) to the broker: CONNECT goes out next.
+    pub fn handle_link_up(&mut self, now: Instant) {
+        if self.state != State::Opening {
+            return;
+        }
+        self.state = State::Connecting;
+        self.send_connect = true;
+        self.acks.clear();
+        self.topics.clear_aliases();
+        self.last_rx = now;
+        self.last_tx = now;
+        self.timers
+            .set(Timer::Response, now + self.config.connect_timeout);
+    }
+
+    /// The link closed, failed, or could not be opened. Idempotent.
+    pub fn handle_closed(&mut self, now: Instant) {
+        match self.state {
+            State::Opening | State::Connecting | State::Connected => {
+                self.lose(now, DisconnectReason::TransportClosed, None)
+            }
+            State::Closing => self.finish_close(now),
+            State::Idle | State::Waiting => {}
+        }
+    }
+
+    /// Deadlines: the reconnect back-off, keepalive (PINGREQ), and overdue CONNACK or PINGRESP.
+    /// Calls before a deadline, or repeated calls, do nothing.
+    pub fn handle_timeout(&mut self, now: Instant) {
+        if self.timers.take_expired(Timer::Reconnect, now) && self.state == State::Waiting {
+            log::debug!("reconnecting");
+            self.state = State::Opening;
+        }
+        if self.timers.take_expired(Timer::Response, now) {
+            match self.state {
+                State::Connecting => self.lose(now, DisconnectReason::ConnectTimeout, None),
+                State::Connected => self.lose(now, DisconnectReason::KeepaliveTimeout, None),
+                _ => {}
+            }
+        }
+        if self.timers.take_expired(Timer::Keepalive, now) && self.state == State::Connected {
+            self.send_ping = true;
+            self.timers
+                .set(Timer::Response, now + self.config.ping_timeout);
+        }
+    }
+
+    /// Takes at most one packet from the front of `rx`. See [`Input`] for what comes back: drop
+    /// `consumed` bytes, hand `message` to the application, and call again while it consumes.
+    ///
+    /// Never fails: a broker that breaks the protocol gets a DISCONNECT (5.0) and the link is
+    /// dropped, reported as [`Event::Disconnected`] with [`DisconnectReason::Protocol`].
+    pub fn handle_input<'a>(&'a mut self, now: Instant, rx: &'a [u8]) -> Input<'a> {
+        if !matches!(self.state, State::Connecting | State::Connected) {
+            // Bytes of a connection that is over, or before one began: nothing to do with them.
+            return Input {
+                consumed: rx.len(),
+                ..Input::NOTHING
+            };
+        }
+        if self.acks.is_full() || self.events.capacity() - self.events.len() < 2 {
+            // The caller skipped `poll_transmit`/`poll_event`; take nothing until it drains them.
+            return Input::NOTHING;
+        }
+        let packet = match codec::decode(rx, self.version(), self.config.max_incoming_packet) {
+            Ok(Decoded::Incomplete { .. }) => return Input::NOTHING,
+            Ok(Decoded::Packet { packet, len }) => (packet, len),
+            Err(e) => {
+                self.protocol_error(now, ProtocolError::Decode(e));
+                return Input {
+                    consumed: rx.len(),
+                    ..Input::NOTHING
+                };
+            }
+        };
+        let (packet, len) = packet;
+        log::trace!("rx {packet:?}");
+        self.last_rx = now;
+        match self.handle_packet(now, packet) {
+            Ok(Delivery::None(properties)) => {
+                self.schedule_keepalive();
+                Input {
+                    consumed: len,
+                    message: None,
+                    properties,
+                }
+            }
+            Ok(Delivery::Message(publish, alias)) => {
+                self.schedule_keepalive();
+                let this: &'a Self = self;
+                let topic = match alias {
+                    Some(a) if publish.topic.is_empty() => {
+                        this.topics.incoming_alias(a).unwrap_or("")
+                    }
+                    _ => publish.topic,
+                };
+                let message = Message {
+                    topic,
+                    payload: publish.payload,
+                    qos: publish.qos,
+                    retain: publish.retain,
+                    packet_id: publish.packet_id,
+                    properties: publish.properties,
+                };
+                Input {
+                    consumed: len,
+                    message: Some(message),
+                    properties: publish.properties,
+                }
+            }
+            Err(e) => {
+                self.protocol_error(now, e);
+                Input {
+                    consumed: rx.len(),
+                    ..Input::NOTHING
+                }
+            }
+        }
+    }
+
+    fn handle_packet<'p>(
+        &mut self,
+        now: Instant,
+        packet: Packet<'p>,
+    ) -> Result<Delivery<'p>, ProtocolError> {
+        let v5 = self.version() == ProtocolVersion::V5;
+        if self.state == State::Connecting {
+            return match packet {
+                Packet::Connack(c) => {
+                    self.handle_connack(now, c.session_present, c.code, c.properties)
+                }
+                _ => Err(ProtocolError::UnexpectedPacket),
+            };
+        }
+        // Connected: any packet shows the link is alive, so an outstanding PINGRESP is no longer needed.
+        if !self.send_ping {
+            self.timers.stop(Timer::Response);
+        }
+        match packet {
+            Packet::Publish(p) => return self.handle_publish(p),
+            Packet::Puback(a) => {
+                match self.queue.find(a.packet_id) {
+                    Some((at, m)) if m.stage == Stage::AwaitAck && m.qos == QoS::AtLeastOnce => {
+                        let stage = if v5 && a.reason.is_error() {
+                            Stage::Failed(Failure::Rejected(a.reason))
+                        } else {
+                            Stage::Done
+                        };
+                        self.queue.set_stage(at, stage, false);
+                    }
+                    Some((_, m)) if m.is_in_flight() => return Err(ProtocolError::WrongAck),
+                    _ => log::debug!("PUBACK for unknown id {}", a.packet_id),
+                }
+                Ok(Delivery::None(a.properties))
+            }
+            Packet::Pubrec(a) => {
+                match self.queue.find(a.packet_id) {
+                    Some((at, m)) if m.stage == Stage::AwaitAck && m.qos == QoS::ExactlyOnce => {
+                        if v5 && a.reason.is_error() {
+                            // MQTT 5.0 §4.3.3: a failed PUBREC ends the exchange; no PUBREL.
+                            self.queue.set_stage(
+                                at,
+                                Stage::Failed(Failure::Rejected(a.reason)),
+                                false,
+                            );
+                        } else {
+                            self.queue.set_stage(at, Stage::AwaitComp, true);
+                        }
+                    }
+                    Some((at, m)) if m.stage == Stage::AwaitComp => {
+                        self.queue.set_stage(at, Stage::AwaitComp, true)
+                    }
+                    Some((_, m)) if m.is_in_flight() => return Err(ProtocolError::WrongAck),
+                    _ => {
+                        let reason = if v5 {
+                            ReasonCode::PACKET_IDENTIFIER_NOT_FOUND
+                        } else {
+                            ReasonCode::SUCCESS
+                        };
+                        self.push_ack(AckKind::Pubrel, a.packet_id, reason);
+                    }
+                }
+                Ok(Delivery::None(a.properties))
+            }
+            Packet::Pubcomp(a) => {
+                match self.queue.find(a.packet_id) {
+                    Some((at, m)) if m.stage == Stage::AwaitComp => {
+                        self.queue.set_stage(at, Stage::Done, false)
+                    }
+                    Some((_, m)) if m.is_in_flight() => return Err(ProtocolError::WrongAck),
+                    _ => log::debug!("PUBCOMP for unknown id {}", a.packet_id),
+                }
+                Ok(Delivery::None(a.properties))
+            }
+            Packet::Pubrel(a) => {
+                let known = self.incoming.remove(a.packet_id);
+                let reason = if known || !v5 {
+                    ReasonCode::SUCCESS
+                } else {
+                    ReasonCode::PACKET_IDENTIFIER_NOT_FOUND
+                };
+                self.push_ack(AckKind::Pubcomp, a.packet_id, reason);
+                Ok(Delivery::None(a.properties))
+            }
+            Packet::Suback(s) => {
+                match self.topics.suback(s.packet_id, s.reason_codes) {
+                    Some(acked) if acked.filters != s.reason_codes.len() => {
+                        return Err(ProtocolError::SubackMismatch)
+                    }
+                    Some(acked) if acked.report => {
+                        let granted = s.reason_codes.iter().map(|&c| ReasonCode(c)).collect();
+                        self.push_event(Event::Subscribed {
+                            packet_id: s.packet_id,
+                            granted,
+                        });
+                    }
+                    Some(_) => {
+                        if s.reason_codes.iter().any(|&c| c >= 0x80) {
+                            log::error!("broker refused to restore a subscription");
+                        }
+                    }
+                    None => log::debug!("SUBACK for unknown id {}", s.packet_id),
+                }
+                Ok(Delivery::None(s.properties))
+            }
+            Packet::Unsuback(u) => {
+                match self.topics.unsuback(u.packet_id) {
+                    Some(acked) if acked.report => self.push_event(Event::Unsubscribed {
+                        packet_id: u.packet_id,
+                    }),
+                    Some(_) => {}
+                    None => log::debug!("UNSUBACK for unknown id {}", u.packet_id),
+                }
+                Ok(Delivery::None(u.properties))
+            }
+            Packet::Pingresp => Ok(Delivery::None(Properties::EMPTY)),
+            Packet::Disconnect(d) if v5 => {
+                log::info!("broker disconnected: {}", d.reason);
+                self.lose(now, DisconnectReason::Peer(d.reason), None);
+                Ok(Delivery::None(d.properties))
+            }
+            _ => Err(ProtocolError::UnexpectedPacket),
+        }
+    }
+
+    fn handle_connack<'p>(
+        &mut self,
+        now: Instant,
+        session_present: bool,
+        code: u8,
+        props: Properties<'p>,
+    ) -> Result<Delivery<'p>, ProtocolError> {
+        self.timers.stop(Timer::Response);
+        let v5 = self.version() == ProtocolVersion::V5;
+        if code != 0 {
+            if session_present {
+                return Err(ProtocolError::BadConnack);
+            }
+            log::info!("connection refused, code {code:#x}");
+            self.push_event(Event::Connected {
+                code,
+                session_present: false,
+            });
+            // 3.1.1 §3.2.2.3: 4 bad user name or password, 5 not authorised; 5.0: 0x86, 0x87.
+            // Retrying cannot fix those, and would hammer the broker with bad credentials.
+            let permanent = if v5 {
+                code == 0x86 || code == 0x87
+            } else {
+                code == 4 || code == 5
+            };
+            self.lose_with(now, DisconnectReason::Refused(code), None, !permanent);
+            return Ok(Delivery::None(Properties::EMPTY));
+        }
+        self.backoff.reset();
+        self.session_present = session_present;
+        self.broker = BrokerLimits::DEFAULT;
+        self.keep_alive = self.config.keep_alive;
+        if v5 {
+            let b = &mut self.broker;
+            b.receive_maximum = props.receive_maximum().unwrap_or(u16::MAX);
+            b.maximum_packet_size = props.maximum_packet_size().unwrap_or(u32::MAX);
+            b.topic_alias_maximum = props.topic_alias_maximum().unwrap_or(0);
+            b.maximum_qos = props.maximum_qos().unwrap_or(QoS::ExactlyOnce);
+            b.retain_available = props.retain_available().unwrap_or(true);
+            if let Some(ka) = props.server_keep_alive() {
+                self.keep_alive = ka;
+            }
+            if let Some(id) = props.assigned_client_identifier() {
+                if !self.topics.set_assigned_client_id(id) {
+                    log::error!(
+                        "no room to keep the assigned client id; the session cannot be resumed"
+                    );
+                }
+            }
+        }
+        log::info!("connected (session present: {session_present})");
+        self.state = State::Connected;
+        self.push_event(Event::Connected {
+            code: 0,
+            session_present,
+        });
+        self.resume_session(session_present);
+        self.schedule_keepalive();
+        Ok(Delivery::None(props))
+    }
+
+    /// Brings the outgoing state in line with the broker's session (MQTT 3.1.1 §4.4).
+    fn resume_session(&mut self, session_present: bool) {
+        if !session_present {
+            // The broker forgot the QoS 2 ids it sent us, so it will not send PUBREL for them.
+            self.incoming.clear();
+        }
+        let mut cur = self.queue.first();
+        while let Some(at) = cur {
+            let mut m = self.queue.meta(at);
+            match m.stage {
+                Stage::AwaitAck if session_present => m.pending = true,
+                // New to a broker without the session: send as a first attempt (no DUP).
+                Stage::AwaitAck => {
+                    m.stage = Stage::Queued;
+                    m.sent = false;
+                    m.pending = false;
+                }
+                Stage::AwaitComp if session_present => m.pending = true,
+                // PUBREC showed the broker had it; without the session there is nothing to release.
+                Stage::AwaitComp => m.stage = Stage::Done,
+                _ => {}
+            }
+            self.queue.set_meta(at, m);
+            cur = self.queue.next(at);
+        }
+        let (queue, ids) = (&self.queue, &mut self.ids);
+        self.topics.on_reconnect(session_present, |topics| {
+            ids.allocate(|id| queue.uses_id(id) || topics.uses_id(id))
+        });
+    }
+
+    fn handle_publish<'p>(&mut self, p: PublishRepr<'p>) -> Result<Delivery<'p>, ProtocolError> {
+        let alias = p.properties.topic_alias();
+        if let Some(a) = alias {
+            if a == 0 || a > self.config.topic_alias_maximum {
+                return Err(ProtocolError::TopicAliasInvalid);
+            }
+            if p.topic.is_empty() {
+                if self.topics.incoming_alias(a).is_none() {
+                    return Err(ProtocolError::TopicAliasUnknown);
+                }
+            } else if !self.topics.set_incoming_alias(a, p.topic) {
+                return Err(ProtocolError::TopicAliasNoRoom);
+            }
+        }
+        match (p.qos, p.packet_id) {
+            (QoS::AtMostOnce, _) => {}
+            (QoS::AtLeastOnce, Some(id)) => self.push_ack(AckKind::Puback, id, ReasonCode::SUCCESS),
+            (QoS::ExactlyOnce, Some(id)) => {
+                if self.incoming.contains(id) {
+                    // A copy of a message already delivered: acknowledge again, deliver not again.
+                    log::debug!("duplicate QoS 2 id {id} not delivered again");
+                    self.push_ack(AckKind::Pubrec, id, ReasonCode::SUCCESS);
+                    return Ok(Delivery::None(p.properties));
+                }
+                if !self.incoming.insert(id) {
+                    return Err(ProtocolError::ReceiveMaximumExceeded);
+                }
+                self.push_ack(AckKind::Pubrec, id, ReasonCode::SUCCESS);
+            }
+            // The codec gives QoS 1/2 a packet id; a missing one would be a codec bug, not the broker's.
+            _ => return Err(ProtocolError::UnexpectedPacket),
+        }
+        Ok(Delivery::Message(p, alias))
+    }
+
+    // ----- output -----
+
+    /// Writes the next packets to send into `tx` and returns how many bytes, or `None` when there
+    /// is nothing to send. `tx` should hold at least `max_outgoing_packet` bytes; call again until
+    /// `None`.
+    #[must_use]
+    pub fn poll_transmit(&mut self, now: Instant, tx: &mut [u8]) -> Option<usize> {
+        let mut w = Writer {
+            version: self.version(),
+            tx,
+            len: 0,
+        };
+        match self.state {
+            State::Connecting if self.send_connect => {
+                if self.write_connect(&mut w) {
+                    self.send_connect = false;
+                }
+            }
+            State::Connected => self.write_connected(&mut w),
+            State::Closing => {
+                let repr = DisconnectRepr {
+                    reason: self.closing.unwrap_or_default(),
+                    properties: Properties::EMPTY,
+                };
+                let reason = if self.version() == ProtocolVersion::V5 {
+                    repr
+                } else {
+                    DisconnectRepr::default()
+                };
+                if w.put(&Packet::Disconnect(reason)) != Put::NoRoom {
+                    self.finish_close(now);
+                }
+            }
+            _ => {}
+        }
+        if w.len == 0 {
+            return None;
+        }
+        self.last_tx = now;
+        self.schedule_keepalive();
+        Some(w.len)
+    }
+
+    fn write_connect(&mut self, w: &mut Writer<'_>) -> bool {
+        let c = &self.config;
+        let receive_maximum = u16::try_from(INFLIGHT).unwrap_or(u16::MAX).max(1);
+        let props = [
+            Property::SessionExpiryInterval(c.effective_session_expiry()),
+            Property::ReceiveMaximum(receive_maximum),
+            Property::MaximumPacketSize(c.max_incoming_packet),
+            Property::TopicAliasMaximum(c.topic_alias_maximum),
+        ];
+        // Only properties that differ from the spec's defaults go on the wire.
+        let mut list: heapless::Vec<Property<'_>, 4> = heapless::Vec::new();
+        for p in props {
+            let default = matches!(
+                p,
+                Property::SessionExpiryInterval(0)
+                    | Property::ReceiveMaximum(u16::MAX)
+                    | Property::TopicAliasMaximum(0)
+            );
+            if !default {
+                let _ = list.push(p);
+            }
+        }
+        let properties = if self.version() == ProtocolVersion::V5 {
+            Properties::List(&list)
+        } else {
+            Properties::EMPTY
+        };
+        let repr = ConnectRepr {
+            client_id: self.client_id(),
+            keep_alive: c.keep_alive,
+            clean_start: c.clean_session,
+            username: c.username,
+            password: c.password,
+            will: c.will,
+            properties,
+        };
+        match w.put(&Packet::Connect(repr)) {
+            Put::Done => true,
+            Put::NoRoom => false,
+            Put::Invalid => {
+                // The config was validated, so this is a CONNECT larger than the buffer given.
+                log::error!("CONNECT does not fit the transmit buffer");
+                false
+            }
+        }
+    }
+
+    fn write_connected(&mut self, w: &mut Writer<'_>) {
+        while let Some(ack) = self.acks.front().copied() {
+            let repr = AckRepr {
+                packet_id: ack.id,
+                reason: ack.reason,
+                properties: Properties::EMPTY,
+            };
+            let packet = match ack.kind {
+                AckKind::Puback => Packet::Puback(repr),
+                AckKind::Pubrec => Packet::Pubrec(repr),
+                AckKind::Pubrel => Packet::Pubrel(repr),
+                AckKind::Pubcomp => Packet::Pubcomp(repr),
+            };
+            if w.put(&packet) == Put::NoRoom {
+                return;
+            }
+            self.acks.pop_front();
+        }
+        if self.send_ping {
+            if w.put(&Packet::Pingreq) == Put::NoRoom {
+                return;
+            }
+            self.send_ping = false;
+        }
+        while let Some(req) = self.topics.next_pending() {
+            let put = {
+                let mut subs: heapless::Vec<Subscription<'_>, MAX_FILTERS> = heapless::Vec::new();
+                let mut filters: heapless::Vec<&str, MAX_FILTERS> = heapless::Vec::new();
+                for (filter, opts) in self.topics.request_filters(req.id, req.subscribe) {
+                    // A request never has more than MAX_FILTERS filters; restores have one each.
+                    let _ = subs.push(Subscription {
+                        filter,
+                        options: options_from_byte(opts),
+                    });
+                    let _ = filters.push(filter);
+                }
+                let packet = if req.subscribe {
+                    Packet::Subscribe(SubscribeRepr {
+                        packet_id: req.id,
+                        subscriptions: Subscriptions::List(&subs),
+                        properties: Properties::EMPTY,
+                    })
+                } else {
+                    Packet::Unsubscribe(UnsubscribeRepr {
+                        packet_id: req.id,
+                        filters: TopicFilters::List(&filters),
+                        properties: Properties::EMPTY,
+                    })
+                };
+                w.put(&packet)
+            };
+            if put == Put::NoRoom && w.len > 0 {
+                return;
+            }
+            if put != Put::Done {
+                log::error!(
+                    "request {} does not fit the transmit buffer; dropped",
+                    req.id
+                );
+            }
+            self.topics.mark_sent(req.id);
+        }
+        self.write_messages(w);
+    }
+
+    fn write_messages(&mut self, w: &mut Writer<'_>) {
+        let window = INFLIGHT.min(usize::from(self.broker.receive_maximum));
+        let mut in_flight = self.queue.count(|m| m.is_in_flight());
+        let v5 = self.version() == ProtocolVersion::V5;
+        let mut cur = self.queue.first();
+        while let Some(at) = cur {
+            let mut m = self.queue.meta(at);
+            let fresh = m.stage == Stage::Queued;
+            let wants = match m.stage {
+                Stage::Queued => m.qos == QoS::AtMostOnce || in_flight < window,
+                Stage::AwaitAck | Stage::AwaitComp => m.pending,
+                _ => false,
+            };
+            if !wants {
+                cur = self.queue.next(at);
+                continue;
+            }
+            if m.stage == Stage::AwaitComp {
+                let repr = AckRepr::new(m.id);
+                if w.put(&Packet::Pubrel(repr)) == Put::NoRoom {
+                    return;
+                }
+                m.pending = false;
+                self.queue.set_meta(at, m);
+                cur = self.queue.next(at);
+                continue;
+            }
+            if fresh && m.qos > self.broker.maximum_qos {
+                self.queue
+                    .set_stage(at, Stage::Failed(Failure::QosNotSupported), false);
+                cur = self.queue.next(at);
+                continue;
+            }
+            let (topic, payload) = self.queue.topic_payload(at);
+            // MQTT 5.0 §3.3.2.3.4: the first PUBLISH on a topic maps an alias, later ones send
+            // only the alias. The mapping is recorded only once the packet was written.
+            let mut new_alias = None;
+            let mut wire_topic = topic;
+            let mut alias = None;
+            if v5 && self.config.outgoing_topic_aliases && self.broker.topic_alias_maximum > 0 {
+                alias = self.topics.outgoing_alias(topic);
+                if alias.is_some() {
+                    wire_topic = "";
+                } else {
+                    new_alias = self
+                        .topics
+                        .peek_outgoing_alias(topic, self.broker.topic_alias_maximum);
+                    alias = new_alias;
+                }
+            }
+            let props = [Property::TopicAlias(alias.unwrap_or(1))];
+            let repr = PublishRepr {
+                dup: m.sent,
+                qos: m.qos,
+                retain: m.retain,
+                topic: wire_topic,
+                packet_id: (m.qos != QoS::AtMostOnce).then_some(m.id),
+                properties: if alias.is_some() {
+                    Properties::List(&props)
+                } else {
+                    Properties::EMPTY
+                },
+                payload,
+            };
+            let packet = Packet::Publish(repr);
+            let len = packet.buffer_len(w.version);
+            let fits = len <= self.broker.maximum_packet_size as usize;
+            let put = if fits { w.put(&packet) } else { Put::Invalid };
+            match put {
+                Put::NoRoom if w.len > 0 => return,
+                Put::Done => {
+                    if let Some(a) = new_alias {
+                        self.topics.commit_outgoing_alias(topic, a);
+                    }
+                    log::trace!("tx PUBLISH mid {} dup {}", m.id, m.sent);
+                    match m.qos {
+                        QoS::AtMostOnce => self.queue.set_stage(at, Stage::Done, false),
+                        _ => {
+                            if fresh {
+                                in_flight += 1;
+                            }
+                            m.stage = Stage::AwaitAck;
+                            m.pending = false;
+                            m.sent = true;
+                            self.queue.set_meta(at, m);
+                        }
+                    }
+                }
+                // Larger than the broker accepts, or than the whole transmit buffer: it can
+                // never go out, so report it instead of blocking the queue behind it.
+                Put::NoRoom | Put::Invalid => {
+                    log::error!("message {} ({len} bytes) cannot be sent: too large", m.id);
+                    if m.is_in_flight() {
+                        in_flight -= 1;
+                    }
+                    self.queue
+                        .set_stage(at, Stage::Failed(Failure::TooLarge), false);
+                }
+            }
+            cur = self.queue.next(at);
+        }
+    }
+
+    /// The next event, or `None`.
+    #[must_use]
+    pub fn poll_event(&mut self) -> Option<Event> {
+        if let Some(e) = self.events.pop_front() {
+            return Some(e);
+        }
+        if let Some((id, report)) = self.topics.take_moot() {
+            if report {
+                return Some(Event::Unsubscribed { packet_id: id });
+            }
+        }
+        let at = self
+            .queue
+            .offsets()
+            .find(|&at| matches!(self.queue.meta(at).stage, Stage::Done | Stage::Failed(_)))?;
+        let m = self.queue.meta(at);
+        self.queue.remove(at);
+        Some(match m.stage {
+            Stage::Failed(reason) => Event::PublishFailed {
+                packet_id: m.id,
+                reason,
+            },
+            _ => Event::Published { packet_id: m.id },
+        })
+    }
+
+    /// The earliest deadline at which [`handle_timeout`](Self::handle_timeout) must be called.
+    #[must_use]
+    pub fn poll_timeout(&self) -> Option<Instant> {
+        self.timers.next()
+    }
+
+    // ----- internals -----
+
+    fn push_ack(&mut self, kind: AckKind, id: PacketId, reason: ReasonCode) {
+        // `handle_input` checked for room before decoding, and adds at most one ack per packet.
+        if self.acks.push_back(Ack { kind, id, reason }).is_err() {
+            log::error!("ack queue full; {kind:?} {id} dropped");
+        }
+    }
+
+    fn push_event(&mut self, e: Event) {
+        if let Err(e) = self.events.push_back(e) {
+            // Only reachable when the caller never polls events, against the documented call order.
+            log::error!("event queue full; dropped {e:?}");
+        }
+    }
+
+    fn schedule_keepalive(&mut self) {
+        if self.state == State::Connected && self.keep_alive > 0 {
+            let since = self.last_tx.min(self.last_rx);
+            self.timers.set(
+                Timer::Keepalive,
+                since + Duration::from_secs(u64::from(self.keep_alive)),
+            );
+        }
+    }
+
+    fn protocol_error(&mut self, now: Instant, e: ProtocolError) {
+        log::error!("broker broke the protocol: {e}");
+        let disconnect = (self.version() == ProtocolVersion::V5 && self.state == State::Connected)
+            .then(|| e.reason_code());
+        self.lose(now, DisconnectReason::Protocol(e), disconnect);
+    }
+
+    fn lose(&mut self, now: Instant, reason: DisconnectReason, disconnect: Option<ReasonCode>) {
+        let retry = !matches!(reason, DisconnectReason::Local);
+        self.lose_with(now, reason, disconnect, retry);
+    }
+
+    /// Ends the connection: reports it, forgets per-connection state, and either schedules the
+    /// next attempt or goes idle. With `disconnect` a DISCONNECT is written first (`Closing`).
+    fn lose_with(
+        &mut self,
+        now: Instant,
+        reason: DisconnectReason,
+        disconnect: Option<ReasonCode>,
+        retry: bool,
+    ) {
+        let was_connected = self.state == State::Connected;
+        let reconnect_in = (retry && self.config.auto_reconnect).then(|| {
+            self.backoff
+                .next_delay(self.config.reconnect_min, self.config.reconnect_max)
+        });
+        log::info!("disconnected: {reason}");
+        self.push_event(Event::Disconnected {
+            reason,
+            reconnect_in,
+        });
+        self.acks.clear();
+        self.send_connect = false;
+        self.send_ping = false;
+        self.timers.stop_all();
+        self.topics.clear_aliases();
+        self.after_close = reconnect_in.map(|d| now + d);
+        match disconnect {
+            Some(rc) if was_connected => {
+                self.closing = Some(rc);
+                self.state = State::Closing;
+            }
+            _ => self.finish_close(now),
+        }
+    }
+
+    fn finish_close(&mut self, _now: Instant) {
+        self.closing = None;
+        match self.after_close.take() {
+            Some(at) => {
+                self.timers.set(Timer::Reconnect, at);
+                self.state = State::Waiting;
+            }
+            None => self.state = State::Idle,
+        }
+    }
+}
+
+/// What a packet gave the application.
+enum Delivery<'p> {
+    /// Nothing to deliver; the packet's properties.
+    None(Properties<'p>),
+    /// A message, and its topic alias (whose topic is in the topic pool when the PUBLISH had none).
+    Message(PublishRepr<'p>, Option<u16>),
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Put {
+    Done,
+    NoRoom,
+    Invalid,
+}
+
+/// Appends whole packets to the caller's transmit buffer.
+struct Writer<'t> {
+    version: ProtocolVersion,
+    tx: &'t mut [u8],
+    len: usize,
+}
+
+impl Writer<'_> {
+    fn put(&mut self, packet: &Packet<'_>) -> Put {
+        match packet.emit(self.version, &mut self.tx[self.len..]) {
+            Ok(n) => {
+                log::trace!("tx {packet:?}");
+                self.len += n;
+                Put::Done
+            }
+            Err(codec::EncodeError::BufferTooSmall { .. }) => Put::NoRoom,
+            Err(e) => {
+                log::error!("cannot encode {packet:?}: {e}");
+                Put::Invalid
+            }
+        }
+    }
+}
+
+/// The subscription options byte of MQTT 5.0 §3.8.3.1 (3.1.1 uses its QoS bits only).
+fn options_byte(o: SubscriptionOptions) -> u8 {
+    o.qos as u8
+        | u8::from(o.no_local) << 2
+        | u8::from(o.retain_as_published) << 3
+        | (o.retain_handling as u8) << 4
+}
+
+fn options_from_byte(b: u8) -> SubscriptionOptions {
+    SubscriptionOptions {
+        qos: QoS::try_from(b & 3).unwrap_or(QoS::AtMostOnce),
+        no_local: b & 4 != 0,
+        retain_as_published: b & 8 != 0,
+        retain_handling: match (b >> 4) & 3 {
+            0 => RetainHandling::SendAtSubscribe,
+            1 => RetainHandling::SendAtSubscribeIfNew,
+            _ => RetainHandling::DoNotSend,
+        },
+    }
+}

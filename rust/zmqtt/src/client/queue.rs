@@ -1,0 +1,318 @@
+//! Outgoing messages: the offline queue and the in-flight messages, in one ordered byte pool.
+//!
+//! Every message `publish` accepted lives here as one record, from the call until its
+//! `Published`/`PublishFailed` event was handed out: first `Queued` (never sent), then, for QoS 1
+//! and 2, `AwaitAck` (PUBLISH sent, waiting for PUBACK/PUBREC) and, for QoS 2, `AwaitComp` (PUBREL
+//! sent, waiting for PUBCOMP), and finally `Done` or `Failed` until the event is polled. Keeping
+//! the finished ones until then is what lets many completions (say, after a reconnect) be reported
+//! one by one without an event queue as large as the pool.
+//!
+//! A record's data is `topic ++ payload`; once PUBREC arrived the broker owns the message and the
+//! record shrinks to its 8-byte header (MQTT 3.1.1 §4.3.3: only the packet id is needed for
+//! PUBREL). Records stay in publish order, so resending after a reconnect and draining the queue
+//! keep the order per QoS that MQTT 3.1.1 §4.6 asks for.
+
+use super::store::{Meta, RecordStore, HEADER};
+use super::PacketId;
+use crate::codec::{QoS, ReasonCode};
+
+/// Where a message is in its life.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Stage {
+    /// Accepted, never sent: waits for a connection or an in-flight slot.
+    Queued,
+    /// PUBLISH sent (QoS 1 or 2), PUBACK or PUBREC awaited.
+    AwaitAck,
+    /// PUBREC received and PUBREL sent (QoS 2), PUBCOMP awaited.
+    AwaitComp,
+    /// Delivered (acked, completed, or QoS 0 written); the event is not yet polled.
+    Done,
+    /// Failed; the event is not yet polled.
+    Failed(Failure),
+}
+
+/// Why a message the client had accepted could not be delivered.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum Failure {
+    /// The broker refused it: an MQTT 5.0 PUBACK or PUBREC with this reason code (0x80 or above).
+    Rejected(ReasonCode),
+    /// It is larger than the Maximum Packet Size the broker announced in CONNACK (MQTT 5.0 §3.2.2.3.6).
+    TooLarge,
+    /// It has a higher QoS than the Maximum QoS the broker announced in CONNACK (MQTT 5.0 §3.2.2.3.4).
+    QosNotSupported,
+}
+
+impl Failure {
+    fn encode(self) -> [u8; 2] {
+        match self {
+            Failure::Rejected(rc) => [0, rc.0],
+            Failure::TooLarge => [1, 0],
+            Failure::QosNotSupported => [2, 0],
+        }
+    }
+
+    fn decode(b: [u8; 2]) -> Failure {
+        match b[0] {
+            0 => Failure::Rejected(ReasonCode(b[1])),
+            1 => Failure::TooLarge,
+            _ => Failure::QosNotSupported,
+        }
+    }
+}
+
+/// The decoded metadata of one message record.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) struct MsgMeta {
+    /// The message id (`mid`), also the packet id on the wire for QoS 1 and 2.
+    pub(crate) id: PacketId,
+    pub(crate) stage: Stage,
+    pub(crate) qos: QoS,
+    pub(crate) retain: bool,
+    /// AwaitAck: PUBLISH must be (re)sent; AwaitComp: PUBREL must be (re)sent.
+    pub(crate) pending: bool,
+    /// The PUBLISH went on the wire before, so a resend carries DUP (MQTT 3.1.1 §3.3.1.1).
+    pub(crate) sent: bool,
+    /// Length of the topic at the start of the data (the rest is the payload).
+    pub(crate) topic_len: u16,
+}
+
+impl MsgMeta {
+    fn encode(&self) -> Meta {
+        let (stage, extra) = match self.stage {
+            Stage::Queued => (0, self.topic_len.to_le_bytes()),
+            Stage::AwaitAck => (1, self.topic_len.to_le_bytes()),
+            Stage::AwaitComp => (2, self.topic_len.to_le_bytes()),
+            Stage::Done => (3, self.topic_len.to_le_bytes()),
+            Stage::Failed(f) => (4, f.encode()),
+        };
+        let flags = self.qos as u8
+            | u8::from(self.retain) << 2
+            | u8::from(self.pending) << 3
+            | u8::from(self.sent) << 4;
+        let id = self.id.get().to_le_bytes();
+        [id[0], id[1], stage, flags, extra[0], extra[1]]
+    }
+
+    fn decode(m: Meta) -> MsgMeta {
+        let extra = [m[4], m[5]];
+        let stage = match m[2] {
+            0 => Stage::Queued,
+            1 => Stage::AwaitAck,
+            2 => Stage::AwaitComp,
+            3 => Stage::Done,
+            _ => Stage::Failed(Failure::decode(extra)),
+        };
+        let topic_len = if matches!(stage, Stage::Failed(_)) {
+            0
+        } else {
+            u16::from_le_bytes(extra)
+        };
+        MsgMeta {
+            // Only `push` writes ids, always non-zero.
+            id: PacketId::new(u16::from_le_bytes([m[0], m[1]])).unwrap_or(PacketId::MIN),
+            stage,
+            qos: QoS::try_from(m[3] & 3).unwrap_or(QoS::AtMostOnce),
+            retain: m[3] & 4 != 0,
+            pending: m[3] & 8 != 0,
+            sent: m[3] & 16 != 0,
+            topic_len,
+        }
+    }
+
+    /// Whether the message holds a slot of the in-flight window (MQTT 5.0 Receive Maximum).
+    pub(crate) fn is_in_flight(&self) -> bool {
+        matches!(self.stage, Stage::AwaitAck | Stage::AwaitComp)
+    }
+
+    /// Whether the message is still to be delivered (counts against the capacities).
+    pub(crate) fn is_live(&self) -> bool {
+        matches!(
+            self.stage,
+            Stage::Queued | Stage::AwaitAck | Stage::AwaitComp
+        )
+    }
+}
+
+/// The outgoing messages, in publish order, in a pool of `B` bytes.
+#[derive(Debug, Clone, Default)]
+pub(crate) struct MessageQueue<const B: usize> {
+    store: RecordStore<B>,
+}
+
+impl<const B: usize> MessageQueue<B> {
+    /// Bytes a message with this topic and payload takes in the pool.
+    pub(crate) const fn footprint(topic: &str, payload: &[u8]) -> usize {
+        HEADER + topic.len() + payload.len()
+    }
+
+    /// Stores a new message in stage `Queued`. `false` when the pool has no room.
+    pub(crate) fn push(
+        &mut self,
+        id: PacketId,
+        qos: QoS,
+        retain: bool,
+        topic: &str,
+        payload: &[u8],
+    ) -> bool {
+        let Ok(topic_len) = u16::try_from(topic.len()) else {
+            return false;
+        };
+        let meta = MsgMeta {
+            id,
+            stage: Stage::Queued,
+            qos,
+            retain,
+            pending: false,
+            sent: false,
+            topic_len,
+        };
+        self.store
+            .push(meta.encode(), &[topic.as_bytes(), payload])
+            .is_some()
+    }
+
+    /// Offsets of all records, front to back.
+    pub(crate) fn offsets(&self) -> impl Iterator<Item = usize> + '_ {
+        self.store.offsets()
+    }
+
+    pub(crate) fn first(&self) -> Option<usize> {
+        self.store.first()
+    }
+
+    pub(crate) fn next(&self, at: usize) -> Option<usize> {
+        self.store.next(at)
+    }
+
+    /// The metadata of the record at `at`.
+    pub(crate) fn meta(&self, at: usize) -> MsgMeta {
+        MsgMeta::decode(self.store.meta(at))
+    }
+
+    pub(crate) fn set_meta(&mut self, at: usize, meta: MsgMeta) {
+        self.store.set_meta(at, meta.encode());
+    }
+
+    /// Topic and payload of the record at `at` (empty once the record was shrunk).
+    pub(crate) fn topic_payload(&self, at: usize) -> (&str, &[u8]) {
+        let data = self.store.data(at);
+        let topic_len = usize::from(self.meta(at).topic_len).min(data.len());
+        let (topic, payload) = data.split_at(topic_len);
+        // Only `push` writes topics, always from a `&str`.
+        (core::str::from_utf8(topic).unwrap_or(""), payload)
+    }
+
+    /// The live record with message id `id`.
+    pub(crate) fn find(&self, id: PacketId) -> Option<(usize, MsgMeta)> {
+        self.offsets()
+            .map(|at| (at, self.meta(at)))
+            .find(|(_, m)| m.id == id)
+    }
+
+    /// Moves the record at `at` to `stage`. `Done`, `Failed` and `AwaitComp` drop topic and
+    /// payload, which are no longer needed.
+    pub(crate) fn set_stage(&mut self, at: usize, stage: Stage, pending: bool) {
+        let mut meta = self.meta(at);
+        meta.stage = stage;
+        meta.pending = pending;
+        if matches!(stage, Stage::AwaitComp | Stage::Done | Stage::Failed(_)) {
+            meta.topic_len = 0;
+            self.store.truncate(at, 0);
+        }
+        self.set_meta(at, meta);
+    }
+
+    pub(crate) fn remove(&mut self, at: usize) {
+        self.store.remove(at);
+    }
+
+    /// Number of records matching `f`.
+    pub(crate) fn count(&self, f: impl Fn(&MsgMeta) -> bool) -> usize {
+        self.offsets().filter(|&at| f(&self.meta(at))).count()
+    }
+
+    /// Whether a record (of any stage) uses message id `id`.
+    pub(crate) fn uses_id(&self, id: PacketId) -> bool {
+        self.offsets().any(|at| self.meta(at).id == id)
+    }
+
+    /// Whether a message of this size would fit now.
+    pub(crate) fn has_room_for(&self, bytes: usize) -> bool {
+        bytes <= self.store.free()
+    }
+
+    /// Bytes in use.
+    pub(crate) fn used(&self) -> usize {
+        self.store.used()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn id(n: u16) -> PacketId {
+        PacketId::new(n).unwrap()
+    }
+
+    #[test]
+    fn meta_round_trips_through_six_bytes() {
+        for stage in [
+            Stage::Queued,
+            Stage::AwaitAck,
+            Stage::AwaitComp,
+            Stage::Done,
+            Stage::Failed(Failure::Rejected(ReasonCode(0x87))),
+            Stage::Failed(Failure::TooLarge),
+            Stage::Failed(Failure::QosNotSupported),
+        ] {
+            let topic_len = if matches!(stage, Stage::Failed(_)) {
+                0
+            } else {
+                300
+            };
+            let m = MsgMeta {
+                id: id(65535),
+                stage,
+                qos: QoS::ExactlyOnce,
+                retain: true,
+                pending: true,
+                sent: false,
+                topic_len,
+            };
+            assert_eq!(MsgMeta::decode(m.encode()), m);
+        }
+    }
+
+    #[test]
+    fn messages_keep_topic_and_payload_until_pubrec() {
+        let mut q = MessageQueue::<128>::default();
+        assert!(q.push(id(1), QoS::ExactlyOnce, false, "a/b", b"hello"));
+        assert!(q.push(id(2), QoS::AtLeastOnce, true, "c", b"x"));
+        let (at, m) = q.find(id(1)).unwrap();
+        assert_eq!(m.stage, Stage::Queued);
+        assert_eq!(q.topic_payload(at), ("a/b", &b"hello"[..]));
+        let before = q.used();
+        q.set_stage(at, Stage::AwaitComp, true);
+        assert_eq!(q.used(), before - 8);
+        let (at, m) = q.find(id(1)).unwrap();
+        assert_eq!(
+            (m.stage, m.pending, m.qos),
+            (Stage::AwaitComp, true, QoS::ExactlyOnce)
+        );
+        assert_eq!(q.topic_payload(at), ("", &b""[..]));
+        let (at2, m2) = q.find(id(2)).unwrap();
+        assert!(m2.retain);
+        assert_eq!(q.topic_payload(at2), ("c", &b"x"[..]));
+    }
+
+    #[test]
+    fn a_full_pool_refuses_messages() {
+        let mut q = MessageQueue::<32>::default();
+        assert!(q.push(id(1), QoS::AtLeastOnce, false, "t", &[0; 10]));
+        assert!(!q.push(id(2), QoS::AtLeastOnce, false, "t", &[0; 10]));
+        assert!(q.has_room_for(MessageQueue::<32>::footprint("t", &[0; 4])));
+        assert!(!q.has_room_for(MessageQueue::<32>::footprint("t", &[0; 5])));
+    }
+}

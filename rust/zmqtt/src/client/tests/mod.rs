@@ -1,0 +1,1 @@
+//! Client scenarios against a fake broker and a fake clock.
