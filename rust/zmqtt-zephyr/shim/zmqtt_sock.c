@@ -8,7 +8,9 @@
  * bindgen allowlist has no socket API. These few out-of-line functions are the
  * whole C surface the Rust crate uses (rust/zmqtt-zephyr/src/sys.rs declares them).
  * Each returns a non-negative value or a negative errno, never sets errno for Rust
- * to read, and takes only plain integers, pointers and lengths.
+ * to read, and takes only plain integers, pointers and lengths. The few conditions
+ * Rust acts on come back as the ZMQTT_ERR_* values below instead of errnos, because
+ * errno numbers differ between Zephyr's C libraries and the host's (native_sim).
  */
 #include <errno.h>
 #include <stdio.h>
@@ -16,6 +18,7 @@
 
 #include <zephyr/kernel.h>
 #include <zephyr/net/socket.h>
+#include <zephyr/sys/fdtable.h>
 #include <zephyr/zvfs/eventfd.h>
 #include <zephyr/logging/log.h>
 
@@ -24,6 +27,12 @@
 #endif
 
 LOG_MODULE_REGISTER(zmqtt, CONFIG_ZMQTT_LOG_LEVEL);
+
+/* Keep in step with rust/zmqtt-zephyr/src/sys.rs. */
+#define ZMQTT_ERR_AGAIN    (-1000) /* nothing to read yet */
+#define ZMQTT_ERR_DNS      (-1001) /* the host name did not resolve */
+#define ZMQTT_ERR_NOTSUP   (-1002) /* no eventfd with offloaded sockets */
+#define ZMQTT_ERR_NO_TLS   (-1003) /* TLS asked for in a build without it */
 
 /* Bits of zmqtt_sock_wait()'s result. */
 #define ZMQTT_READABLE 1
@@ -46,7 +55,7 @@ static int connect_one(const struct zsock_addrinfo *ai, const char *host, const 
 	}
 #else
 	if (verify >= 0) {
-		return -EPROTONOSUPPORT;
+		return ZMQTT_ERR_NO_TLS;
 	}
 #endif
 
@@ -88,9 +97,9 @@ static int connect_one(const struct zsock_addrinfo *ai, const char *host, const 
 	}
 
 	/* From here on reads never block: the client thread waits in zmqtt_sock_wait(). */
-	int flags = zsock_fcntl(fd, F_GETFL, 0);
+	int flags = zsock_fcntl(fd, ZVFS_F_GETFL, 0);
 
-	if (flags < 0 || zsock_fcntl(fd, F_SETFL, flags | O_NONBLOCK) < 0) {
+	if (flags < 0 || zsock_fcntl(fd, ZVFS_F_SETFL, flags | ZVFS_O_NONBLOCK) < 0) {
 		int err = neg_errno();
 
 		zsock_close(fd);
@@ -103,8 +112,8 @@ static int connect_one(const struct zsock_addrinfo *ai, const char *host, const 
 /*
  * Resolves host (a name, IPv4 or IPv6 literal) and connects to the first address
  * that accepts. verify < 0 means plain TCP; otherwise TLS with that TLS_PEER_VERIFY
- * value and the given security tags. Returns the socket or a negative errno;
- * -EHOSTUNREACH-style errors from the last address tried, -EAI_* mapped to -EHOSTDOWN.
+ * value and the given security tags. Returns the socket, ZMQTT_ERR_DNS, or the
+ * negative errno of the last address tried.
  */
 int zmqtt_sock_connect(const char *host, uint16_t port, const int *sec_tags, size_t n_tags,
 		       int verify)
@@ -122,7 +131,7 @@ int zmqtt_sock_connect(const char *host, uint16_t port, const int *sec_tags, siz
 
 	if (rc != 0) {
 		LOG_WRN("cannot resolve %s (getaddrinfo %d)", host, rc);
-		return -EHOSTDOWN;
+		return ZMQTT_ERR_DNS;
 	}
 
 	int result = -EHOSTUNREACH;
@@ -161,13 +170,13 @@ int zmqtt_sock_send(int fd, const uint8_t *buf, size_t len)
 	return (int)len;
 }
 
-/* Reads what is there without waiting: bytes read, 0 at end of stream, -EAGAIN if none. */
+/* Reads what is there without waiting: bytes read, 0 at end of stream, ZMQTT_ERR_AGAIN if none. */
 int zmqtt_sock_recv(int fd, uint8_t *buf, size_t len)
 {
 	ssize_t n = zsock_recv(fd, buf, len, ZSOCK_MSG_DONTWAIT);
 
 	if (n < 0) {
-		return (errno == EWOULDBLOCK) ? -EAGAIN : neg_errno();
+		return (errno == EAGAIN || errno == EWOULDBLOCK) ? ZMQTT_ERR_AGAIN : neg_errno();
 	}
 	return (int)n;
 }
@@ -181,12 +190,12 @@ int zmqtt_sock_close(int fd)
  * An eventfd that other threads write to wake the client thread out of
  * zmqtt_sock_wait(). Offloaded sockets (native_sim's host sockets) cannot be polled
  * together with Zephyr's own file descriptors, so there the caller waits in short
- * slices instead and this returns -ENOTSUP.
+ * slices instead and this returns ZMQTT_ERR_NOTSUP.
  */
 int zmqtt_wake_new(void)
 {
 #if defined(CONFIG_NET_NATIVE_OFFLOADED_SOCKETS)
-	return -ENOTSUP;
+	return ZMQTT_ERR_NOTSUP;
 #else
 	int efd = zvfs_eventfd(0, ZVFS_EFD_NONBLOCK);
 
@@ -296,4 +305,10 @@ void zmqtt_log(int level, const char *msg, size_t len)
 		LOG_DBG("%.*s", (int)len, msg);
 		break;
 	}
+}
+
+/* Milliseconds since boot: the engine's monotonic clock. */
+int64_t zmqtt_uptime_ms(void)
+{
+	return k_uptime_get();
 }

@@ -9,10 +9,12 @@ use zephyr::kconfig;
 pub const RX_BUFFER_SIZE: usize = kconfig::CONFIG_ZMQTT_RX_BUFFER_SIZE as usize;
 /// Bytes of the transmit buffer: the largest packet the client sends.
 pub const TX_BUFFER_SIZE: usize = kconfig::CONFIG_ZMQTT_TX_BUFFER_SIZE as usize;
+/// Bytes of the store for accepted outgoing messages.
+pub const MESSAGE_STORE_SIZE: usize = kconfig::CONFIG_ZMQTT_MESSAGE_STORE_SIZE as usize;
+/// Bytes of the store for subscriptions, topic aliases and an assigned client id.
+pub const TOPIC_STORE_SIZE: usize = kconfig::CONFIG_ZMQTT_TOPIC_STORE_SIZE as usize;
 /// Outgoing QoS 1/2 messages awaiting acknowledgement.
 pub const MAX_INFLIGHT: usize = kconfig::CONFIG_ZMQTT_MAX_INFLIGHT as usize;
-/// Incoming QoS 2 packet ids remembered until PUBREL.
-pub const MAX_INCOMING_QOS2: usize = kconfig::CONFIG_ZMQTT_MAX_INCOMING_QOS2 as usize;
 /// Highest QoS that publish and subscribe accept.
 pub const MAX_QOS: u8 = kconfig::CONFIG_ZMQTT_MAX_QOS as u8;
 /// Publishes queued while offline or while the in-flight table is full.
@@ -31,6 +33,11 @@ pub const CONNECT_TIMEOUT_MS: u32 = kconfig::CONFIG_ZMQTT_CONNECT_TIMEOUT_MS as 
 pub const THREAD_STACK_SIZE: usize = kconfig::CONFIG_ZMQTT_THREAD_STACK_SIZE as usize;
 /// Zephyr priority of the client thread.
 pub const THREAD_PRIORITY: i32 = kconfig::CONFIG_ZMQTT_THREAD_PRIORITY as i32;
+/// `CONFIG_ZMQTT_LOG_LEVEL` as a `log` filter.
+pub const LOG_LEVEL: log::LevelFilter = crate::log::level_filter(kconfig::CONFIG_ZMQTT_LOG_LEVEL);
+/// First TLS security tag of the clients' credentials.
+#[cfg(CONFIG_ZMQTT_TLS)]
+pub const TLS_SEC_TAG_BASE: i32 = kconfig::CONFIG_ZMQTT_TLS_SEC_TAG_BASE as i32;
 /// Whether this build speaks MQTT 5.0.
 pub const MQTT5: bool = cfg!(CONFIG_ZMQTT_MQTT5);
 /// Whether this build speaks MQTT 3.1.1.

@@ -1,0 +1,51 @@
+//! Errors of the Zephyr side: socket and TLS calls, name resolution, configuration.
+use core::fmt;
+
+use zmqtt::MqttError;
+
+use crate::sys::Errno;
+
+/// Why a Zephyr-side operation failed.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum Error {
+    /// A socket call failed with this errno (connection refused, reset, timed out …).
+    Socket(Errno),
+    /// The broker's host name could not be resolved.
+    Dns,
+    /// The host name is longer than DNS allows.
+    HostTooLong,
+    /// TLS was asked for but this build has no TLS (`CONFIG_ZMQTT_TLS`).
+    TlsNotSupported,
+    /// A TLS credential could not be registered (errno), e.g. no free credential slot.
+    Credential(Errno),
+    /// A PEM credential lacks its terminating NUL byte, which mbedTLS needs.
+    PemNotTerminated,
+}
+
+impl fmt::Display for Error {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Error::Socket(e) => write!(f, "socket error (errno {})", e.0),
+            Error::Dns => f.write_str("cannot resolve the broker's host name"),
+            Error::HostTooLong => f.write_str("host name longer than 253 characters"),
+            Error::TlsNotSupported => f.write_str("TLS is not enabled in this build (CONFIG_ZMQTT_TLS)"),
+            Error::Credential(e) => write!(f, "cannot register TLS credential (errno {})", e.0),
+            Error::PemNotTerminated => {
+                f.write_str("PEM credential must end with a NUL byte (concat!(include_str!(..), \"\\0\"))")
+            }
+        }
+    }
+}
+
+impl core::error::Error for Error {}
+
+impl From<Error> for MqttError {
+    fn from(e: Error) -> MqttError {
+        match e {
+            Error::TlsNotSupported => MqttError::SslNotSupported,
+            Error::PemNotTerminated | Error::HostTooLong => MqttError::BadStructure,
+            Error::Socket(_) | Error::Dns | Error::Credential(_) => MqttError::Failure,
+        }
+    }
+}

@@ -1,0 +1,171 @@
+//! A TCP or TLS connection to the broker over Zephyr sockets, and the client thread's
+//! wait for "socket readable, woken by another thread, or deadline".
+use core::ffi::c_int;
+use core::sync::atomic::{AtomicBool, AtomicI32, Ordering};
+
+use zmqtt::BrokerUrl;
+
+use crate::error::Error;
+use crate::sys::{self, Errno};
+
+/// Longest host name (DNS allows 253 characters) plus the NUL the C side needs.
+const HOST_LEN: usize = 254;
+
+/// An open, non-blocking stream socket; closed when dropped.
+#[derive(Debug)]
+pub struct Socket {
+    fd: c_int,
+}
+
+/// How to secure a connection: plain TCP, or TLS with these security tags.
+#[derive(Debug, Clone, Copy)]
+pub enum Security<'a> {
+    /// Plain TCP (`tcp://`, `mqtt://`).
+    Plain,
+    /// TLS (`ssl://`, `mqtts://`) with the credentials under `sec_tags`; `verify` says
+    /// whether the broker's certificate and host name must check out.
+    Tls {
+        /// Security tags whose credentials the handshake may use.
+        sec_tags: &'a [c_int],
+        /// Require a valid broker certificate for the host name (the default).
+        verify: bool,
+    },
+}
+
+impl Socket {
+    /// Resolves the URL's host and connects, with TLS when `security` says so.
+    pub fn connect(url: &BrokerUrl<'_>, security: Security<'_>) -> Result<Socket, Error> {
+        let mut host = heapless::Vec::<u8, HOST_LEN>::new();
+        host.extend_from_slice(url.host.as_bytes())
+            .map_err(|_| Error::HostTooLong)?;
+        host.push(0).map_err(|_| Error::HostTooLong)?;
+        let (tags, verify): (&[c_int], c_int) = match security {
+            Security::Plain => (&[], -1),
+            // TLS_PEER_VERIFY_NONE = 0, TLS_PEER_VERIFY_REQUIRED = 2.
+            Security::Tls { sec_tags, verify } => (sec_tags, if verify { 2 } else { 0 }),
+        };
+        match sys::sock_connect(&host, url.port, tags, verify) {
+            Ok(fd) => Ok(Socket { fd }),
+            Err(Errno::DNS) => Err(Error::Dns),
+            Err(Errno::NO_TLS) => Err(Error::TlsNotSupported),
+            Err(e) => Err(Error::Socket(e)),
+        }
+    }
+
+    /// Writes all of `buf`.
+    pub fn send(&mut self, buf: &[u8]) -> Result<(), Error> {
+        sys::sock_send(self.fd, buf).map_err(Error::Socket)
+    }
+
+    /// Reads what has arrived: `Ok(None)` if nothing, `Ok(Some(0))` at end of stream.
+    pub fn recv(&mut self, buf: &mut [u8]) -> Result<Option<usize>, Error> {
+        match sys::sock_recv(self.fd, buf) {
+            Ok(n) => Ok(Some(n)),
+            Err(Errno::AGAIN) => Ok(None),
+            Err(e) => Err(Error::Socket(e)),
+        }
+    }
+
+    /// The file descriptor, for [`Waker::wait`].
+    pub fn fd(&self) -> c_int {
+        self.fd
+    }
+}
+
+impl Drop for Socket {
+    fn drop(&mut self) {
+        sys::sock_close(self.fd);
+    }
+}
+
+/// What ended a [`Waker::wait`].
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Wake {
+    /// The socket has bytes, reached end of stream, or failed: a read says which.
+    Readable,
+    /// Another thread called [`Waker::wake`], or the deadline passed.
+    Other,
+}
+
+/// How long one wait lasts at most where the wake-up cannot be polled together with the
+/// socket (offloaded sockets): the latency of a command from another thread there.
+const SLICE_MS: i32 = 10;
+
+/// Wakes the client thread out of its wait from any thread.
+///
+/// With Zephyr's own sockets an eventfd is polled together with the socket, so the
+/// thread sleeps until something happens. native_sim's offloaded sockets (host sockets)
+/// cannot be polled together with Zephyr descriptors; there the thread waits in slices
+/// of [`SLICE_MS`] and checks a flag in between.
+pub struct Waker {
+    efd: AtomicI32,
+    flag: AtomicBool,
+}
+
+impl Waker {
+    /// A waker with no eventfd yet (see [`Waker::init`]).
+    pub const fn new() -> Waker {
+        Waker {
+            efd: AtomicI32::new(-1),
+            flag: AtomicBool::new(false),
+        }
+    }
+
+    /// Creates the eventfd where the platform supports one. Called once, by the client
+    /// thread, before it first waits.
+    pub fn init(&self) {
+        if self.efd.load(Ordering::Acquire) >= 0 {
+            return;
+        }
+        match sys::wake_new() {
+            Ok(efd) => self.efd.store(efd, Ordering::Release),
+            Err(Errno::NOTSUP) => {}
+            Err(e) => log::warn!("no eventfd ({e:?}): commands wait up to {SLICE_MS} ms"),
+        }
+    }
+
+    /// Makes the client thread's current or next wait return.
+    pub fn wake(&self) {
+        self.flag.store(true, Ordering::Release);
+        let efd = self.efd.load(Ordering::Acquire);
+        if efd >= 0 {
+            sys::wake_signal(efd);
+        }
+    }
+
+    /// Waits until `socket` is readable, [`wake`](Self::wake) is called, or `timeout_ms`
+    /// passes (`None`: no timeout).
+    pub fn wait(&self, socket: Option<&Socket>, timeout_ms: Option<u64>) -> Result<Wake, Error> {
+        let fd = socket.map_or(-1, Socket::fd);
+        let efd = self.efd.load(Ordering::Acquire);
+        let clamp = |ms: u64| ms.min(i32::MAX as u64) as i32;
+        let bits = if efd >= 0 {
+            if self.flag.swap(false, Ordering::AcqRel) {
+                return Ok(Wake::Other);
+            }
+            sys::sock_wait(fd, efd, timeout_ms.map_or(-1, clamp)).map_err(Error::Socket)?
+        } else {
+            let start = sys::uptime_ms();
+            loop {
+                if self.flag.swap(false, Ordering::AcqRel) {
+                    return Ok(Wake::Other);
+                }
+                let left = timeout_ms.map(|t| t.saturating_sub(sys::uptime_ms() - start));
+                if left == Some(0) {
+                    break 0;
+                }
+                let slice = left.map_or(SLICE_MS, |l| clamp(l).min(SLICE_MS));
+                let bits = sys::sock_wait(fd, -1, slice).map_err(Error::Socket)?;
+                if bits != 0 {
+                    break bits;
+                }
+            }
+        };
+        self.flag.store(false, Ordering::Release);
+        if bits & (sys::READABLE | sys::HANGUP) != 0 {
+            Ok(Wake::Readable)
+        } else {
+            Ok(Wake::Other)
+        }
+    }
+}

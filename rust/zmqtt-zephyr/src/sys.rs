@@ -1,0 +1,148 @@
+//! The C shim's functions (shim/zmqtt_sock.c): the only `extern "C"` in the crate.
+//!
+//! Each returns a non-negative value or a negative errno; [`check`] turns that into a
+//! `Result` right at the call, so no raw integer travels further up.
+use core::ffi::{c_char, c_int};
+
+/// [`sock_wait`] bit: the socket has bytes (or reached end of stream).
+pub const READABLE: c_int = 1;
+// Bit 2 (2) reports the wake-up descriptor; a wait that returns without READABLE or
+// HANGUP is handled the same whether it was woken or timed out.
+/// [`sock_wait`] bit: the socket hung up or failed.
+pub const HANGUP: c_int = 4;
+
+mod ffi {
+    use core::ffi::{c_char, c_int, c_void};
+
+    extern "C" {
+        pub fn zmqtt_sock_connect(
+            host: *const c_char,
+            port: u16,
+            sec_tags: *const c_int,
+            n_tags: usize,
+            verify: c_int,
+        ) -> c_int;
+        pub fn zmqtt_sock_send(fd: c_int, buf: *const u8, len: usize) -> c_int;
+        pub fn zmqtt_sock_recv(fd: c_int, buf: *mut u8, len: usize) -> c_int;
+        pub fn zmqtt_sock_close(fd: c_int) -> c_int;
+        pub fn zmqtt_sock_wait(fd: c_int, efd: c_int, timeout_ms: i32) -> c_int;
+        pub fn zmqtt_wake_new() -> c_int;
+        pub fn zmqtt_wake_signal(efd: c_int) -> c_int;
+        pub fn zmqtt_uptime_ms() -> i64;
+        pub fn zmqtt_log(level: c_int, msg: *const c_char, len: usize);
+        #[allow(dead_code)]
+        pub fn zmqtt_tls_credential_add(tag: c_int, kind: c_int, cred: *const c_void, len: usize) -> c_int;
+        #[allow(dead_code)]
+        pub fn zmqtt_tls_credential_delete(tag: c_int, kind: c_int) -> c_int;
+    }
+}
+
+/// An error from the shim: an errno of the C library the build uses (their numbers
+/// differ between Zephyr's libraries and the host's, so they are only logged), or one
+/// of the fixed values the shim uses for the conditions the Rust side acts on.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Errno(pub i32);
+
+impl Errno {
+    /// Nothing to read yet (`ZMQTT_ERR_AGAIN`).
+    pub const AGAIN: Errno = Errno(1000);
+    /// The host name did not resolve (`ZMQTT_ERR_DNS`).
+    pub const DNS: Errno = Errno(1001);
+    /// No eventfd where sockets are offloaded (`ZMQTT_ERR_NOTSUP`).
+    pub const NOTSUP: Errno = Errno(1002);
+    /// TLS asked for in a build without it (`ZMQTT_ERR_NO_TLS`).
+    pub const NO_TLS: Errno = Errno(1003);
+}
+
+fn check(rc: c_int) -> Result<c_int, Errno> {
+    if rc < 0 {
+        Err(Errno(-rc))
+    } else {
+        Ok(rc)
+    }
+}
+
+/// Resolves `host` (NUL-terminated) and connects; `verify` < 0 means plain TCP.
+pub fn sock_connect(host: &[u8], port: u16, sec_tags: &[c_int], verify: c_int) -> Result<c_int, Errno> {
+    debug_assert_eq!(host.last(), Some(&0));
+    // SAFETY: `host` is NUL-terminated and `sec_tags` is a valid slice; the shim reads both
+    // only during the call.
+    check(unsafe {
+        ffi::zmqtt_sock_connect(host.as_ptr() as *const c_char, port, sec_tags.as_ptr(), sec_tags.len(), verify)
+    })
+}
+
+/// Writes all of `buf`.
+pub fn sock_send(fd: c_int, buf: &[u8]) -> Result<(), Errno> {
+    // SAFETY: `buf` is valid for reads of `buf.len()` bytes during the call.
+    check(unsafe { ffi::zmqtt_sock_send(fd, buf.as_ptr(), buf.len()) }).map(|_| ())
+}
+
+/// Reads what is there without waiting: `Ok(0)` at end of stream, `Err(AGAIN)` when empty.
+pub fn sock_recv(fd: c_int, buf: &mut [u8]) -> Result<usize, Errno> {
+    // SAFETY: `buf` is valid for writes of `buf.len()` bytes during the call.
+    check(unsafe { ffi::zmqtt_sock_recv(fd, buf.as_mut_ptr(), buf.len()) }).map(|n| n as usize)
+}
+
+/// Closes a socket.
+pub fn sock_close(fd: c_int) {
+    // SAFETY: plain integer argument.
+    let _ = unsafe { ffi::zmqtt_sock_close(fd) };
+}
+
+/// Waits for `fd` (or -1), `efd` (or -1) or `timeout_ms` (-1: forever); returns the bits.
+pub fn sock_wait(fd: c_int, efd: c_int, timeout_ms: i32) -> Result<c_int, Errno> {
+    // SAFETY: plain integer arguments.
+    check(unsafe { ffi::zmqtt_sock_wait(fd, efd, timeout_ms) })
+}
+
+/// A new wake-up eventfd, or `NOTSUP` where sockets are offloaded.
+pub fn wake_new() -> Result<c_int, Errno> {
+    // SAFETY: no arguments.
+    check(unsafe { ffi::zmqtt_wake_new() })
+}
+
+/// Signals a wake-up eventfd.
+pub fn wake_signal(efd: c_int) {
+    // SAFETY: plain integer argument.
+    let _ = unsafe { ffi::zmqtt_wake_signal(efd) };
+}
+
+/// Milliseconds since boot.
+pub fn uptime_ms() -> u64 {
+    // SAFETY: no arguments.
+    let ms = unsafe { ffi::zmqtt_uptime_ms() };
+    ms.max(0) as u64
+}
+
+/// Hands a formatted line to Zephyr logging (module `zmqtt`).
+pub fn log(level: c_int, msg: &str) {
+    // SAFETY: `msg` is valid for reads of `msg.len()` bytes; the shim formats it with `%.*s`.
+    unsafe { ffi::zmqtt_log(level, msg.as_ptr() as *const c_char, msg.len()) }
+}
+
+/// Credential kinds, as the shim numbers them.
+#[cfg(CONFIG_ZMQTT_TLS)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum CredentialKind {
+    /// A CA certificate (trust store).
+    Ca = 0,
+    /// The client's own certificate (key store).
+    Certificate = 1,
+    /// The client's private key.
+    PrivateKey = 2,
+}
+
+/// Registers a credential; Zephyr keeps the pointer, hence `'static`.
+#[cfg(CONFIG_ZMQTT_TLS)]
+pub fn tls_credential_add(tag: c_int, kind: CredentialKind, cred: &'static [u8]) -> Result<(), Errno> {
+    // SAFETY: `cred` lives for the whole program, as Zephyr keeps the pointer.
+    check(unsafe { ffi::zmqtt_tls_credential_add(tag, kind as c_int, cred.as_ptr().cast(), cred.len()) }).map(|_| ())
+}
+
+/// Removes a credential registered with [`tls_credential_add`].
+#[cfg(CONFIG_ZMQTT_TLS)]
+pub fn tls_credential_delete(tag: c_int, kind: CredentialKind) {
+    // SAFETY: plain integer arguments.
+    let _ = unsafe { ffi::zmqtt_tls_credential_delete(tag, kind as c_int) };
+}
