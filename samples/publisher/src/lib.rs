@@ -6,7 +6,7 @@
 //! again.
 #![no_std]
 
-use core::sync::atomic::{AtomicI64, Ordering};
+use core::sync::atomic::{AtomicBool, AtomicU32, Ordering};
 
 use zephyr::kconfig::{CONFIG_APP_BROKER_HOST, CONFIG_APP_BROKER_PORT, CONFIG_APP_CLIENT_ID};
 use zephyr::printkln;
@@ -14,17 +14,19 @@ use zephyr::sync::Mutex;
 use zephyr::time::{sleep, Duration};
 use zmqtt_zephyr::{config, error_description, ConnectOptions, MqttClient};
 
-/// Uptime (ms) at which to publish next; -1: nothing scheduled.
-static PUBLISH_AT: AtomicI64 = AtomicI64::new(-1);
+/// Whether a publish is scheduled, and at which uptime (ms, wrapping: Cortex-M3 has no
+/// 64-bit atomics).
+static SCHEDULED: AtomicBool = AtomicBool::new(false);
+static PUBLISH_AT: AtomicU32 = AtomicU32::new(0);
 
 /// The client, reachable from the callbacks.
 static CLIENT: Mutex<Option<MqttClient>> = Mutex::new(None);
 
 /// How long after a received message the sample publishes again.
-const REPUBLISH_DELAY_MS: i64 = 4000;
+const REPUBLISH_DELAY_MS: u32 = 4000;
 
-fn uptime_ms() -> i64 {
-    zmqtt_zephyr::uptime_ms() as i64
+fn uptime_ms() -> u32 {
+    zmqtt_zephyr::uptime_ms() as u32
 }
 
 fn with_client(f: impl FnOnce(&MqttClient)) {
@@ -63,7 +65,8 @@ fn on_subscribe(mid: u16, granted: &[u8]) {
 fn on_message(topic: &str, payload: &[u8]) {
     let text = core::str::from_utf8(payload).unwrap_or("<binary>");
     printkln!("on_message: topic={topic} payload={text}");
-    PUBLISH_AT.store(uptime_ms() + REPUBLISH_DELAY_MS, Ordering::Release);
+    PUBLISH_AT.store(uptime_ms().wrapping_add(REPUBLISH_DELAY_MS), Ordering::Release);
+    SCHEDULED.store(true, Ordering::Release);
 }
 
 fn on_publish(mid: u16) {
@@ -111,9 +114,8 @@ extern "C" fn rust_main() {
     });
     loop {
         sleep(Duration::millis_at_least(100));
-        let at = PUBLISH_AT.load(Ordering::Acquire);
-        if at >= 0 && uptime_ms() >= at {
-            PUBLISH_AT.store(-1, Ordering::Release);
+        let due = uptime_ms().wrapping_sub(PUBLISH_AT.load(Ordering::Acquire)) as i32 >= 0;
+        if due && SCHEDULED.swap(false, Ordering::AcqRel) {
             publish_hello();
         }
     }
