@@ -98,7 +98,11 @@ impl ConnectOptions {
             will_message: b"",
             will_retain: false,
             clean_session: false,
-            protocol: if config::MQTT3 { Protocol::V3_1_1 } else { Protocol::V5 },
+            protocol: if config::MQTT3 {
+                Protocol::V3_1_1
+            } else {
+                Protocol::V5
+            },
             trust_store: None,
             key_store: None,
             private_key: None,
@@ -228,7 +232,9 @@ impl MqttClient {
     pub fn new(broker_url: &str, client_id: &'static str) -> Result<MqttClient, MqttError> {
         let url = BrokerUrl::parse(broker_url)?;
         let mut url_copy = heapless::String::<URL_LEN>::new();
-        url_copy.push_str(broker_url).map_err(|_| MqttError::BadProtocol)?;
+        url_copy
+            .push_str(broker_url)
+            .map_err(|_| MqttError::BadProtocol)?;
         if url.is_tls() && !config::TLS {
             return Err(MqttError::SslNotSupported);
         }
@@ -305,7 +311,8 @@ impl MqttClient {
                 zmqtt::Duration::from_secs(1),
                 zmqtt::Duration::from_secs(config::RECONNECT_MAX_DELAY_SEC as u64),
             );
-        engine_config.connect_timeout = zmqtt::Duration::from_millis(config::CONNECT_TIMEOUT_MS as u64);
+        engine_config.connect_timeout =
+            zmqtt::Duration::from_millis(config::CONNECT_TIMEOUT_MS as u64);
         if let Some(topic) = options.will_topic {
             engine_config = engine_config.will(Will {
                 topic,
@@ -430,7 +437,9 @@ impl Drop for MqttClient {
             shared.stop = true;
         }
         WAKER.wake();
-        if THREAD_STARTED.load(core::sync::atomic::Ordering::Acquire) && THREAD_IDLE.take(DROP_TIMEOUT).is_err() {
+        if THREAD_STARTED.load(core::sync::atomic::Ordering::Acquire)
+            && THREAD_IDLE.take(DROP_TIMEOUT).is_err()
+        {
             log::warn!("client thread did not finish disconnecting in time");
         }
         let mut shared = shared();
@@ -509,13 +518,18 @@ impl Io<'_> {
         }
         self.pump();
         let shared = shared();
-        let idle = shared.engine.as_ref().is_none_or(|e| e.state() == State::Idle);
+        let idle = shared
+            .engine
+            .as_ref()
+            .is_none_or(|e| e.state() == State::Idle);
         !(shared.stop && idle && self.link.is_none())
     }
 
     fn open(&mut self) {
         let url_text = shared().url.clone();
-        let Ok(url) = BrokerUrl::parse(&url_text) else { return };
+        let Ok(url) = BrokerUrl::parse(&url_text) else {
+            return;
+        };
         let verify = VERIFY_PEER.load(core::sync::atomic::Ordering::Relaxed);
         #[cfg(CONFIG_ZMQTT_TLS)]
         let tags = [shared().credentials.as_ref().map_or(0, |c| c.tag())];
@@ -572,7 +586,9 @@ impl Io<'_> {
 
     /// Reads what arrived and hands each whole packet to the engine.
     fn receive(&mut self) {
-        let Some(link) = self.link.as_mut() else { return };
+        let Some(link) = self.link.as_mut() else {
+            return;
+        };
         if self.rx_len == self.rx.len() {
             log::error!("receive buffer full without a whole packet; dropping the link");
             self.drop_link();
@@ -656,8 +672,7 @@ fn range_in(whole: &[u8], part: &[u8]) -> Option<Range<usize>> {
 fn dispatch(event: &Event) {
     let callbacks = shared().callbacks;
     match event {
-        Event::Connected { code, session_present } => {
-            log::info!("connected: code {code}, session present {session_present}");
+        Event::Connected { code, .. } => {
             if let Some(cb) = callbacks.on_connect {
                 cb(i32::from(*code));
             }
@@ -677,15 +692,21 @@ fn dispatch(event: &Event) {
             }
         }
         Event::PublishFailed { packet_id, reason } => {
-            log::error!("message {} will not be delivered: {reason:?}", packet_id.get());
+            log::error!(
+                "message {} will not be delivered: {reason:?}",
+                packet_id.get()
+            );
             if let Some(cb) = callbacks.on_publish_failed {
                 cb(packet_id.get(), MqttError::Failure.code());
             }
         }
-        Event::Disconnected { reason, reconnect_in } => {
-            match reconnect_in {
-                Some(d) => log::info!("disconnected: {reason}; reconnecting in {} s", d.secs()),
-                None => log::info!("disconnected: {reason}"),
+        Event::Disconnected {
+            reason,
+            reconnect_in,
+        } => {
+            // The engine logged the reason already.
+            if let Some(d) = reconnect_in {
+                log::info!("reconnecting in {} s", d.secs());
             }
             if !matches!(reason, DisconnectReason::Local) {
                 if let Some(cb) = callbacks.on_disconnect {

@@ -29,11 +29,13 @@ impl fmt::Display for Error {
             Error::Socket(e) => write!(f, "socket error (errno {})", e.0),
             Error::Dns => f.write_str("cannot resolve the broker's host name"),
             Error::HostTooLong => f.write_str("host name longer than 253 characters"),
-            Error::TlsNotSupported => f.write_str("TLS is not enabled in this build (CONFIG_ZMQTT_TLS)"),
-            Error::Credential(e) => write!(f, "cannot register TLS credential (errno {})", e.0),
-            Error::PemNotTerminated => {
-                f.write_str("PEM credential must end with a NUL byte (concat!(include_str!(..), \"\\0\"))")
+            Error::TlsNotSupported => {
+                f.write_str("TLS is not enabled in this build (CONFIG_ZMQTT_TLS)")
             }
+            Error::Credential(e) => write!(f, "cannot register TLS credential (errno {})", e.0),
+            Error::PemNotTerminated => f.write_str(
+                "PEM credential must end with a NUL byte (concat!(include_str!(..), \"\\0\"))",
+            ),
         }
     }
 }

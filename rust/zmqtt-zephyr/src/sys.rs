@@ -31,7 +31,12 @@ mod ffi {
         pub fn zmqtt_uptime_ms() -> i64;
         pub fn zmqtt_log(level: c_int, msg: *const c_char, len: usize);
         #[allow(dead_code)]
-        pub fn zmqtt_tls_credential_add(tag: c_int, kind: c_int, cred: *const c_void, len: usize) -> c_int;
+        pub fn zmqtt_tls_credential_add(
+            tag: c_int,
+            kind: c_int,
+            cred: *const c_void,
+            len: usize,
+        ) -> c_int;
         #[allow(dead_code)]
         pub fn zmqtt_tls_credential_delete(tag: c_int, kind: c_int) -> c_int;
     }
@@ -63,12 +68,23 @@ fn check(rc: c_int) -> Result<c_int, Errno> {
 }
 
 /// Resolves `host` (NUL-terminated) and connects; `verify` < 0 means plain TCP.
-pub fn sock_connect(host: &[u8], port: u16, sec_tags: &[c_int], verify: c_int) -> Result<c_int, Errno> {
+pub fn sock_connect(
+    host: &[u8],
+    port: u16,
+    sec_tags: &[c_int],
+    verify: c_int,
+) -> Result<c_int, Errno> {
     debug_assert_eq!(host.last(), Some(&0));
     // SAFETY: `host` is NUL-terminated and `sec_tags` is a valid slice; the shim reads both
     // only during the call.
     check(unsafe {
-        ffi::zmqtt_sock_connect(host.as_ptr() as *const c_char, port, sec_tags.as_ptr(), sec_tags.len(), verify)
+        ffi::zmqtt_sock_connect(
+            host.as_ptr() as *const c_char,
+            port,
+            sec_tags.as_ptr(),
+            sec_tags.len(),
+            verify,
+        )
     })
 }
 
@@ -135,9 +151,16 @@ pub enum CredentialKind {
 
 /// Registers a credential; Zephyr keeps the pointer, hence `'static`.
 #[cfg(CONFIG_ZMQTT_TLS)]
-pub fn tls_credential_add(tag: c_int, kind: CredentialKind, cred: &'static [u8]) -> Result<(), Errno> {
+pub fn tls_credential_add(
+    tag: c_int,
+    kind: CredentialKind,
+    cred: &'static [u8],
+) -> Result<(), Errno> {
     // SAFETY: `cred` lives for the whole program, as Zephyr keeps the pointer.
-    check(unsafe { ffi::zmqtt_tls_credential_add(tag, kind as c_int, cred.as_ptr().cast(), cred.len()) }).map(|_| ())
+    check(unsafe {
+        ffi::zmqtt_tls_credential_add(tag, kind as c_int, cred.as_ptr().cast(), cred.len())
+    })
+    .map(|_| ())
 }
 
 /// Removes a credential registered with [`tls_credential_add`].

@@ -30,7 +30,11 @@ fn uptime_ms() -> u32 {
 }
 
 fn with_client(f: impl FnOnce(&MqttClient)) {
-    if let Some(client) = CLIENT.lock().unwrap_or_else(|never| match never {}).as_ref() {
+    if let Some(client) = CLIENT
+        .lock()
+        .unwrap_or_else(|never| match never {})
+        .as_ref()
+    {
         f(client);
     }
 }
@@ -53,7 +57,11 @@ fn on_connect(rc: i32) {
     let qos = config::MAX_QOS.min(2);
     with_client(|c| match c.subscribe(&[(topic("#").as_str(), qos)]) {
         Ok(mid) => printkln!("subscribe: mid={mid} qos={qos}"),
-        Err(e) => printkln!("subscribe failed: {} ({})", e.code(), error_description(e.code())),
+        Err(e) => printkln!(
+            "subscribe failed: {} ({})",
+            e.code(),
+            error_description(e.code())
+        ),
     });
 }
 
@@ -65,7 +73,10 @@ fn on_subscribe(mid: u16, granted: &[u8]) {
 fn on_message(topic: &str, payload: &[u8]) {
     let text = core::str::from_utf8(payload).unwrap_or("<binary>");
     printkln!("on_message: topic={topic} payload={text}");
-    PUBLISH_AT.store(uptime_ms().wrapping_add(REPUBLISH_DELAY_MS), Ordering::Release);
+    PUBLISH_AT.store(
+        uptime_ms().wrapping_add(REPUBLISH_DELAY_MS),
+        Ordering::Release,
+    );
     SCHEDULED.store(true, Ordering::Release);
 }
 
@@ -76,16 +87,25 @@ fn on_publish(mid: u16) {
 fn publish_hello() {
     let mut msg = heapless::String::<64>::new();
     let _ = core::fmt::write(&mut msg, format_args!("Hello, World! at {}", uptime_ms()));
-    with_client(|c| match c.publish(topic("news").as_str(), msg.as_bytes(), 1) {
-        Ok(mid) => printkln!("publish: mid={mid} payload={msg}"),
-        Err(e) => printkln!("publish failed: {} ({})", e.code(), error_description(e.code())),
-    });
+    with_client(
+        |c| match c.publish(topic("news").as_str(), msg.as_bytes(), 1) {
+            Ok(mid) => printkln!("publish: mid={mid} payload={msg}"),
+            Err(e) => printkln!(
+                "publish failed: {} ({})",
+                e.code(),
+                error_description(e.code())
+            ),
+        },
+    );
 }
 
 #[no_mangle]
 extern "C" fn rust_main() {
     zmqtt_zephyr::log_init();
-    printkln!("zmqtt {} publisher sample, client id {CONFIG_APP_CLIENT_ID}", zmqtt_zephyr::VERSION);
+    printkln!(
+        "zmqtt {} publisher sample, client id {CONFIG_APP_CLIENT_ID}",
+        zmqtt_zephyr::VERSION
+    );
     let mut url = heapless::String::<80>::new();
     let _ = core::fmt::write(
         &mut url,
@@ -94,7 +114,11 @@ extern "C" fn rust_main() {
     let client = match MqttClient::new(&url, CONFIG_APP_CLIENT_ID) {
         Ok(c) => c,
         Err(e) => {
-            printkln!("MqttClient::new({url}) failed: {} ({})", e.code(), error_description(e.code()));
+            printkln!(
+                "MqttClient::new({url}) failed: {} ({})",
+                e.code(),
+                error_description(e.code())
+            );
             return;
         }
     };
@@ -109,7 +133,11 @@ extern "C" fn rust_main() {
     printkln!("connecting to {url}");
     with_client(|c| {
         if let Err(e) = c.connect(on_connect, &options) {
-            printkln!("connect failed: {} ({})", e.code(), error_description(e.code()));
+            printkln!(
+                "connect failed: {} ({})",
+                e.code(),
+                error_description(e.code())
+            );
         }
     });
     loop {

@@ -1,9 +1,20 @@
-//! Prints the zmqtt version and Kconfig values as Rust sees them; testcase.yaml
-//! matches the lines against what Cargo.toml and prj.conf say.
+//! Shows, without a broker, the effect of each CONFIG_ZMQTT_* option the client applies
+//! at run time; testcase.yaml runs it with several configurations and matches each
+//! line against what that configuration must produce.
 #![no_std]
 
 use zephyr::printkln;
-use zmqtt_zephyr::config;
+use zmqtt_zephyr::{config, MqttClient, MqttError};
+
+/// One line per call: the mid or the error number.
+fn outcome(result: Result<u16, MqttError>) -> heapless::String<24> {
+    let mut s = heapless::String::new();
+    let _ = match result {
+        Ok(_) => core::fmt::write(&mut s, format_args!("ok")),
+        Err(e) => core::fmt::write(&mut s, format_args!("error={}", e.code())),
+    };
+    s
+}
 
 #[no_mangle]
 extern "C" fn rust_main() {
@@ -13,4 +24,46 @@ extern "C" fn rust_main() {
         config::KEEPALIVE_SEC,
         config::MAX_INFLIGHT
     );
+    // Never connected: every publish below waits offline, which is what the queue,
+    // in-flight and store limits govern. Nothing listens on port 9.
+    let client = match MqttClient::new("mqtt://127.0.0.1:9", "kconfig-test") {
+        Ok(c) => c,
+        Err(e) => {
+            printkln!("zmqtt new error={}", e.code());
+            return;
+        }
+    };
+    printkln!(
+        "zmqtt qos2 {}",
+        outcome(client.publish("kconfig/qos", b"x", 2))
+    );
+
+    let long = [b'a'; 300];
+    let long_topic = core::str::from_utf8(&long[..config::MAX_TOPIC_LEN + 1]).unwrap_or("");
+    printkln!(
+        "zmqtt topic {} bytes {}",
+        long_topic.len(),
+        outcome(client.publish(long_topic, b"x", 0))
+    );
+    let big = [0u8; 1200];
+    printkln!(
+        "zmqtt payload {} bytes {}",
+        config::TX_BUFFER_SIZE,
+        outcome(client.publish(
+            "kconfig/big",
+            &big[..config::TX_BUFFER_SIZE.min(big.len())],
+            0
+        ))
+    );
+
+    // 15-byte topic and 16-byte payload: 39 bytes of the message store each.
+    let mut accepted = 0;
+    let last = loop {
+        match client.publish("kconfig/offline", b"0123456789abcdef", 1) {
+            Ok(_) if accepted < 1000 => accepted += 1,
+            other => break other,
+        }
+    };
+    printkln!("zmqtt offline accepted={accepted} {}", outcome(last));
+    printkln!("zmqtt pending {}", client.pending());
 }

@@ -1,0 +1,142 @@
+# SPDX-License-Identifier: Apache-2.0
+"""Fixtures for the zmqtt client tests: a real mosquitto on the port the firmware was
+built for, and paho-mqtt clients on the host that observe and drive the device."""
+
+import os
+import re
+import shutil
+import socket
+import subprocess
+import tempfile
+import time
+from pathlib import Path
+
+import paho.mqtt.client as mqtt
+import pytest
+
+
+def _kconfig(build_dir: str, name: str) -> str:
+    text = Path(build_dir, "zephyr", ".config").read_text()
+    m = re.search(rf"^CONFIG_{name}=(.*)$", text, re.M)
+    assert m, f"CONFIG_{name} not in the build's .config"
+    return m.group(1).strip('"')
+
+
+@pytest.fixture(scope="session")
+def build_dir(request) -> str:
+    return request.config.getoption("--build-dir")
+
+
+@pytest.fixture(scope="session")
+def client_id(build_dir) -> str:
+    return _kconfig(build_dir, "APP_CLIENT_ID")
+
+
+@pytest.fixture(scope="session")
+def keepalive(build_dir) -> int:
+    return int(_kconfig(build_dir, "APP_KEEPALIVE_SEC"))
+
+
+class Broker:
+    """A mosquitto on 127.0.0.1:port with persistence, which tests may stop and start."""
+
+    def __init__(self, port: int):
+        self.port = port
+        self.dir = tempfile.mkdtemp(prefix="zmqtt-broker-")
+        self.conf = os.path.join(self.dir, "mosquitto.conf")
+        with open(self.conf, "w") as f:
+            f.write(
+                f"listener {port} 127.0.0.1\n"
+                "allow_anonymous true\n"
+                "persistence true\n"
+                f"persistence_location {self.dir}/\n"
+                "log_type all\n"
+            )
+        self.proc = None
+        self.log = open(os.path.join(self.dir, "mosquitto.log"), "ab")
+
+    def start(self):
+        binary = shutil.which("mosquitto") or "/usr/sbin/mosquitto"
+        with socket.socket() as s:
+            try:
+                s.bind(("127.0.0.1", self.port))
+            except OSError:
+                pytest.fail(f"port {self.port} (CONFIG_APP_BROKER_PORT) is taken: free it and run again")
+        self.proc = subprocess.Popen([binary, "-c", self.conf], stdout=self.log, stderr=self.log)
+        deadline = time.time() + 10
+        while time.time() < deadline:
+            try:
+                socket.create_connection(("127.0.0.1", self.port), timeout=0.5).close()
+                return
+            except OSError:
+                time.sleep(0.05)
+        pytest.fail("mosquitto did not start")
+
+    def stop(self):
+        if self.proc:
+            self.proc.terminate()
+            self.proc.wait(10)
+            self.proc = None
+
+
+@pytest.fixture()
+def broker(build_dir):
+    b = Broker(int(_kconfig(build_dir, "APP_BROKER_PORT")))
+    b.start()
+    yield b
+    b.stop()
+    shutil.rmtree(b.dir, ignore_errors=True)
+
+
+class Observer:
+    """A paho-mqtt client on the host that records what it receives."""
+
+    def __init__(self, port: int, client_id: str, clean: bool = True):
+        self.messages = []
+        self.client = mqtt.Client(
+            mqtt.CallbackAPIVersion.VERSION2, client_id=client_id, clean_session=clean
+        )
+        self.client.on_message = lambda c, u, m: self.messages.append(m)
+        self.client.reconnect_delay_set(min_delay=1, max_delay=2)
+        self.port = port
+
+    def connect(self):
+        self.client.connect("127.0.0.1", self.port)
+        self.client.loop_start()
+        return self
+
+    def subscribe(self, topic: str, qos: int):
+        result, mid = self.client.subscribe(topic, qos)
+        assert result == mqtt.MQTT_ERR_SUCCESS
+        time.sleep(0.3)
+
+    def publish(self, topic: str, payload: str, qos: int, retain: bool = False):
+        info = self.client.publish(topic, payload, qos, retain)
+        info.wait_for_publish(5)
+
+    def wait_for(self, predicate, timeout: float, what: str):
+        deadline = time.time() + timeout
+        while time.time() < deadline:
+            found = [m for m in self.messages if predicate(m)]
+            if found:
+                return found
+            time.sleep(0.05)
+        got = [(m.topic, m.payload) for m in self.messages]
+        pytest.fail(f"host never received {what}; it got {got}")
+
+    def close(self):
+        self.client.loop_stop()
+        self.client.disconnect()
+
+
+@pytest.fixture()
+def observer(broker):
+    obs = Observer(broker.port, "zmqtt-observer").connect()
+    yield obs
+    obs.close()
+
+
+def wait_line(dut, regex: str, timeout: float = 30) -> str:
+    """The first device line matching regex (fails after timeout)."""
+    lines = dut.readlines_until(regex=regex, timeout=timeout)
+    return lines[-1]

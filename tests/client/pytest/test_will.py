@@ -1,0 +1,20 @@
+# SPDX-License-Identifier: Apache-2.0
+"""The broker publishes the device's will when the device dies without DISCONNECT."""
+
+import time
+
+from conftest import wait_line
+
+
+def test_will_is_published_when_the_device_is_killed(broker, observer, dut, client_id, keepalive):
+    wait_line(dut, r"on_subscribe")
+    observer.subscribe(f"{client_id}/status", 1)
+    assert not [m for m in observer.messages if m.topic == f"{client_id}/status"]
+    dut.close()  # kills QEMU / the native_sim process: no DISCONNECT is sent
+    killed = time.time()
+    got = observer.wait_for(
+        lambda m: m.topic == f"{client_id}/status", keepalive * 1.5 + 10, "the will"
+    )
+    assert got[0].payload == b"offline"
+    # Not earlier than the keep-alive allows: the broker waits 1.5 keep-alives of silence.
+    assert time.time() - killed >= keepalive * 0.5
