@@ -33,6 +33,7 @@ LOG_MODULE_REGISTER(zmqtt, CONFIG_ZMQTT_LOG_LEVEL);
 #define ZMQTT_ERR_DNS      (-1001) /* the host name did not resolve */
 #define ZMQTT_ERR_NOTSUP   (-1002) /* no eventfd with offloaded sockets */
 #define ZMQTT_ERR_NO_TLS   (-1003) /* TLS asked for in a build without it */
+#define ZMQTT_ERR_TLS      (-1004) /* the TLS handshake failed */
 
 /* Bits of zmqtt_sock_wait()'s result. */
 #define ZMQTT_READABLE 1
@@ -90,7 +91,8 @@ static int connect_one(const struct zsock_addrinfo *ai, const char *host, const 
 	 * blocking even on a non-blocking socket) by CONFIG_NET_SOCKETS_CONNECT_TIMEOUT.
 	 */
 	if (zsock_connect(fd, ai->ai_addr, ai->ai_addrlen) < 0) {
-		int err = neg_errno();
+		/* Zephyr reports every failed handshake as ECONNABORTED (and logs mbedTLS's code). */
+		int err = (verify >= 0 && errno == ECONNABORTED) ? ZMQTT_ERR_TLS : neg_errno();
 
 		zsock_close(fd);
 		return err;

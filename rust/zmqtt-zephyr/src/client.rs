@@ -290,7 +290,9 @@ impl MqttClient {
     ///
     /// Errors: -6 password without user name, -17 empty will topic, -9 bad will QoS,
     /// -15/-16 an option or version this build does not speak, -1 TLS credentials that
-    /// could not be registered, -8 a PEM credential without its terminating NUL.
+    /// could not be registered, -8 a PEM credential without its terminating NUL, -11
+    /// still connected (call `disconnect` first). Messages published before `connect`
+    /// stay queued and go out once connected.
     pub fn connect(&self, on_connect: fn(i32), options: &ConnectOptions) -> Result<(), MqttError> {
         let protocol = match options.protocol {
             Protocol::V3_1_1 if config::MQTT3 => ProtocolVersion::V3_1_1,
@@ -322,7 +324,11 @@ impl MqttClient {
                 properties: Properties::EMPTY,
             });
         }
-        let mut engine = Engine::new(engine_config)?;
+        // Keeps what was published before connect(): the engine only takes the options.
+        let Some(engine) = shared.engine.as_mut() else {
+            return Err(MqttError::Failure);
+        };
+        engine.set_config(engine_config)?;
         let tls = BrokerUrl::parse(&shared.url).is_ok_and(|u| u.is_tls());
         #[cfg(CONFIG_ZMQTT_TLS)]
         if tls {
@@ -336,8 +342,9 @@ impl MqttClient {
         }
         #[cfg(not(CONFIG_ZMQTT_TLS))]
         let _ = tls;
-        engine.connect(now());
-        shared.engine = Some(engine);
+        if let Some(engine) = shared.engine.as_mut() {
+            engine.connect(now());
+        }
         shared.callbacks.on_connect = Some(on_connect);
         VERIFY_PEER.store(options.verify_peer, core::sync::atomic::Ordering::Relaxed);
         drop(shared);

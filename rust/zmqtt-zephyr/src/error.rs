@@ -17,6 +17,9 @@ pub enum Error {
     HostTooLong,
     /// TLS was asked for but this build has no TLS (`CONFIG_ZMQTT_TLS`).
     TlsNotSupported,
+    /// The TLS handshake failed: the broker's certificate does not chain to the trust
+    /// store, is not valid now, or is not for the host name; or no common cipher suite.
+    TlsHandshake,
     /// A TLS credential could not be registered (errno), e.g. no free credential slot.
     Credential(Errno),
     /// A PEM credential lacks its terminating NUL byte, which mbedTLS needs.
@@ -32,6 +35,10 @@ impl fmt::Display for Error {
             Error::TlsNotSupported => {
                 f.write_str("TLS is not enabled in this build (CONFIG_ZMQTT_TLS)")
             }
+            Error::TlsHandshake => f.write_str(
+                "TLS handshake failed: broker certificate not trusted, expired, \
+                 or not for this host name (or no common cipher)",
+            ),
             Error::Credential(e) => write!(f, "cannot register TLS credential (errno {})", e.0),
             Error::PemNotTerminated => f.write_str(
                 "PEM credential must end with a NUL byte (concat!(include_str!(..), \"\\0\"))",
@@ -47,7 +54,9 @@ impl From<Error> for MqttError {
         match e {
             Error::TlsNotSupported => MqttError::SslNotSupported,
             Error::PemNotTerminated | Error::HostTooLong => MqttError::BadStructure,
-            Error::Socket(_) | Error::Dns | Error::Credential(_) => MqttError::Failure,
+            Error::Socket(_) | Error::Dns | Error::Credential(_) | Error::TlsHandshake => {
+                MqttError::Failure
+            }
         }
     }
 }

@@ -48,6 +48,7 @@ impl Socket {
             Ok(fd) => Ok(Socket { fd }),
             Err(Errno::DNS) => Err(Error::Dns),
             Err(Errno::NO_TLS) => Err(Error::TlsNotSupported),
+            Err(Errno::TLS) => Err(Error::TlsHandshake),
             Err(e) => Err(Error::Socket(e)),
         }
     }

@@ -57,6 +57,8 @@ impl Errno {
     pub const NOTSUP: Errno = Errno(1002);
     /// TLS asked for in a build without it (`ZMQTT_ERR_NO_TLS`).
     pub const NO_TLS: Errno = Errno(1003);
+    /// The TLS handshake failed (`ZMQTT_ERR_TLS`).
+    pub const TLS: Errno = Errno(1004);
 }
 
 fn check(rc: c_int) -> Result<c_int, Errno> {

@@ -40,18 +40,30 @@ def keepalive(build_dir) -> int:
 class Broker:
     """A mosquitto on 127.0.0.1:port with persistence, which tests may stop and start."""
 
-    def __init__(self, port: int):
+    def __init__(self, port: int, tls: str = "", require_certificate: bool = False):
+        """tls: empty for plain TCP, else the directory of gen-certs.sh's files and the
+        server certificate to present, as "<certs dir>:<name>" (e.g. ".../certs:server")."""
         self.port = port
         self.dir = tempfile.mkdtemp(prefix="zmqtt-broker-")
         self.conf = os.path.join(self.dir, "mosquitto.conf")
+        lines = [
+            f"listener {port} 127.0.0.1",
+            "allow_anonymous true",
+            "persistence true",
+            f"persistence_location {self.dir}/",
+            "log_type all",
+        ]
+        if tls:
+            certs, name = tls.rsplit(":", 1)
+            lines += [
+                f"cafile {certs}/ca.pem",
+                f"certfile {certs}/{name}.pem",
+                f"keyfile {certs}/{name}.key",
+                "tls_version tlsv1.2",
+                f"require_certificate {'true' if require_certificate else 'false'}",
+            ]
         with open(self.conf, "w") as f:
-            f.write(
-                f"listener {port} 127.0.0.1\n"
-                "allow_anonymous true\n"
-                "persistence true\n"
-                f"persistence_location {self.dir}/\n"
-                "log_type all\n"
-            )
+            f.write("\n".join(lines) + "\n")
         self.proc = None
         self.log = open(os.path.join(self.dir, "mosquitto.log"), "ab")
 
@@ -80,12 +92,22 @@ class Broker:
 
 
 @pytest.fixture()
-def broker(build_dir):
-    b = Broker(int(_kconfig(build_dir, "APP_BROKER_PORT")))
+def broker_port(build_dir) -> int:
+    return int(_kconfig(build_dir, "APP_BROKER_PORT"))
+
+
+@pytest.fixture()
+def broker(broker_port):
+    b = Broker(broker_port)
     b.start()
     yield b
     b.stop()
     shutil.rmtree(b.dir, ignore_errors=True)
+
+
+def broker_log(b: Broker) -> str:
+    b.log.flush()
+    return Path(b.dir, "mosquitto.log").read_text(errors="replace")
 
 
 class Observer:

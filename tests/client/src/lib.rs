@@ -102,6 +102,22 @@ extern "C" fn rust_main() {
         will_message: b"offline",
         ..ConnectOptions::new()
     };
+    #[cfg(CONFIG_APP_TLS)]
+    let options = ConnectOptions {
+        trust_store: Some(include_bytes!(concat!(
+            env!("BUILD_DIR"),
+            "/certs/ca.pem.nul"
+        ))),
+        key_store: Some(include_bytes!(concat!(
+            env!("BUILD_DIR"),
+            "/certs/client.pem.nul"
+        ))),
+        private_key: Some(include_bytes!(concat!(
+            env!("BUILD_DIR"),
+            "/certs/client.key.nul"
+        ))),
+        ..options
+    };
     with_client(|c| {
         if let Err(e) = c.connect(on_connect, &options) {
             printkln!("zmqtt-test: connect error={}", e.code());

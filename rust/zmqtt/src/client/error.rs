@@ -37,6 +37,8 @@ pub enum ConfigError {
     BufferTooSmall,
     /// `reconnect_min` is zero or above `reconnect_max` (-8).
     ReconnectDelays,
+    /// `set_config` while connected or connecting: `disconnect` first (-11).
+    NotIdle,
 }
 
 impl fmt::Display for ConfigError {
@@ -53,6 +55,7 @@ impl fmt::Display for ConfigError {
             ConfigError::OptionForV5Only => f.write_str("option needs MQTT 5.0"),
             ConfigError::BufferTooSmall => f.write_str("packet size limit below 16 bytes"),
             ConfigError::ReconnectDelays => f.write_str("reconnect delays: need 0 < min <= max"),
+            ConfigError::NotIdle => f.write_str("configuration can change only while idle"),
         }
     }
 }
@@ -69,6 +72,7 @@ impl From<ConfigError> for MqttError {
             ConfigError::EmptyWillTopic => MqttError::ZeroLengthWillTopic,
             ConfigError::InvalidWillTopic(e) => topic_error_code(e),
             ConfigError::OptionForV5Only => MqttError::BadMqttOption,
+            ConfigError::NotIdle => MqttError::OperationIncomplete,
             ConfigError::WillTooLarge
             | ConfigError::BufferTooSmall
             | ConfigError::ReconnectDelays => MqttError::BadStructure,

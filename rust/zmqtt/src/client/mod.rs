@@ -284,6 +284,21 @@ impl<
 
     // ----- commands -----
 
+    /// Replaces the configuration while the client is [`State::Idle`] (before
+    /// [`connect`](Self::connect) or after [`disconnect`](Self::disconnect)), keeping the
+    /// session: queued and in-flight messages, incoming QoS 2 ids and subscriptions. The
+    /// Zephyr glue uses it so that messages published before `connect` are not lost when
+    /// `connect` brings the rest of the options.
+    pub fn set_config(&mut self, config: Config<'c>) -> Result<(), ConfigError> {
+        if self.state != State::Idle {
+            return Err(ConfigError::NotIdle);
+        }
+        config.validate()?;
+        self.keep_alive = config.keep_alive;
+        self.config = config;
+        Ok(())
+    }
+
     /// Starts connecting (and, with `auto_reconnect`, keeps reconnecting): the state becomes
     /// `Opening`, asking the driver for a link. Does nothing while already connecting or connected.
     pub fn connect(&mut self, now: Instant) {
