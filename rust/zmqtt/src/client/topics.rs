@@ -425,7 +425,10 @@ mod tests {
         t.suback(id(1), &[0]);
         t.add_subscription(id(2), "a", 2, true);
         assert_eq!(t.subscription_count(), 1);
-        assert_eq!(t.request_filters(id(2), true).collect::<Vec<_>>(), [("a", 2)]);
+        assert_eq!(
+            t.request_filters(id(2), true).collect::<Vec<_>>(),
+            [("a", 2)]
+        );
         // A pending one is kept: its SUBACK still owes the application an event.
         t.add_subscription(id(3), "a", 1, true);
         assert_eq!(t.subscription_count(), 2);
