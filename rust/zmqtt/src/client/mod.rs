@@ -525,6 +525,7 @@ impl<
             }
         }
         if self.timers.take_expired(Timer::Keepalive, now) && self.state == State::Connected {
+            log::debug!("keepalive: PINGREQ");
             self.send_ping = true;
             self.timers
                 .set(Timer::Response, now + self.config.ping_timeout);
@@ -623,7 +624,7 @@ impl<
             self.timers.stop(Timer::Response);
         }
         match packet {
-            Packet::Publish(p) => return self.handle_publish(p),
+            Packet::Publish(p) => self.handle_publish(p),
             Packet::Puback(a) => {
                 match self.queue.find(a.packet_id) {
                     Some((at, m)) if m.stage == Stage::AwaitAck && m.qos == QoS::AtLeastOnce => {
@@ -868,11 +869,10 @@ impl<
             tx,
             len: 0,
         };
-        match self.state {
-            State::Connecting if self.send_connect => {
-                if self.write_connect(&mut w) {
-                    self.send_connect = false;
-                }
+        let state = self.state;
+        match state {
+            State::Connecting if self.send_connect && self.write_connect(&mut w) => {
+                self.send_connect = false
             }
             State::Connected => self.write_connected(&mut w),
             State::Closing => {
@@ -1163,7 +1163,12 @@ impl<
     }
 
     fn schedule_keepalive(&mut self) {
-        if self.state == State::Connected && self.keep_alive > 0 {
+        // While a PINGREQ is outstanding the Response timer runs instead (in `Connected` it is
+        // only ever the PINGRESP deadline); the keepalive restarts with the next packet received.
+        if self.state == State::Connected
+            && self.keep_alive > 0
+            && self.timers.get(Timer::Response).is_none()
+        {
             let since = self.last_tx.min(self.last_rx);
             self.timers.set(
                 Timer::Keepalive,

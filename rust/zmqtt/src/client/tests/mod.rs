@@ -1,4 +1,1357 @@
-//! Client scenarios against a fake broker and a fake clock.
+//! Client scenarios against a fake broker and a fake clock. Broker bytes reach the client one
+//! byte at a time (see `Harness::byte_by_byte`), so every flow also proves the framing.
+
+mod harness;
+
+use std::vec;
+use std::vec::Vec;
+
+use harness::{Harness, OwnedProp, Sent};
+
+use super::*;
+use crate::codec::{
+    AckRepr, Packet, Properties, ProtocolVersion, QoS, ReasonCode, Subscription,
+    SubscriptionOptions, Will,
+};
+use crate::MqttError;
+
+const V3: ProtocolVersion = ProtocolVersion::V3_1_1;
+const V5: ProtocolVersion = ProtocolVersion::V5;
+
+fn config(v: ProtocolVersion) -> Config<'static> {
+    Config::new("dev1").protocol(v).keep_alive(30)
+}
+
+fn both(f: impl Fn(ProtocolVersion)) {
+    f(V3);
+    f(V5);
+}
+
+fn id(n: u16) -> PacketId {
+    PacketId::new(n).unwrap()
+}
+
+fn msg(topic: &'static str, payload: &'static [u8], qos: QoS) -> Publish<'static> {
+    Publish::new(topic, payload, qos)
+}
+
+fn published(events: &[Event]) -> Vec<u16> {
+    events
+        .iter()
+        .filter_map(|e| {
+            if let Event::Published { packet_id } = e {
+                Some(packet_id.get())
+            } else {
+                None
+            }
+        })
+        .collect()
+}
+
+fn publishes(sent: &[Sent]) -> Vec<(Option<u16>, Vec<u8>, bool)> {
+    sent.iter()
+        .filter_map(|s| match s {
+            Sent::Publish {
+                id, payload, dup, ..
+            } => Some((*id, payload.clone(), *dup)),
+            _ => None,
+        })
+        .collect()
+}
+
+fn disconnected(events: &[Event]) -> Vec<(DisconnectReason, Option<Duration>)> {
+    events
+        .iter()
+        .filter_map(|e| match e {
+            Event::Disconnected {
+                reason,
+                reconnect_in,
+            } => Some((*reason, *reconnect_in)),
+            _ => None,
+        })
+        .collect()
+}
+
+// ----- CONNECT and CONNACK -----
+
+#[test]
+fn connect_carries_every_dl7450_option() {
+    both(|v| {
+        let will = Will {
+            topic: "dev1/status",
+            payload: b"gone",
+            qos: QoS::AtLeastOnce,
+            retain: true,
+            properties: Properties::EMPTY,
+        };
+        let cfg = config(v).credentials(Some("user"), Some(b"pw")).will(will);
+        let mut h = Harness::new(cfg);
+        h.broker.auto.connack = None;
+        h.client.connect(h.now);
+        h.drive();
+        let sent = h.broker.take_sent();
+        let Sent::Connect {
+            client_id,
+            clean_start,
+            keep_alive,
+            username,
+            password,
+            will,
+            props,
+        } = &sent[0]
+        else {
+            panic!("first packet is not CONNECT: {sent:?}")
+        };
+        assert_eq!(client_id, "dev1");
+        assert!(!clean_start, "DL-7450 default is a persistent session");
+        assert_eq!(*keep_alive, 30);
+        assert_eq!(username.as_deref(), Some("user"));
+        assert_eq!(password.as_deref(), Some(&b"pw"[..]));
+        assert_eq!(
+            will,
+            &Some((
+                "dev1/status".into(),
+                b"gone".to_vec(),
+                QoS::AtLeastOnce,
+                true
+            ))
+        );
+        match v {
+            V5 => assert_eq!(*props, (Some(u32::MAX), Some(4), Some(1024), Some(8))),
+            _ => assert_eq!(*props, (None, None, None, None)),
+        }
+        assert_eq!(h.client.state(), State::Connecting);
+    });
+}
+
+#[test]
+fn clean_session_choice_reaches_the_wire() {
+    both(|v| {
+        let mut h = Harness::new(config(v).clean_session(true));
+        h.client.connect(h.now);
+        h.drive();
+        assert!(matches!(
+            h.broker.sent[0],
+            Sent::Connect {
+                clean_start: true,
+                ..
+            }
+        ));
+        if v == V5 {
+            // Clean session in 5.0 is Clean Start plus Session Expiry 0 (the default, so not sent).
+            assert!(matches!(
+                h.broker.sent[0],
+                Sent::Connect {
+                    props: (None, ..),
+                    ..
+                }
+            ));
+        }
+    });
+}
+
+#[test]
+fn accepted_connack_reports_code_and_session_present() {
+    both(|v| {
+        let mut h = Harness::new(config(v));
+        h.broker.auto.connack = Some((0, true));
+        h.client.connect(h.now);
+        h.drive();
+        assert_eq!(
+            h.events,
+            vec![Event::Connected {
+                code: 0,
+                session_present: true
+            }]
+        );
+        assert!(h.client.session_present());
+        assert!(h.client.is_connected());
+    });
+}
+
+#[test]
+fn bad_credentials_and_not_authorised_are_not_retried() {
+    for (v, code) in [(V3, 4), (V3, 5), (V5, 0x86), (V5, 0x87)] {
+        let mut h = Harness::new(config(v));
+        h.broker.auto.connack = Some((code, false));
+        h.client.connect(h.now);
+        h.drive();
+        assert_eq!(
+            h.events[0],
+            Event::Connected {
+                code,
+                session_present: false
+            }
+        );
+        assert_eq!(
+            disconnected(&h.events),
+            vec![(DisconnectReason::Refused(code), None)]
+        );
+        assert_eq!(h.client.state(), State::Idle);
+        assert_eq!(h.client.poll_timeout(), None, "no retry scheduled");
+    }
+}
+
+#[test]
+fn other_refusals_are_retried_with_backoff() {
+    for (v, code) in [(V3, 3), (V5, 0x88)] {
+        let mut h = Harness::new(config(v));
+        h.broker.auto.connack = Some((code, false));
+        h.client.connect(h.now);
+        h.drive();
+        assert_eq!(
+            disconnected(&h.events),
+            vec![(
+                DisconnectReason::Refused(code),
+                Some(Duration::from_secs(1))
+            )]
+        );
+        assert_eq!(h.client.state(), State::Waiting);
+        assert_eq!(h.advance_to_timeout(), Duration::from_secs(1));
+        assert_eq!(h.links_opened, 2);
+    }
+}
+
+#[test]
+fn reconnect_delays_are_1_2_4_8_16_32_then_60_seconds_and_reset_after_success() {
+    both(|v| {
+        let mut h = Harness::new(config(v));
+        h.network_up = false;
+        h.client.connect(h.now);
+        h.drive();
+        let mut waits = Vec::new();
+        for _ in 0..8 {
+            waits.push(h.advance_to_timeout().secs());
+        }
+        assert_eq!(waits, [1, 2, 4, 8, 16, 32, 60, 60]);
+        assert!(disconnected(&h.events)
+            .iter()
+            .all(|(r, _)| *r == DisconnectReason::TransportClosed));
+        h.network_up = true;
+        assert_eq!(h.advance_to_timeout().secs(), 60);
+        assert!(h.client.is_connected());
+        h.cut_link();
+        assert_eq!(
+            h.advance_to_timeout().secs(),
+            1,
+            "back-off starts again after a success"
+        );
+        assert!(h.client.is_connected());
+    });
+}
+
+#[test]
+fn missing_connack_times_out_and_retries() {
+    both(|v| {
+        let mut h = Harness::new(config(v));
+        h.broker.auto.connack = None;
+        h.client.connect(h.now);
+        h.drive();
+        assert_eq!(h.advance_to_timeout(), Duration::from_secs(10));
+        assert_eq!(
+            disconnected(&h.events),
+            vec![(
+                DisconnectReason::ConnectTimeout,
+                Some(Duration::from_secs(1))
+            )]
+        );
+    });
+}
+
+#[test]
+fn disconnect_sends_disconnect_and_stops_reconnecting() {
+    both(|v| {
+        let mut h = Harness::connected(config(v));
+        h.client.disconnect(h.now);
+        h.drive();
+        assert_eq!(h.broker.take_sent(), vec![Sent::Disconnect(0)]);
+        assert_eq!(
+            disconnected(&h.events),
+            vec![(DisconnectReason::Local, None)]
+        );
+        assert_eq!(h.client.state(), State::Idle);
+        assert!(!h.link_open);
+        assert_eq!(h.client.poll_timeout(), None);
+    });
+}
+
+// ----- outgoing QoS 0/1/2 -----
+
+#[test]
+fn qos0_is_published_when_written() {
+    both(|v| {
+        let mut h = Harness::connected(config(v));
+        let mid = h
+            .client
+            .publish(h.now, &msg("t", b"zero", QoS::AtMostOnce))
+            .unwrap();
+        h.drive();
+        assert_eq!(
+            publishes(&h.broker.take_sent()),
+            vec![(None, b"zero".to_vec(), false)]
+        );
+        assert_eq!(published(&h.events), vec![mid.get()]);
+    });
+}
+
+#[test]
+fn qos1_is_published_when_acked() {
+    both(|v| {
+        let mut h = Harness::connected(config(v));
+        h.broker.auto.ack = false;
+        let mid = h
+            .client
+            .publish(h.now, &msg("t", b"one", QoS::AtLeastOnce))
+            .unwrap();
+        h.drive();
+        assert_eq!(
+            publishes(&h.broker.take_sent()),
+            vec![(Some(mid.get()), b"one".to_vec(), false)]
+        );
+        assert_eq!(h.client.inflight_len(), 1);
+        assert!(published(&h.events).is_empty());
+        h.broker.ack(Packet::Puback, mid.get());
+        h.drive();
+        assert_eq!(published(&h.events), vec![mid.get()]);
+        assert_eq!(h.client.inflight_len(), 0);
+        assert_eq!(h.client.message_bytes_used(), 0);
+    });
+}
+
+#[test]
+fn qos2_is_published_when_completed() {
+    both(|v| {
+        let mut h = Harness::connected(config(v));
+        h.broker.auto.ack = false;
+        let mid = h
+            .client
+            .publish(h.now, &msg("t", b"two", QoS::ExactlyOnce))
+            .unwrap();
+        h.drive();
+        h.broker.take_sent();
+        h.broker.ack(Packet::Pubrec, mid.get());
+        h.drive();
+        assert_eq!(h.broker.take_sent(), vec![Sent::Pubrel(mid.get(), 0)]);
+        assert!(published(&h.events).is_empty());
+        // The broker owns the message now: only the 8-byte record header is kept.
+        assert_eq!(h.client.message_bytes_used(), 8);
+        h.broker.ack(Packet::Pubcomp, mid.get());
+        h.drive();
+        assert_eq!(published(&h.events), vec![mid.get()]);
+        assert_eq!(h.client.message_bytes_used(), 0);
+    });
+}
+
+#[test]
+fn full_inflight_window_queues_in_order_and_a_full_queue_is_error_minus_12() {
+    both(|v| {
+        let mut h = Harness::connected(config(v));
+        h.broker.auto.ack = false;
+        let payloads: [&[u8]; 8] = [b"0", b"1", b"2", b"3", b"4", b"5", b"6", b"7"];
+        let mids: Vec<PacketId> = payloads
+            .iter()
+            .map(|p| {
+                h.client
+                    .publish(h.now, &msg("t", p, QoS::AtLeastOnce))
+                    .unwrap()
+            })
+            .collect();
+        let err = h
+            .client
+            .publish(h.now, &msg("t", b"8", QoS::AtLeastOnce))
+            .unwrap_err();
+        assert_eq!(err, PublishError::QueueFull);
+        assert_eq!(MqttError::from(err).code(), -12);
+        h.drive();
+        let sent = publishes(&h.broker.take_sent());
+        assert_eq!(
+            sent.iter().map(|s| s.1.clone()).collect::<Vec<_>>(),
+            [b"0", b"1", b"2", b"3"]
+        );
+        assert_eq!((h.client.inflight_len(), h.client.queued_len()), (4, 4));
+        for m in &mids[..2] {
+            h.broker.ack(Packet::Puback, m.get());
+        }
+        h.drive();
+        let sent = publishes(&h.broker.take_sent());
+        assert_eq!(
+            sent.iter().map(|s| s.1.clone()).collect::<Vec<_>>(),
+            [b"4", b"5"]
+        );
+        assert_eq!(published(&h.events), vec![mids[0].get(), mids[1].get()]);
+    });
+}
+
+#[test]
+fn a_build_without_queue_refuses_with_minus_4_when_inflight_is_full() {
+    let mut c: Client<'static, 2, 0, 256, 64> = Client::new(Config::new("d")).unwrap();
+    let now = Instant::ZERO;
+    c.publish(now, &msg("t", b"a", QoS::AtLeastOnce)).unwrap();
+    c.publish(now, &msg("t", b"b", QoS::ExactlyOnce)).unwrap();
+    let err = c
+        .publish(now, &msg("t", b"c", QoS::AtLeastOnce))
+        .unwrap_err();
+    assert_eq!(err, PublishError::InflightFull);
+    assert_eq!(MqttError::from(err).code(), -4);
+}
+
+#[test]
+fn a_full_message_pool_refuses_even_below_the_count_limits() {
+    let mut c: Client<'static, 4, 4, 64, 64> = Client::new(Config::new("d")).unwrap();
+    let now = Instant::ZERO;
+    c.publish(now, &msg("t", &[0; 40], QoS::AtLeastOnce))
+        .unwrap();
+    assert_eq!(
+        c.publish(now, &msg("t", &[0; 40], QoS::AtLeastOnce)),
+        Err(PublishError::QueueFull)
+    );
+    c.publish(now, &msg("t", &[0; 5], QoS::AtLeastOnce))
+        .unwrap();
+}
+
+#[test]
+fn publishes_made_while_disconnected_go_out_in_order_after_connect() {
+    both(|v| {
+        let mut h = Harness::new(config(v));
+        let a = h
+            .client
+            .publish(h.now, &msg("t", b"a", QoS::AtLeastOnce))
+            .unwrap();
+        let b = h
+            .client
+            .publish(h.now, &msg("t", b"b", QoS::AtMostOnce))
+            .unwrap();
+        let c = h
+            .client
+            .publish(h.now, &msg("t", b"c", QoS::ExactlyOnce))
+            .unwrap();
+        assert_eq!(h.client.queued_len(), 3);
+        h.client.connect(h.now);
+        h.drive();
+        let sent = publishes(&h.broker.take_sent());
+        assert_eq!(
+            sent,
+            vec![
+                (Some(a.get()), b"a".to_vec(), false),
+                (None, b"b".to_vec(), false),
+                (Some(c.get()), b"c".to_vec(), false)
+            ]
+        );
+        let mut done = published(&h.events);
+        done.sort();
+        let mut want = vec![a.get(), b.get(), c.get()];
+        want.sort();
+        assert_eq!(done, want);
+    });
+}
+
+#[test]
+fn publish_validates_topic_size_and_qos() {
+    both(|v| {
+        let mut h = Harness::connected(config(v));
+        let e = |h: &mut Harness, p: Publish<'static>| {
+            MqttError::from(h.client.publish(h.now, &p).unwrap_err()).code()
+        };
+        assert_eq!(e(&mut h, msg("", b"x", QoS::AtMostOnce)), -6);
+        assert_eq!(e(&mut h, msg("a/#", b"x", QoS::AtMostOnce)), -5);
+        assert_eq!(e(&mut h, msg("a\0b", b"x", QoS::AtMostOnce)), -7);
+        let big: &'static [u8] = &[0; 1100];
+        assert_eq!(
+            h.client.publish(h.now, &msg("t", big, QoS::AtMostOnce)),
+            Err(PublishError::PacketTooLarge)
+        );
+    });
+}
+
+// ----- packet ids -----
+
+#[test]
+fn packet_ids_wrap_around_and_skip_ids_in_use() {
+    let mut h = Harness::connected(config(V3));
+    h.broker.auto.ack = false;
+    let first = h
+        .client
+        .publish(h.now, &msg("t", b"held", QoS::AtLeastOnce))
+        .unwrap();
+    assert_eq!(first, id(1));
+    h.drive();
+    h.broker.auto.ack = true;
+    // Run the counter all the way round: 65535 QoS 0 ids, each released once written.
+    let mut last = first;
+    for _ in 0..65534 {
+        last = h
+            .client
+            .publish(h.now, &msg("t", b"", QoS::AtMostOnce))
+            .unwrap();
+        h.drive();
+        h.events.clear();
+        h.broker.take_sent();
+    }
+    assert_eq!(last, id(65535));
+    // Id 1 is still in flight, so the counter skips it after wrapping.
+    assert_eq!(
+        h.client
+            .publish(h.now, &msg("t", b"", QoS::AtLeastOnce))
+            .unwrap(),
+        id(2)
+    );
+}
+
+// ----- resending after reconnect -----
+
+#[test]
+fn qos1_is_resent_with_dup_after_reconnect_with_session() {
+    both(|v| {
+        let mut h = Harness::connected(config(v));
+        h.broker.auto.ack = false;
+        let mid = h
+            .client
+            .publish(h.now, &msg("t", b"one", QoS::AtLeastOnce))
+            .unwrap();
+        h.drive();
+        h.broker.take_sent();
+        h.cut_link();
+        h.broker.auto.connack = Some((0, true));
+        h.advance_to_timeout();
+        let sent = h.broker.take_sent();
+        assert!(matches!(sent[0], Sent::Connect { .. }));
+        assert_eq!(
+            publishes(&sent),
+            vec![(Some(mid.get()), b"one".to_vec(), true)]
+        );
+        h.broker.ack(Packet::Puback, mid.get());
+        h.drive();
+        assert_eq!(published(&h.events), vec![mid.get()]);
+    });
+}
+
+#[test]
+fn qos2_resends_pubrel_after_reconnect() {
+    both(|v| {
+        let mut h = Harness::connected(config(v));
+        h.broker.auto.ack = false;
+        let mid = h
+            .client
+            .publish(h.now, &msg("t", b"two", QoS::ExactlyOnce))
+            .unwrap();
+        h.drive();
+        h.broker.ack(Packet::Pubrec, mid.get());
+        h.drive();
+        assert_eq!(
+            h.broker.take_sent().last(),
+            Some(&Sent::Pubrel(mid.get(), 0))
+        );
+        h.cut_link();
+        h.broker.auto.connack = Some((0, true));
+        h.advance_to_timeout();
+        let sent = h.broker.take_sent();
+        assert_eq!(
+            &sent[1..],
+            &[Sent::Pubrel(mid.get(), 0)],
+            "PUBREL again, not the PUBLISH"
+        );
+        h.broker.ack(Packet::Pubcomp, mid.get());
+        h.drive();
+        assert_eq!(published(&h.events), vec![mid.get()]);
+    });
+}
+
+#[test]
+fn qos2_publish_is_resent_with_dup_when_pubrec_was_lost() {
+    both(|v| {
+        let mut h = Harness::connected(config(v));
+        h.broker.auto.ack = false;
+        let mid = h
+            .client
+            .publish(h.now, &msg("t", b"two", QoS::ExactlyOnce))
+            .unwrap();
+        h.drive();
+        h.broker.take_sent();
+        h.cut_link();
+        h.broker.auto.connack = Some((0, true));
+        h.broker.auto.ack = true;
+        h.advance_to_timeout();
+        let sent = h.broker.take_sent();
+        assert_eq!(
+            publishes(&sent),
+            vec![(Some(mid.get()), b"two".to_vec(), true)]
+        );
+        assert!(sent.contains(&Sent::Pubrel(mid.get(), 0)));
+        assert_eq!(published(&h.events), vec![mid.get()]);
+    });
+}
+
+#[test]
+fn lost_session_resends_as_new_restores_subscriptions_and_completes_released_qos2() {
+    both(|v| {
+        let mut h = Harness::connected(config(v));
+        let sub = h
+            .client
+            .subscribe(
+                h.now,
+                &[Subscription {
+                    filter: "cmd/#",
+                    options: SubscriptionOptions::qos(QoS::AtLeastOnce),
+                }],
+            )
+            .unwrap();
+        h.drive();
+        assert!(h
+            .events
+            .iter()
+            .any(|e| matches!(e, Event::Subscribed { packet_id, .. } if *packet_id == sub)));
+        h.events.clear();
+        h.broker.auto.ack = false;
+        let q1 = h
+            .client
+            .publish(h.now, &msg("t", b"one", QoS::AtLeastOnce))
+            .unwrap();
+        let q2 = h
+            .client
+            .publish(h.now, &msg("t", b"two", QoS::ExactlyOnce))
+            .unwrap();
+        h.drive();
+        h.broker.ack(Packet::Pubrec, q2.get());
+        h.drive();
+        h.broker.take_sent();
+        h.cut_link();
+        h.broker.auto.connack = Some((0, false));
+        h.advance_to_timeout();
+        let sent = h.broker.take_sent();
+        assert!(sent.iter().any(|s| matches!(s, Sent::Subscribe { filters, .. } if filters == &vec![("cmd/#".into(), QoS::AtLeastOnce)])));
+        // The broker never saw q1 in this session: a first attempt, no DUP.
+        assert_eq!(
+            publishes(&sent),
+            vec![(Some(q1.get()), b"one".to_vec(), false)]
+        );
+        assert!(!sent.iter().any(|s| matches!(s, Sent::Pubrel(..))));
+        assert_eq!(published(&h.events), vec![q2.get()]);
+        // The restore is internal: no second Subscribed event.
+        assert!(!h
+            .events
+            .iter()
+            .any(|e| matches!(e, Event::Subscribed { .. })));
+    });
+}
+
+#[test]
+fn subscriptions_are_not_resent_when_the_session_is_kept() {
+    both(|v| {
+        let mut h = Harness::connected(config(v));
+        h.client
+            .subscribe(
+                h.now,
+                &[Subscription {
+                    filter: "a",
+                    options: SubscriptionOptions::qos(QoS::AtMostOnce),
+                }],
+            )
+            .unwrap();
+        h.drive();
+        h.broker.take_sent();
+        h.cut_link();
+        h.broker.auto.connack = Some((0, true));
+        h.advance_to_timeout();
+        let sent = h.broker.take_sent();
+        assert!(
+            !sent.iter().any(|s| matches!(s, Sent::Subscribe { .. })),
+            "{sent:?}"
+        );
+    });
+}
+
+// ----- incoming QoS -----
+
+#[test]
+fn incoming_qos0_and_qos1_are_delivered_and_qos1_acked() {
+    both(|v| {
+        let mut h = Harness::connected(config(v));
+        h.broker.publish("a", b"zero", QoS::AtMostOnce, None, false);
+        h.broker
+            .publish("b", b"one", QoS::AtLeastOnce, Some(7), false);
+        h.drive();
+        assert_eq!(
+            h.messages
+                .iter()
+                .map(|m| (m.topic.as_str(), m.payload.as_slice()))
+                .collect::<Vec<_>>(),
+            [("a", &b"zero"[..]), ("b", b"one")]
+        );
+        assert_eq!(h.broker.take_sent(), vec![Sent::Puback(7, 0)]);
+    });
+}
+
+#[test]
+fn incoming_qos2_is_delivered_exactly_once() {
+    both(|v| {
+        let mut h = Harness::connected(config(v));
+        h.broker
+            .publish("a", b"two", QoS::ExactlyOnce, Some(9), false);
+        h.drive();
+        assert_eq!(h.messages.len(), 1);
+        assert_eq!(h.broker.take_sent(), vec![Sent::Pubrec(9, 0)]);
+        assert_eq!(h.client.incoming_len(), 1);
+        // The broker missed our PUBREC and sends a DUP copy: acknowledged, not delivered again.
+        h.broker
+            .publish("a", b"two", QoS::ExactlyOnce, Some(9), true);
+        h.drive();
+        assert_eq!(h.messages.len(), 1);
+        assert_eq!(h.broker.take_sent(), vec![Sent::Pubrec(9, 0)]);
+        h.broker.ack(Packet::Pubrel, 9);
+        h.drive();
+        assert_eq!(h.broker.take_sent(), vec![Sent::Pubcomp(9, 0)]);
+        assert_eq!(h.client.incoming_len(), 0);
+        // After the release the id is free: a new message with it is delivered.
+        h.broker
+            .publish("a", b"new", QoS::ExactlyOnce, Some(9), false);
+        h.drive();
+        assert_eq!(h.messages.len(), 2);
+    });
+}
+
+#[test]
+fn incoming_qos2_ids_survive_a_reconnect_with_session() {
+    both(|v| {
+        let mut h = Harness::connected(config(v));
+        h.broker
+            .publish("a", b"two", QoS::ExactlyOnce, Some(3), false);
+        h.drive();
+        h.cut_link();
+        h.broker.auto.connack = Some((0, true));
+        h.advance_to_timeout();
+        h.broker
+            .publish("a", b"two", QoS::ExactlyOnce, Some(3), true);
+        h.drive();
+        assert_eq!(
+            h.messages.len(),
+            1,
+            "DUP after reconnect is not delivered again"
+        );
+        h.broker.ack(Packet::Pubrel, 3);
+        h.drive();
+        assert!(h.broker.take_sent().contains(&Sent::Pubcomp(3, 0)));
+    });
+}
+
+#[test]
+fn pubrel_for_an_unknown_id_still_gets_pubcomp() {
+    for (v, reason) in [(V3, 0), (V5, 0x92)] {
+        let mut h = Harness::connected(config(v));
+        h.broker.ack(Packet::Pubrel, 44);
+        h.drive();
+        assert_eq!(h.broker.take_sent(), vec![Sent::Pubcomp(44, reason)]);
+        assert!(h.client.is_connected());
+    }
+}
+
+// ----- keepalive -----
+
+#[test]
+fn keepalive_sends_pingreq_after_silence_and_pingresp_keeps_the_link() {
+    both(|v| {
+        let mut h = Harness::connected(config(v));
+        assert_eq!(h.advance_to_timeout(), Duration::from_secs(30));
+        assert_eq!(h.broker.take_sent(), vec![Sent::Pingreq]);
+        assert!(h.client.is_connected());
+        assert_eq!(
+            h.advance_to_timeout(),
+            Duration::from_secs(30),
+            "next ping one keep-alive after the last"
+        );
+        assert_eq!(h.broker.take_sent(), vec![Sent::Pingreq]);
+    });
+}
+
+#[test]
+fn traffic_postpones_the_ping() {
+    let mut h = Harness::connected(config(V3));
+    h.advance(Duration::from_secs(20));
+    h.client
+        .publish(h.now, &msg("t", b"x", QoS::AtLeastOnce))
+        .unwrap();
+    h.drive();
+    h.broker.take_sent();
+    assert_eq!(h.advance_to_timeout(), Duration::from_secs(30));
+    assert_eq!(h.broker.take_sent(), vec![Sent::Pingreq]);
+}
+
+#[test]
+fn missing_pingresp_means_the_link_is_dead_and_the_client_reconnects() {
+    both(|v| {
+        let mut h = Harness::connected(config(v));
+        h.broker.auto.ack = false;
+        h.advance_to_timeout();
+        assert_eq!(h.broker.take_sent(), vec![Sent::Pingreq]);
+        assert_eq!(h.advance_to_timeout(), Duration::from_secs(10));
+        assert_eq!(
+            disconnected(&h.events),
+            vec![(
+                DisconnectReason::KeepaliveTimeout,
+                Some(Duration::from_secs(1))
+            )]
+        );
+        assert!(!h.link_open);
+        h.broker.auto.ack = true;
+        h.advance_to_timeout();
+        assert!(h.client.is_connected());
+        assert_eq!(h.links_opened, 2);
+    });
+}
+
+#[test]
+fn keep_alive_zero_never_pings() {
+    let h = Harness::connected(config(V3).keep_alive(0));
+    assert_eq!(h.client.poll_timeout(), None);
+}
+
+// ----- subscribe / unsubscribe -----
+
+#[test]
+fn subscribe_reports_granted_qos_and_unsubscribe_is_acknowledged() {
+    both(|v| {
+        let mut h = Harness::connected(config(v));
+        let subs = [
+            Subscription {
+                filter: "a/+",
+                options: SubscriptionOptions::qos(QoS::ExactlyOnce),
+            },
+            Subscription {
+                filter: "b/#",
+                options: SubscriptionOptions::qos(QoS::AtMostOnce),
+            },
+        ];
+        let mid = h.client.subscribe(h.now, &subs).unwrap();
+        h.drive();
+        assert_eq!(
+            h.broker.take_sent(),
+            vec![Sent::Subscribe {
+                id: mid.get(),
+                filters: vec![
+                    ("a/+".into(), QoS::ExactlyOnce),
+                    ("b/#".into(), QoS::AtMostOnce)
+                ]
+            }]
+        );
+        let granted = h.events.iter().find_map(|e| match e {
+            Event::Subscribed { packet_id, granted } if *packet_id == mid => Some(granted.clone()),
+            _ => None,
+        });
+        assert_eq!(granted.unwrap().as_slice(), &[ReasonCode(2), ReasonCode(0)]);
+        assert_eq!(h.client.subscription_len(), 2);
+        let un = h.client.unsubscribe(h.now, &["a/+"]).unwrap();
+        h.drive();
+        assert_eq!(
+            h.broker.take_sent(),
+            vec![Sent::Unsubscribe {
+                id: un.get(),
+                filters: vec!["a/+".into()]
+            }]
+        );
+        assert!(h.events.contains(&Event::Unsubscribed { packet_id: un }));
+        assert_eq!(h.client.subscription_len(), 1);
+    });
+}
+
+#[test]
+fn subscribe_errors_carry_dl7450_numbers() {
+    let mut h = Harness::new(config(V3));
+    let sub = [Subscription {
+        filter: "a",
+        options: SubscriptionOptions::qos(QoS::AtMostOnce),
+    }];
+    assert_eq!(
+        MqttError::from(h.client.subscribe(h.now, &sub).unwrap_err()).code(),
+        -3
+    );
+    let mut h = Harness::connected(config(V3));
+    let bad = [Subscription {
+        filter: "a/#/b",
+        options: SubscriptionOptions::qos(QoS::AtMostOnce),
+    }];
+    assert_eq!(
+        MqttError::from(h.client.subscribe(h.now, &bad).unwrap_err()).code(),
+        -5
+    );
+    let v5_only = [Subscription {
+        filter: "a",
+        options: SubscriptionOptions {
+            no_local: true,
+            ..SubscriptionOptions::qos(QoS::AtMostOnce)
+        },
+    }];
+    assert_eq!(
+        MqttError::from(h.client.subscribe(h.now, &v5_only).unwrap_err()).code(),
+        -15
+    );
+    assert_eq!(
+        h.client.subscribe(h.now, &[]),
+        Err(SubscribeError::NoFilters)
+    );
+}
+
+#[test]
+fn refused_filters_are_not_restored() {
+    let mut h = Harness::connected(config(V3));
+    h.broker.auto.ack = false;
+    let mid = h
+        .client
+        .subscribe(
+            h.now,
+            &[Subscription {
+                filter: "secret",
+                options: SubscriptionOptions::qos(QoS::AtMostOnce),
+            }],
+        )
+        .unwrap();
+    h.drive();
+    h.broker.send(Packet::Suback(crate::codec::SubackRepr {
+        packet_id: mid,
+        reason_codes: &[0x80],
+        properties: Properties::EMPTY,
+    }));
+    h.drive();
+    assert_eq!(h.client.subscription_len(), 0);
+}
+
+// ----- MQTT 5.0 -----
+
+fn v5_with(props: Vec<OwnedProp>, cfg: Config<'static>) -> Harness {
+    let mut h = Harness::new(cfg);
+    h.broker.connack_props = props;
+    h.client.connect(h.now);
+    h.drive();
+    assert!(h.client.is_connected());
+    h.broker.take_sent();
+    h.events.clear();
+    h
+}
+
+#[test]
+fn broker_receive_maximum_limits_the_inflight_window() {
+    let mut h = v5_with(vec![OwnedProp::ReceiveMaximum(2)], config(V5));
+    h.broker.auto.ack = false;
+    for p in [b"a", b"b", b"c"] {
+        h.client
+            .publish(h.now, &msg("t", p, QoS::AtLeastOnce))
+            .unwrap();
+    }
+    h.drive();
+    assert_eq!(publishes(&h.broker.take_sent()).len(), 2);
+    assert_eq!(h.client.queued_len(), 1);
+}
+
+#[test]
+fn a_broker_exceeding_our_receive_maximum_is_a_protocol_error() {
+    let mut h = Harness::connected(config(V5));
+    for i in 1..=5 {
+        h.broker
+            .publish("a", b"x", QoS::ExactlyOnce, Some(i), false);
+    }
+    h.drive();
+    assert_eq!(h.messages.len(), 4);
+    assert_eq!(
+        disconnected(&h.events),
+        vec![(
+            DisconnectReason::Protocol(ProtocolError::ReceiveMaximumExceeded),
+            Some(Duration::from_secs(1))
+        )]
+    );
+    assert_eq!(h.broker.take_sent().last(), Some(&Sent::Disconnect(0x93)));
+}
+
+#[test]
+fn broker_maximum_packet_size_is_honoured() {
+    let mut h = Harness::new(config(V5));
+    h.broker.connack_props = vec![OwnedProp::MaximumPacketSize(64)];
+    let queued = h
+        .client
+        .publish(h.now, &msg("t", &[1; 100], QoS::AtLeastOnce))
+        .unwrap();
+    h.client.connect(h.now);
+    h.drive();
+    assert!(publishes(&h.broker.take_sent()).is_empty());
+    assert!(h.events.contains(&Event::PublishFailed {
+        packet_id: queued,
+        reason: Failure::TooLarge
+    }));
+    assert_eq!(
+        h.client
+            .publish(h.now, &msg("t", &[1; 100], QoS::AtLeastOnce)),
+        Err(PublishError::PacketTooLarge)
+    );
+    h.client
+        .publish(h.now, &msg("t", &[1; 20], QoS::AtLeastOnce))
+        .unwrap();
+}
+
+#[test]
+fn our_maximum_packet_size_refuses_larger_packets() {
+    both(|v| {
+        let mut h = Harness::connected(config(v).max_packet(64, 1024));
+        h.broker
+            .publish("t", &[0; 100], QoS::AtMostOnce, None, false);
+        h.drive();
+        assert!(h.messages.is_empty());
+        let lost = disconnected(&h.events);
+        assert_eq!(
+            lost[0].0,
+            DisconnectReason::Protocol(ProtocolError::Decode(
+                crate::codec::DecodeError::PacketTooLarge
+            ))
+        );
+        if v == V5 {
+            assert_eq!(h.broker.take_sent().last(), Some(&Sent::Disconnect(0x95)));
+        }
+    });
+}
+
+#[test]
+fn outgoing_topic_aliases_are_assigned_and_reset_on_reconnect() {
+    let mut h = v5_with(vec![OwnedProp::TopicAliasMaximum(2)], config(V5));
+    for (t, p) in [
+        ("a/long/topic", b"1"),
+        ("a/long/topic", b"2"),
+        ("b", b"3"),
+        ("c", b"4"),
+    ] {
+        h.client
+            .publish(h.now, &msg(t, p, QoS::AtMostOnce))
+            .unwrap();
+    }
+    h.drive();
+    let sent: Vec<(String, Option<u16>)> = h
+        .broker
+        .take_sent()
+        .into_iter()
+        .filter_map(|s| {
+            if let Sent::Publish { topic, alias, .. } = s {
+                Some((topic, alias))
+            } else {
+                None
+            }
+        })
+        .collect();
+    assert_eq!(
+        sent,
+        vec![
+            ("a/long/topic".into(), Some(1)),
+            ("".into(), Some(1)),
+            ("b".into(), Some(2)),
+            ("c".into(), None)
+        ]
+    );
+    h.cut_link();
+    h.advance_to_timeout();
+    h.broker.take_sent();
+    h.client
+        .publish(h.now, &msg("a/long/topic", b"5", QoS::AtMostOnce))
+        .unwrap();
+    h.drive();
+    assert!(
+        matches!(&h.broker.take_sent()[0], Sent::Publish { topic, alias: Some(1), .. } if topic == "a/long/topic")
+    );
+}
+
+#[test]
+fn incoming_topic_aliases_are_resolved() {
+    let mut h = Harness::connected(config(V5));
+    let alias = [crate::codec::Property::TopicAlias(3)];
+    for (topic, payload) in [("sensors/temp", &b"21"[..]), ("", &b"22"[..])] {
+        h.broker.send(Packet::Publish(crate::codec::PublishRepr {
+            dup: false,
+            qos: QoS::AtMostOnce,
+            retain: false,
+            topic,
+            packet_id: None,
+            properties: Properties::List(&alias),
+            payload,
+        }));
+    }
+    h.drive();
+    assert_eq!(
+        h.messages
+            .iter()
+            .map(|m| m.topic.as_str())
+            .collect::<Vec<_>>(),
+        ["sensors/temp", "sensors/temp"]
+    );
+}
+
+#[test]
+fn unknown_or_out_of_range_incoming_aliases_are_protocol_errors() {
+    for (alias, topic, err) in [
+        (5, "", ProtocolError::TopicAliasUnknown),
+        (9, "t", ProtocolError::TopicAliasInvalid),
+    ] {
+        let mut h = Harness::connected(config(V5));
+        let props = [crate::codec::Property::TopicAlias(alias)];
+        h.broker.send(Packet::Publish(crate::codec::PublishRepr {
+            dup: false,
+            qos: QoS::AtMostOnce,
+            retain: false,
+            topic,
+            packet_id: None,
+            properties: Properties::List(&props),
+            payload: b"x",
+        }));
+        h.drive();
+        assert_eq!(
+            disconnected(&h.events)[0].0,
+            DisconnectReason::Protocol(err)
+        );
+        assert_eq!(h.broker.take_sent().last(), Some(&Sent::Disconnect(0x94)));
+    }
+}
+
+#[test]
+fn server_assigned_client_id_and_server_keep_alive_are_honoured() {
+    let cfg = Config::new("").protocol(V5).keep_alive(30);
+    let mut h = v5_with(
+        vec![
+            OwnedProp::AssignedClientId("auto-77".into()),
+            OwnedProp::ServerKeepAlive(5),
+        ],
+        cfg,
+    );
+    assert_eq!(h.client.client_id(), "auto-77");
+    assert_eq!(h.advance_to_timeout(), Duration::from_secs(5));
+    assert_eq!(h.broker.take_sent(), vec![Sent::Pingreq]);
+    h.cut_link();
+    h.advance_to_timeout();
+    assert!(matches!(&h.broker.sent[0], Sent::Connect { client_id, .. } if client_id == "auto-77"));
+}
+
+#[test]
+fn session_expiry_is_sent_when_configured() {
+    let mut h = Harness::new(config(V5).session_expiry_interval(300));
+    h.client.connect(h.now);
+    h.drive();
+    assert!(matches!(
+        h.broker.sent[0],
+        Sent::Connect {
+            props: (Some(300), ..),
+            ..
+        }
+    ));
+}
+
+#[test]
+fn reason_strings_and_user_properties_are_surfaced() {
+    let props = vec![
+        OwnedProp::ReasonString("welcome".into()),
+        OwnedProp::UserProperty("region".into(), "eu".into()),
+    ];
+    let h = v5_with(props, config(V5));
+    assert_eq!(h.reason_strings, vec!["welcome".to_string()]);
+    assert_eq!(
+        h.user_properties,
+        vec![("region".to_string(), "eu".to_string())]
+    );
+}
+
+#[test]
+fn broker_disconnect_is_reported_with_its_reason_and_the_client_reconnects() {
+    let mut h = Harness::connected(config(V5));
+    h.broker.disconnect(ReasonCode::SERVER_SHUTTING_DOWN);
+    h.drive();
+    assert_eq!(
+        disconnected(&h.events),
+        vec![(
+            DisconnectReason::Peer(ReasonCode::SERVER_SHUTTING_DOWN),
+            Some(Duration::from_secs(1))
+        )]
+    );
+    h.advance_to_timeout();
+    assert!(h.client.is_connected());
+}
+
+#[test]
+fn broker_maximum_qos_refuses_higher_qos() {
+    let mut h = v5_with(vec![OwnedProp::MaximumQos(QoS::AtLeastOnce)], config(V5));
+    let e = h
+        .client
+        .publish(h.now, &msg("t", b"x", QoS::ExactlyOnce))
+        .unwrap_err();
+    assert_eq!(MqttError::from(e).code(), -9);
+}
+
+#[test]
+fn rejected_v5_puback_and_pubrec_are_reported_failed() {
+    let mut h = Harness::connected(config(V5));
+    h.broker.auto.ack = false;
+    let a = h
+        .client
+        .publish(h.now, &msg("t", b"1", QoS::AtLeastOnce))
+        .unwrap();
+    let b = h
+        .client
+        .publish(h.now, &msg("t", b"2", QoS::ExactlyOnce))
+        .unwrap();
+    h.drive();
+    h.broker.take_sent();
+    let nope = ReasonCode::NOT_AUTHORIZED;
+    h.broker.send(Packet::Puback(AckRepr {
+        packet_id: a,
+        reason: nope,
+        properties: Properties::EMPTY,
+    }));
+    h.broker.send(Packet::Pubrec(AckRepr {
+        packet_id: b,
+        reason: nope,
+        properties: Properties::EMPTY,
+    }));
+    h.drive();
+    assert!(h.events.contains(&Event::PublishFailed {
+        packet_id: a,
+        reason: Failure::Rejected(nope)
+    }));
+    assert!(h.events.contains(&Event::PublishFailed {
+        packet_id: b,
+        reason: Failure::Rejected(nope)
+    }));
+    assert!(
+        h.broker.take_sent().is_empty(),
+        "no PUBREL after a failed PUBREC"
+    );
+}
+
+// ----- misbehaving broker -----
+
+#[test]
+fn packets_out_of_order_are_protocol_errors_followed_by_a_reconnect() {
+    both(|v| {
+        // Each case: what the broker does once connected (or, for the first, instead of CONNACK).
+        type Case = fn(&mut Harness);
+        let cases: [(Case, ProtocolError); 5] = [
+            (
+                |h| h.broker.publish("t", b"x", QoS::AtMostOnce, None, false),
+                ProtocolError::UnexpectedPacket,
+            ),
+            (
+                |h| h.broker.connack(0, false),
+                ProtocolError::UnexpectedPacket,
+            ),
+            (
+                |h| h.broker.send(Packet::Pingreq),
+                ProtocolError::UnexpectedPacket,
+            ),
+            (
+                |h| {
+                    h.broker.auto.ack = false;
+                    let m = h
+                        .client
+                        .publish(h.now, &msg("t", b"x", QoS::AtLeastOnce))
+                        .unwrap();
+                    h.drive();
+                    h.broker.ack(Packet::Pubcomp, m.get());
+                },
+                ProtocolError::WrongAck,
+            ),
+            (
+                |h| {
+                    h.broker.auto.ack = false;
+                    let m = h
+                        .client
+                        .publish(h.now, &msg("t", b"x", QoS::ExactlyOnce))
+                        .unwrap();
+                    h.drive();
+                    h.broker.ack(Packet::Puback, m.get());
+                },
+                ProtocolError::WrongAck,
+            ),
+        ];
+        for (i, (case, err)) in cases.into_iter().enumerate() {
+            let mut h = Harness::new(config(v));
+            if i == 0 {
+                h.broker.auto.connack = None;
+                h.client.connect(h.now);
+                h.drive();
+            } else {
+                h = Harness::connected(config(v));
+            }
+            case(&mut h);
+            h.drive();
+            assert_eq!(
+                disconnected(&h.events)[0].0,
+                DisconnectReason::Protocol(err),
+                "case {i} {v:?}"
+            );
+            h.broker.auto = harness::Auto {
+                connack: Some((0, false)),
+                ack: true,
+            };
+            h.advance_to_timeout();
+            assert!(h.client.is_connected(), "case {i}: reconnected");
+        }
+    });
+}
+
+#[test]
+fn malformed_bytes_are_protocol_errors_never_panics() {
+    both(|v| {
+        let garbage: [&[u8]; 5] = [
+            &[0x00, 0x00],                               // reserved packet type 0
+            &[0x20, 0x02, 0x02, 0x00],                   // CONNACK with reserved flag bit
+            &[0x30, 0xff, 0xff, 0xff, 0xff, 0x7f],       // remaining length over four bytes
+            &[0x32, 0x05, 0x00, 0x01, b'a', 0x00, 0x00], // QoS 1 PUBLISH with packet id 0
+            &[0xd1, 0x00],                               // PINGRESP with flags
+        ];
+        for g in garbage {
+            let mut h = Harness::connected(config(v));
+            h.broker.send_raw(g);
+            h.drive();
+            let lost = disconnected(&h.events);
+            assert!(
+                matches!(
+                    lost[0].0,
+                    DisconnectReason::Protocol(ProtocolError::Decode(_))
+                ),
+                "{g:?}: {lost:?}"
+            );
+            h.advance_to_timeout();
+            assert!(h.client.is_connected());
+        }
+    });
+}
+
+#[test]
+fn input_in_whole_chunks_gives_the_same_result_as_byte_by_byte() {
+    let mut h = Harness::connected(config(V5));
+    h.byte_by_byte = false;
+    for i in 1..=3 {
+        h.broker
+            .publish("a", &[i as u8], QoS::AtLeastOnce, Some(i), false);
+    }
+    h.drive();
+    assert_eq!(h.messages.len(), 3);
+    assert_eq!(
+        h.broker.take_sent(),
+        vec![Sent::Puback(1, 0), Sent::Puback(2, 0), Sent::Puback(3, 0)]
+    );
+}
+
+#[test]
+fn the_engine_never_settles_into_a_livelock() {
+    let mut h = Harness::connected(config(V3));
+    for _ in 0..6 {
+        h.client
+            .publish(h.now, &msg("t", b"x", QoS::ExactlyOnce))
+            .unwrap();
+    }
+    assert!(!h.drive_bounded(50));
+}
+
+#[test]
+fn client_state_fits_in_a_kilobyte_plus_buffers() {
+    type Typical = Client<'static, 8, 8, 2048, 256>;
+    let state = core::mem::size_of::<Typical>() - 2048 - 256;
+    std::println!(
+        "size_of Client<8, 8, 2048, 256> = {} bytes ({} without the two pools)",
+        core::mem::size_of::<Typical>(),
+        state
+    );
+    assert!(state <= 1024, "client state is {state} bytes");
+}
 
 mod set_config {
     use crate::client::{Client, Config, ConfigError, Publish, State};

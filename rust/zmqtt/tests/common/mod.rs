@@ -1,0 +1,596 @@
+//! Shared pieces of the host integration tests: a mosquitto launcher, the driver's `Clock`,
+//! `Connector` and `Link` over `std::net` (through `embedded-io-adapters`), a recording handler,
+//! a fault-injecting TCP proxy and a small deterministic PRNG.
+#![allow(dead_code)]
+
+use std::io::{ErrorKind, Read as _, Write as _};
+use std::net::{Shutdown, SocketAddr, TcpListener, TcpStream};
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Stdio};
+use std::sync::atomic::{AtomicBool, AtomicU64, AtomicUsize, Ordering};
+use std::sync::{Arc, Mutex};
+use std::thread::{self, JoinHandle};
+use std::time::{Duration as StdDuration, Instant as StdInstant};
+
+use embedded_io_adapters::std::FromStd;
+use zmqtt::client::{DisconnectReason, Failure, Message, PacketId};
+use zmqtt::codec::{QoS, ReasonCode};
+use zmqtt::driver::{Clock, Connector, Handler, Link, Wake};
+use zmqtt::{Duration, Instant};
+
+pub const MOSQUITTO: &str = "/usr/sbin/mosquitto";
+
+/// A free TCP port on 127.0.0.1 (bound and released; good enough for tests).
+pub fn free_port() -> u16 {
+    TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port()
+}
+
+/// A unique name for client ids and topics, so tests never see each other's sessions.
+pub fn unique(prefix: &str) -> String {
+    static N: AtomicUsize = AtomicUsize::new(0);
+    format!(
+        "{prefix}-{}-{}",
+        std::process::id(),
+        N.fetch_add(1, Ordering::Relaxed)
+    )
+}
+
+/// A mosquitto broker on 127.0.0.1 only, started by the test. Fails (never skips) when
+/// mosquitto is missing.
+pub struct Mosquitto {
+    pub port: u16,
+    child: Option<Child>,
+    dir: PathBuf,
+}
+
+impl Mosquitto {
+    /// Starts mosquitto on a free port; with `persistence` its sessions and messages survive
+    /// `restart`.
+    pub fn start(persistence: bool) -> Mosquitto {
+        Self::start_with(persistence, "")
+    }
+
+    /// Like `start`, with extra lines for mosquitto.conf.
+    pub fn start_with(persistence: bool, extra: &str) -> Mosquitto {
+        assert!(
+            Path::new(MOSQUITTO).exists(),
+            "{MOSQUITTO} is missing: install mosquitto (apt-get install mosquitto); this test does not skip"
+        );
+        let port = free_port();
+        let dir = std::env::temp_dir().join(unique("zmqtt-mosquitto"));
+        std::fs::create_dir_all(&dir).unwrap();
+        let conf = format!(
+            "listener {port} 127.0.0.1\nallow_anonymous true\npersistence {}\npersistence_location {}/\n\
+             max_queued_messages 0\nmax_inflight_messages 20\nlog_dest file {}/mosquitto.log\n\
+             log_type error\nlog_type warning\nlog_type notice\n{extra}\n",
+            persistence,
+            dir.display(),
+            dir.display()
+        );
+        std::fs::write(dir.join("mosquitto.conf"), conf).unwrap();
+        let mut m = Mosquitto {
+            port,
+            child: None,
+            dir,
+        };
+        m.spawn();
+        m
+    }
+
+    fn spawn(&mut self) {
+        let child = Command::new(MOSQUITTO)
+            .arg("-c")
+            .arg(self.dir.join("mosquitto.conf"))
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .spawn()
+            .expect("start mosquitto");
+        self.child = Some(child);
+        let deadline = StdInstant::now() + StdDuration::from_secs(10);
+        while TcpStream::connect(("127.0.0.1", self.port)).is_err() {
+            assert!(
+                StdInstant::now() < deadline,
+                "mosquitto did not open port {}",
+                self.port
+            );
+            thread::sleep(StdDuration::from_millis(10));
+        }
+    }
+
+    /// Stops mosquitto gracefully (SIGTERM, so it writes its persistence file) and waits.
+    pub fn stop(&mut self) {
+        if let Some(mut child) = self.child.take() {
+            let _ = Command::new("kill")
+                .arg("-TERM")
+                .arg(child.id().to_string())
+                .status();
+            let deadline = StdInstant::now() + StdDuration::from_secs(10);
+            loop {
+                if child.try_wait().unwrap().is_some() {
+                    break;
+                }
+                if StdInstant::now() > deadline {
+                    let _ = child.kill();
+                    let _ = child.wait();
+                    break;
+                }
+                thread::sleep(StdDuration::from_millis(5));
+            }
+        }
+    }
+
+    /// Stops and starts again on the same port, with the same persistence file.
+    pub fn restart(&mut self) {
+        self.stop();
+        self.spawn();
+    }
+
+    pub fn addr(&self) -> SocketAddr {
+        SocketAddr::from(([127, 0, 0, 1], self.port))
+    }
+
+    pub fn log(&self) -> String {
+        std::fs::read_to_string(self.dir.join("mosquitto.log")).unwrap_or_default()
+    }
+}
+
+impl Drop for Mosquitto {
+    fn drop(&mut self) {
+        if let Some(mut child) = self.child.take() {
+            let _ = child.kill();
+            let _ = child.wait();
+        }
+        let _ = std::fs::remove_dir_all(&self.dir);
+    }
+}
+
+/// `std::time::Instant` as the driver's millisecond clock.
+#[derive(Clone, Copy)]
+pub struct StdClock {
+    start: StdInstant,
+}
+
+impl StdClock {
+    pub fn new() -> Self {
+        StdClock {
+            start: StdInstant::now(),
+        }
+    }
+}
+
+impl Clock for StdClock {
+    fn now(&self) -> Instant {
+        Instant::from_millis(self.start.elapsed().as_millis() as u64)
+    }
+}
+
+/// How long one wait may block at most, so a single-threaded test can issue commands between steps.
+const MAX_WAIT: StdDuration = StdDuration::from_millis(5);
+
+fn wait_for(clock: &StdClock, deadline: Option<Instant>) -> StdDuration {
+    match deadline {
+        None => MAX_WAIT,
+        Some(d) => {
+            let left = d.total_millis().saturating_sub(clock.now().total_millis());
+            StdDuration::from_millis(left).clamp(StdDuration::from_millis(1), MAX_WAIT)
+        }
+    }
+}
+
+/// A TCP link: `embedded-io` reads and writes through `embedded-io-adapters`, readiness by `peek`.
+pub struct StdLink {
+    io: FromStd<TcpStream>,
+    clock: StdClock,
+}
+
+impl embedded_io::ErrorType for StdLink {
+    type Error = std::io::Error;
+}
+
+impl embedded_io::Read for StdLink {
+    fn read(&mut self, buf: &mut [u8]) -> Result<usize, Self::Error> {
+        self.io.inner_mut().set_read_timeout(None)?;
+        self.io.read(buf)
+    }
+}
+
+impl embedded_io::Write for StdLink {
+    fn write(&mut self, buf: &[u8]) -> Result<usize, Self::Error> {
+        self.io.write(buf)
+    }
+    fn flush(&mut self) -> Result<(), Self::Error> {
+        self.io.flush()
+    }
+}
+
+impl Link for StdLink {
+    fn wait(&mut self, deadline: Option<Instant>) -> Result<Wake, Self::Error> {
+        let stream = self.io.inner_mut();
+        stream.set_read_timeout(Some(wait_for(&self.clock, deadline)))?;
+        let mut b = [0u8; 1];
+        match stream.peek(&mut b) {
+            Ok(_) => Ok(Wake::Readable),
+            Err(e) if matches!(e.kind(), ErrorKind::WouldBlock | ErrorKind::TimedOut) => {
+                Ok(Wake::Timeout)
+            }
+            Err(e) if e.kind() == ErrorKind::Interrupted => Ok(Wake::Woken),
+            Err(e) => Err(e),
+        }
+    }
+}
+
+/// Opens TCP links to `addr`.
+pub struct StdConnector {
+    pub addr: SocketAddr,
+    pub clock: StdClock,
+    pub attempts: usize,
+}
+
+impl StdConnector {
+    pub fn new(addr: SocketAddr, clock: StdClock) -> Self {
+        StdConnector {
+            addr,
+            clock,
+            attempts: 0,
+        }
+    }
+}
+
+impl Connector for StdConnector {
+    type Link = StdLink;
+    type Error = std::io::Error;
+
+    fn connect(&mut self) -> Result<StdLink, std::io::Error> {
+        self.attempts += 1;
+        let s = TcpStream::connect_timeout(&self.addr, StdDuration::from_secs(2))?;
+        s.set_nodelay(true)?;
+        Ok(StdLink {
+            io: FromStd::new(s),
+            clock: self.clock,
+        })
+    }
+
+    fn idle(&mut self, deadline: Option<Instant>) -> Wake {
+        thread::sleep(wait_for(&self.clock, deadline));
+        Wake::Timeout
+    }
+}
+
+/// Everything the driver reported, in order.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Seen {
+    Connect(u8, bool),
+    Message {
+        topic: String,
+        payload: Vec<u8>,
+        qos: QoS,
+        retain: bool,
+    },
+    Subscribe(u16, Vec<u8>),
+    Unsubscribe(u16),
+    Publish(u16),
+    PublishFailed(u16, Failure),
+    Disconnect(DisconnectReason, Option<Duration>),
+}
+
+#[derive(Default)]
+pub struct Recorder {
+    pub seen: Vec<Seen>,
+}
+
+impl Recorder {
+    pub fn messages(&self) -> Vec<(String, Vec<u8>, QoS)> {
+        self.seen
+            .iter()
+            .filter_map(|s| match s {
+                Seen::Message {
+                    topic,
+                    payload,
+                    qos,
+                    ..
+                } => Some((topic.clone(), payload.clone(), *qos)),
+                _ => None,
+            })
+            .collect()
+    }
+    pub fn published(&self) -> Vec<u16> {
+        self.seen
+            .iter()
+            .filter_map(|s| {
+                if let Seen::Publish(m) = s {
+                    Some(*m)
+                } else {
+                    None
+                }
+            })
+            .collect()
+    }
+    pub fn disconnects(&self) -> Vec<DisconnectReason> {
+        self.seen
+            .iter()
+            .filter_map(|s| {
+                if let Seen::Disconnect(r, _) = s {
+                    Some(*r)
+                } else {
+                    None
+                }
+            })
+            .collect()
+    }
+    pub fn connects(&self) -> Vec<(u8, bool)> {
+        self.seen
+            .iter()
+            .filter_map(|s| {
+                if let Seen::Connect(c, p) = s {
+                    Some((*c, *p))
+                } else {
+                    None
+                }
+            })
+            .collect()
+    }
+}
+
+impl Handler for Recorder {
+    fn on_connect(&mut self, rc: u8, session_present: bool) {
+        self.seen.push(Seen::Connect(rc, session_present));
+    }
+    fn on_message(&mut self, msg: &Message<'_>) {
+        self.seen.push(Seen::Message {
+            topic: msg.topic.to_string(),
+            payload: msg.payload.to_vec(),
+            qos: msg.qos,
+            retain: msg.retain,
+        });
+    }
+    fn on_subscribe(&mut self, mid: PacketId, granted: &[ReasonCode]) {
+        self.seen.push(Seen::Subscribe(
+            mid.get(),
+            granted.iter().map(|g| g.0).collect(),
+        ));
+    }
+    fn on_unsubscribe(&mut self, mid: PacketId) {
+        self.seen.push(Seen::Unsubscribe(mid.get()));
+    }
+    fn on_publish(&mut self, mid: PacketId) {
+        self.seen.push(Seen::Publish(mid.get()));
+    }
+    fn on_publish_failed(&mut self, mid: PacketId, reason: Failure) {
+        self.seen.push(Seen::PublishFailed(mid.get(), reason));
+    }
+    fn on_disconnect(&mut self, reason: DisconnectReason, reconnect_in: Option<Duration>) {
+        self.seen.push(Seen::Disconnect(reason, reconnect_in));
+    }
+}
+
+/// xorshift64*: deterministic randomness from a seed printed by the test.
+pub struct Rng(u64);
+
+impl Rng {
+    pub fn new(seed: u64) -> Self {
+        Rng(seed.max(1))
+    }
+    pub fn next(&mut self) -> u64 {
+        let mut x = self.0;
+        x ^= x >> 12;
+        x ^= x << 25;
+        x ^= x >> 27;
+        self.0 = x;
+        x.wrapping_mul(0x2545_f491_4f6c_dd1d)
+    }
+    pub fn range(&mut self, lo: u64, hi: u64) -> u64 {
+        lo + self.next() % (hi - lo + 1)
+    }
+}
+
+/// A TCP proxy between the clients and the broker that cuts every connection through it after a
+/// random number of forwarded bytes (so cuts land at random points of the packet stream).
+pub struct FaultProxy {
+    pub port: u16,
+    pub cuts: Arc<AtomicUsize>,
+    stop: Arc<AtomicBool>,
+    accept: Option<JoinHandle<()>>,
+}
+
+struct ProxyShared {
+    upstream: SocketAddr,
+    conns: Mutex<Vec<(TcpStream, TcpStream)>>,
+    /// Bytes left before the next cut (0 = cutting disabled).
+    budget: AtomicU64,
+    rng: Mutex<Rng>,
+    min_bytes: u64,
+    max_bytes: u64,
+    cuts: Arc<AtomicUsize>,
+    enabled: AtomicBool,
+}
+
+impl FaultProxy {
+    /// Forwards to `upstream`; cuts after a random number of bytes in `min_bytes..=max_bytes`.
+    pub fn start(
+        upstream: SocketAddr,
+        seed: u64,
+        min_bytes: u64,
+        max_bytes: u64,
+    ) -> (FaultProxy, Arc<ProxyHandle>) {
+        let listener = TcpListener::bind("127.0.0.1:0").unwrap();
+        let port = listener.local_addr().unwrap().port();
+        listener.set_nonblocking(true).unwrap();
+        let cuts = Arc::new(AtomicUsize::new(0));
+        let stop = Arc::new(AtomicBool::new(false));
+        let mut rng = Rng::new(seed);
+        let first = rng.range(min_bytes, max_bytes);
+        let shared = Arc::new(ProxyShared {
+            upstream,
+            conns: Mutex::new(Vec::new()),
+            budget: AtomicU64::new(first),
+            rng: Mutex::new(rng),
+            min_bytes,
+            max_bytes,
+            cuts: cuts.clone(),
+            enabled: AtomicBool::new(true),
+        });
+        let handle = Arc::new(ProxyHandle {
+            shared: shared.clone(),
+        });
+        let stop2 = stop.clone();
+        let accept = thread::spawn(move || {
+            while !stop2.load(Ordering::Relaxed) {
+                match listener.accept() {
+                    Ok((client, _)) => {
+                        client.set_nonblocking(false).unwrap();
+                        let Ok(server) = TcpStream::connect(shared.upstream) else {
+                            // Broker down (restarting): the client sees the link close.
+                            let _ = client.shutdown(Shutdown::Both);
+                            continue;
+                        };
+                        let _ = client.set_nodelay(true);
+                        let _ = server.set_nodelay(true);
+                        shared
+                            .conns
+                            .lock()
+                            .unwrap()
+                            .push((client.try_clone().unwrap(), server.try_clone().unwrap()));
+                        for (from, to) in [
+                            (client.try_clone().unwrap(), server.try_clone().unwrap()),
+                            (server, client),
+                        ] {
+                            let shared = shared.clone();
+                            thread::spawn(move || pump(from, to, &shared));
+                        }
+                    }
+                    Err(e) if e.kind() == ErrorKind::WouldBlock => {
+                        thread::sleep(StdDuration::from_millis(1))
+                    }
+                    Err(_) => thread::sleep(StdDuration::from_millis(1)),
+                }
+            }
+        });
+        (
+            FaultProxy {
+                port,
+                cuts,
+                stop,
+                accept: Some(accept),
+            },
+            handle,
+        )
+    }
+
+    pub fn addr(&self) -> SocketAddr {
+        SocketAddr::from(([127, 0, 0, 1], self.port))
+    }
+}
+
+/// Control of a running proxy from other threads.
+pub struct ProxyHandle {
+    shared: Arc<ProxyShared>,
+}
+
+impl ProxyHandle {
+    /// Cuts every connection now.
+    pub fn cut_all(&self) {
+        cut_all(&self.shared);
+    }
+    /// Turns random cutting on or off.
+    pub fn set_cutting(&self, on: bool) {
+        self.shared.enabled.store(on, Ordering::SeqCst);
+    }
+}
+
+fn cut_all(shared: &ProxyShared) {
+    let conns = std::mem::take(&mut *shared.conns.lock().unwrap());
+    for (a, b) in conns {
+        let _ = a.shutdown(Shutdown::Both);
+        let _ = b.shutdown(Shutdown::Both);
+    }
+}
+
+fn pump(mut from: TcpStream, mut to: TcpStream, shared: &ProxyShared) {
+    let mut buf = [0u8; 4096];
+    loop {
+        let n = match from.read(&mut buf) {
+            Ok(0) | Err(_) => break,
+            Ok(n) => n,
+        };
+        let n = n as u64;
+        if shared.enabled.load(Ordering::SeqCst) {
+            let left = shared.budget.load(Ordering::SeqCst);
+            if n >= left {
+                // Forward only part of the chunk, then cut: the cut lands inside a packet.
+                let part = left as usize;
+                let _ = to.write_all(&buf[..part]);
+                let next = {
+                    let mut rng = shared.rng.lock().unwrap();
+                    rng.range(shared.min_bytes, shared.max_bytes)
+                };
+                shared.budget.store(next, Ordering::SeqCst);
+                shared.cuts.fetch_add(1, Ordering::SeqCst);
+                cut_all(shared);
+                break;
+            }
+            shared.budget.fetch_sub(n, Ordering::SeqCst);
+        }
+        if to.write_all(&buf[..n as usize]).is_err() {
+            break;
+        }
+    }
+    let _ = from.shutdown(Shutdown::Both);
+    let _ = to.shutdown(Shutdown::Both);
+}
+
+impl Drop for FaultProxy {
+    fn drop(&mut self) {
+        self.stop.store(true, Ordering::Relaxed);
+        if let Some(h) = self.accept.take() {
+            let _ = h.join();
+        }
+    }
+}
+
+/// The client type of the integration tests.
+pub type TestDriver =
+    zmqtt::driver::Driver<'static, 'static, StdConnector, StdClock, 16, 64, 16384, 1024>;
+
+/// Leaks a string for a `Config<'static>`.
+pub fn leak(s: String) -> &'static str {
+    Box::leak(s.into_boxed_str())
+}
+
+/// A driver for `config` connecting to `addr`, with 4 KiB buffers.
+pub fn driver(config: zmqtt::client::Config<'static>, addr: SocketAddr) -> TestDriver {
+    let clock = StdClock::new();
+    let client = zmqtt::client::Client::new(config).expect("valid config");
+    let rx: &'static mut [u8] = Box::leak(vec![0u8; 4096].into_boxed_slice());
+    let tx: &'static mut [u8] = Box::leak(vec![0u8; 4096].into_boxed_slice());
+    zmqtt::driver::Driver::new(client, StdConnector::new(addr, clock), clock, rx, tx)
+}
+
+/// Steps `d` until `done(recorder)` or the timeout; panics with the recorder on timeout.
+pub fn run_until(
+    d: &mut TestDriver,
+    rec: &mut Recorder,
+    secs: u64,
+    mut done: impl FnMut(&Recorder) -> bool,
+) {
+    let deadline = StdInstant::now() + StdDuration::from_secs(secs);
+    while !done(rec) {
+        assert!(
+            StdInstant::now() < deadline,
+            "timed out; seen: {:#?}",
+            rec.seen
+        );
+        d.step(rec);
+    }
+}
+
+/// Steps `d` for `ms` milliseconds.
+pub fn run_for(d: &mut TestDriver, rec: &mut Recorder, ms: u64) {
+    let deadline = StdInstant::now() + StdDuration::from_millis(ms);
+    while StdInstant::now() < deadline {
+        d.step(rec);
+    }
+}
