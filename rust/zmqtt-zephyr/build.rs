@@ -7,6 +7,7 @@ const BOOL_OPTIONS: &[&str] = &[
     "CONFIG_ZMQTT_TLS",
     "CONFIG_NET_NATIVE_OFFLOADED_SOCKETS",
     "CONFIG_NET_IPV6",
+    "CONFIG_SHELL",
 ];
 
 fn main() {

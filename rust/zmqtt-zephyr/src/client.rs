@@ -360,14 +360,7 @@ impl MqttClient {
     /// name, -7 a topic longer than `CONFIG_ZMQTT_MAX_TOPIC_LEN`, -12 queue or store full,
     /// -4 in-flight table full in a build without a queue, -10 no free message id.
     pub fn publish(&self, topic: &str, msg: &[u8], qos_value: u8) -> Result<Mid, MqttError> {
-        let qos = qos(qos_value)?;
-        if topic.len() > config::MAX_TOPIC_LEN {
-            return Err(MqttError::TopicNameTruncated);
-        }
-        let mid = with_engine(|e| e.publish(now(), &Publish::new(topic, msg, qos)))
-            .ok_or(MqttError::Failure)??;
-        WAKER.wake();
-        Ok(mid.get())
+        publish(topic, msg, qos_value)
     }
 
     /// Subscribes to `(filter, qos)` pairs and returns the mid `on_subscribe` will report.
@@ -377,39 +370,12 @@ impl MqttClient {
     /// [`MAX_FILTERS`] filters, -12 `CONFIG_ZMQTT_MAX_SUBSCRIPTIONS` reached,
     /// -3 not connected.
     pub fn subscribe(&self, topics: &[(&str, u8)]) -> Result<Mid, MqttError> {
-        if topics.is_empty() {
-            return Err(MqttError::NullParameter);
-        }
-        let mut subs = heapless::Vec::<Subscription<'_>, MAX_FILTERS>::new();
-        for (filter, q) in topics {
-            if filter.len() > config::MAX_TOPIC_LEN {
-                return Err(MqttError::TopicNameTruncated);
-            }
-            subs.push(Subscription {
-                filter,
-                options: SubscriptionOptions::qos(qos(*q)?),
-            })
-            .map_err(|_| MqttError::BadStructure)?;
-        }
-        let mid = with_engine(|e| {
-            if e.subscription_len() + subs.len() > config::MAX_SUBSCRIPTIONS {
-                return Err(MqttError::MaxBufferedMessages);
-            }
-            e.subscribe(now(), &subs).map_err(MqttError::from)
-        })
-        .ok_or(MqttError::Failure)??;
-        WAKER.wake();
-        Ok(mid.get())
+        subscribe(topics)
     }
 
     /// Unsubscribes from `filters`; returns the mid of the UNSUBSCRIBE.
     pub fn unsubscribe(&self, filters: &[&str]) -> Result<Mid, MqttError> {
-        if filters.is_empty() {
-            return Err(MqttError::NullParameter);
-        }
-        let mid = with_engine(|e| e.unsubscribe(now(), filters)).ok_or(MqttError::Failure)??;
-        WAKER.wake();
-        Ok(mid.get())
+        unsubscribe(filters)
     }
 
     /// Sends DISCONNECT (the broker drops the will) and stops reconnecting; messages
@@ -458,6 +424,78 @@ impl Drop for MqttClient {
             shared.credentials = None;
         }
     }
+}
+
+pub(crate) fn publish(topic: &str, msg: &[u8], qos_value: u8) -> Result<Mid, MqttError> {
+    let qos = qos(qos_value)?;
+    if topic.len() > config::MAX_TOPIC_LEN {
+        return Err(MqttError::TopicNameTruncated);
+    }
+    let mid = with_engine(|e| e.publish(now(), &Publish::new(topic, msg, qos)))
+        .ok_or(MqttError::Failure)??;
+    WAKER.wake();
+    Ok(mid.get())
+}
+
+pub(crate) fn subscribe(topics: &[(&str, u8)]) -> Result<Mid, MqttError> {
+    if topics.is_empty() {
+        return Err(MqttError::NullParameter);
+    }
+    let mut subs = heapless::Vec::<Subscription<'_>, MAX_FILTERS>::new();
+    for (filter, q) in topics {
+        if filter.len() > config::MAX_TOPIC_LEN {
+            return Err(MqttError::TopicNameTruncated);
+        }
+        subs.push(Subscription {
+            filter,
+            options: SubscriptionOptions::qos(qos(*q)?),
+        })
+        .map_err(|_| MqttError::BadStructure)?;
+    }
+    let mid = with_engine(|e| {
+        if e.subscription_len() + subs.len() > config::MAX_SUBSCRIPTIONS {
+            return Err(MqttError::MaxBufferedMessages);
+        }
+        e.subscribe(now(), &subs).map_err(MqttError::from)
+    })
+    .ok_or(MqttError::Failure)??;
+    WAKER.wake();
+    Ok(mid.get())
+}
+
+pub(crate) fn unsubscribe(filters: &[&str]) -> Result<Mid, MqttError> {
+    if filters.is_empty() {
+        return Err(MqttError::NullParameter);
+    }
+    let mid = with_engine(|e| e.unsubscribe(now(), filters)).ok_or(MqttError::Failure)??;
+    WAKER.wake();
+    Ok(mid.get())
+}
+
+/// One line for `mqtt status`: the state, the broker and what is pending.
+#[cfg_attr(not(CONFIG_SHELL), allow(dead_code))]
+pub(crate) fn status_line() -> heapless::String<160> {
+    let mut line = heapless::String::new();
+    let shared = shared();
+    let _ = match shared.engine.as_ref() {
+        None => core::fmt::write(&mut line, format_args!("no client")),
+        Some(e) => core::fmt::write(
+            &mut line,
+            format_args!(
+                "{} {} in-flight {} queued {} subscriptions {}",
+                if e.is_connected() {
+                    "connected to"
+                } else {
+                    "not connected to"
+                },
+                shared.url,
+                e.inflight_len(),
+                e.queued_len(),
+                e.subscription_len()
+            ),
+        ),
+    };
+    line
 }
 
 static VERIFY_PEER: core::sync::atomic::AtomicBool = core::sync::atomic::AtomicBool::new(true);

@@ -19,6 +19,8 @@ mod client;
 pub mod config;
 mod error;
 mod log;
+#[cfg(CONFIG_SHELL)]
+mod shell;
 mod socket;
 mod sys;
 #[cfg(CONFIG_ZMQTT_TLS)]

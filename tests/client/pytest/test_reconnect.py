@@ -5,7 +5,7 @@ messages it queued meanwhile arrive, none lost, in order."""
 import re
 import time
 
-from conftest import Observer, wait_line
+from mqtt_fixtures import Observer, wait_line
 
 
 def test_broker_restart_reconnects_with_backoff_and_delivers_queued(broker, dut, client_id):

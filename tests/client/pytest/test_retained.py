@@ -3,7 +3,7 @@
 
 import paho.mqtt.client as mqtt
 import pytest
-from conftest import Observer, wait_line
+from mqtt_fixtures import Observer, wait_line
 
 
 @pytest.fixture()

@@ -2,7 +2,7 @@
 """Messages both ways at QoS 0, 1 and 2 through a real mosquitto."""
 
 import pytest
-from conftest import wait_line
+from mqtt_fixtures import wait_line
 
 
 @pytest.mark.parametrize("qos", [0, 1, 2])

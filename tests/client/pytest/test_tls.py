@@ -8,7 +8,7 @@ import os
 import shutil
 
 import pytest
-from conftest import Broker, broker_log, wait_line
+from mqtt_fixtures import Broker, broker_log, wait_line
 
 
 @pytest.fixture()

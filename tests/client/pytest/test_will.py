@@ -3,7 +3,7 @@
 
 import time
 
-from conftest import wait_line
+from mqtt_fixtures import wait_line
 
 
 def test_will_is_published_when_the_device_is_killed(broker, observer, dut, client_id, keepalive):

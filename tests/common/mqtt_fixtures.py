@@ -1,0 +1,166 @@
+# SPDX-License-Identifier: Apache-2.0
+"""Shared by the twister pytest suites (tests/*/pytest, samples/*/pytest): a real
+mosquitto on the port the firmware was built for (CONFIG_APP_BROKER_PORT), and
+paho-mqtt clients on the host that observe and drive the device. Each suite's
+conftest.py imports the fixtures from here."""
+
+import os
+import re
+import shutil
+import socket
+import subprocess
+import tempfile
+import time
+from pathlib import Path
+
+import paho.mqtt.client as mqtt
+import pytest
+
+
+def _kconfig(build_dir: str, name: str) -> str:
+    text = Path(build_dir, "zephyr", ".config").read_text()
+    m = re.search(rf"^CONFIG_{name}=(.*)$", text, re.M)
+    assert m, f"CONFIG_{name} not in the build's .config"
+    return m.group(1).strip('"')
+
+
+@pytest.fixture(scope="session")
+def build_dir(request) -> str:
+    return request.config.getoption("--build-dir")
+
+
+@pytest.fixture(scope="session")
+def client_id(build_dir) -> str:
+    return _kconfig(build_dir, "APP_CLIENT_ID")
+
+
+@pytest.fixture(scope="session")
+def keepalive(build_dir) -> int:
+    return int(_kconfig(build_dir, "APP_KEEPALIVE_SEC"))
+
+
+class Broker:
+    """A mosquitto on 127.0.0.1:port with persistence, which tests may stop and start."""
+
+    def __init__(self, port: int, tls: str = "", require_certificate: bool = False):
+        """tls: empty for plain TCP, else the directory of gen-certs.sh's files and the
+        server certificate to present, as "<certs dir>:<name>" (e.g. ".../certs:server")."""
+        self.port = port
+        self.dir = tempfile.mkdtemp(prefix="zmqtt-broker-")
+        self.conf = os.path.join(self.dir, "mosquitto.conf")
+        lines = [
+            f"listener {port} 127.0.0.1",
+            "allow_anonymous true",
+            "persistence true",
+            f"persistence_location {self.dir}/",
+            "log_type all",
+        ]
+        if tls:
+            certs, name = tls.rsplit(":", 1)
+            lines += [
+                f"cafile {certs}/ca.pem",
+                f"certfile {certs}/{name}.pem",
+                f"keyfile {certs}/{name}.key",
+                "tls_version tlsv1.2",
+                f"require_certificate {'true' if require_certificate else 'false'}",
+            ]
+        with open(self.conf, "w") as f:
+            f.write("\n".join(lines) + "\n")
+        self.proc = None
+        self.log = open(os.path.join(self.dir, "mosquitto.log"), "ab")
+
+    def start(self):
+        binary = shutil.which("mosquitto") or "/usr/sbin/mosquitto"
+        with socket.socket() as s:
+            try:
+                s.bind(("127.0.0.1", self.port))
+            except OSError:
+                pytest.fail(f"port {self.port} (CONFIG_APP_BROKER_PORT) is taken: free it and run again")
+        self.proc = subprocess.Popen([binary, "-c", self.conf], stdout=self.log, stderr=self.log)
+        deadline = time.time() + 10
+        while time.time() < deadline:
+            try:
+                socket.create_connection(("127.0.0.1", self.port), timeout=0.5).close()
+                return
+            except OSError:
+                time.sleep(0.05)
+        pytest.fail("mosquitto did not start")
+
+    def stop(self):
+        if self.proc:
+            self.proc.terminate()
+            self.proc.wait(10)
+            self.proc = None
+
+
+@pytest.fixture()
+def broker_port(build_dir) -> int:
+    return int(_kconfig(build_dir, "APP_BROKER_PORT"))
+
+
+@pytest.fixture()
+def broker(broker_port):
+    b = Broker(broker_port)
+    b.start()
+    yield b
+    b.stop()
+    shutil.rmtree(b.dir, ignore_errors=True)
+
+
+def broker_log(b: Broker) -> str:
+    b.log.flush()
+    return Path(b.dir, "mosquitto.log").read_text(errors="replace")
+
+
+class Observer:
+    """A paho-mqtt client on the host that records what it receives."""
+
+    def __init__(self, port: int, client_id: str, clean: bool = True):
+        self.messages = []
+        self.client = mqtt.Client(
+            mqtt.CallbackAPIVersion.VERSION2, client_id=client_id, clean_session=clean
+        )
+        self.client.on_message = lambda c, u, m: self.messages.append(m)
+        self.client.reconnect_delay_set(min_delay=1, max_delay=2)
+        self.port = port
+
+    def connect(self):
+        self.client.connect("127.0.0.1", self.port)
+        self.client.loop_start()
+        return self
+
+    def subscribe(self, topic: str, qos: int):
+        result, mid = self.client.subscribe(topic, qos)
+        assert result == mqtt.MQTT_ERR_SUCCESS
+        time.sleep(0.3)
+
+    def publish(self, topic: str, payload: str, qos: int, retain: bool = False):
+        info = self.client.publish(topic, payload, qos, retain)
+        info.wait_for_publish(5)
+
+    def wait_for(self, predicate, timeout: float, what: str):
+        deadline = time.time() + timeout
+        while time.time() < deadline:
+            found = [m for m in self.messages if predicate(m)]
+            if found:
+                return found
+            time.sleep(0.05)
+        got = [(m.topic, m.payload) for m in self.messages]
+        pytest.fail(f"host never received {what}; it got {got}")
+
+    def close(self):
+        self.client.loop_stop()
+        self.client.disconnect()
+
+
+@pytest.fixture()
+def observer(broker):
+    obs = Observer(broker.port, "zmqtt-observer").connect()
+    yield obs
+    obs.close()
+
+
+def wait_line(dut, regex: str, timeout: float = 30) -> str:
+    """The first device line matching regex (fails after timeout)."""
+    lines = dut.readlines_until(regex=regex, timeout=timeout)
+    return lines[-1]
