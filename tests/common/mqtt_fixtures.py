@@ -4,6 +4,7 @@ mosquitto on the port the firmware was built for (CONFIG_APP_BROKER_PORT), and
 paho-mqtt clients on the host that observe and drive the device. Each suite's
 conftest.py imports the fixtures from here."""
 
+import getpass
 import os
 import re
 import shutil
@@ -49,6 +50,9 @@ class Broker:
         self.dir = tempfile.mkdtemp(prefix="zmqtt-broker-")
         self.conf = os.path.join(self.dir, "mosquitto.conf")
         lines = [
+            # Run as whoever runs the tests: started as root, mosquitto would otherwise
+            # switch to the "mosquitto" user, which cannot read our keys or persistence dir.
+            f"user {getpass.getuser()}",
             f"listener {port} 127.0.0.1",
             "allow_anonymous true",
             "persistence true",
@@ -72,6 +76,8 @@ class Broker:
     def start(self):
         binary = shutil.which("mosquitto") or "/usr/sbin/mosquitto"
         with socket.socket() as s:
+            # As mosquitto does: connections of an earlier broker in TIME_WAIT don't count.
+            s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
             try:
                 s.bind(("127.0.0.1", self.port))
             except OSError:

@@ -10,11 +10,15 @@ def test_will_is_published_when_the_device_is_killed(broker, observer, dut, clie
     wait_line(dut, r"on_subscribe")
     observer.subscribe(f"{client_id}/status", 1)
     assert not [m for m in observer.messages if m.topic == f"{client_id}/status"]
-    dut.close()  # kills QEMU / the native_sim process: no DISCONNECT is sent
-    killed = time.time()
+    # Alive and connected: no will yet.
+    time.sleep(keepalive * 1.5)
+    assert not [m for m in observer.messages if m.topic == f"{client_id}/status"]
+    # Kill QEMU / the native_sim process: no DISCONNECT is sent, so the broker publishes
+    # the will (at once when the host closes the dead process's connection, at the
+    # latest after 1.5 keep-alives of silence).
+    dut.close()
     got = observer.wait_for(
         lambda m: m.topic == f"{client_id}/status", keepalive * 1.5 + 10, "the will"
     )
     assert got[0].payload == b"offline"
-    # Not earlier than the keep-alive allows: the broker waits 1.5 keep-alives of silence.
-    assert time.time() - killed >= keepalive * 0.5
+    assert got[0].qos == 1

@@ -77,10 +77,15 @@ fn on_publish(mid: u16) {
 #[no_mangle]
 extern "C" fn rust_main() {
     zmqtt_zephyr::log_init();
+    let scheme = if cfg!(CONFIG_APP_TLS) {
+        "mqtts"
+    } else {
+        "mqtt"
+    };
     let mut url = heapless::String::<80>::new();
     let _ = core::fmt::write(
         &mut url,
-        format_args!("mqtt://{CONFIG_APP_BROKER_HOST}:{CONFIG_APP_BROKER_PORT}"),
+        format_args!("{scheme}://{CONFIG_APP_BROKER_HOST}:{CONFIG_APP_BROKER_PORT}"),
     );
     printkln!("zmqtt-test: broker {url} client id {CONFIG_APP_CLIENT_ID}");
     let client = match MqttClient::new(&url, CONFIG_APP_CLIENT_ID) {
