@@ -34,9 +34,19 @@ fn walk_views(packet: &Packet<'_>) {
 }
 
 fuzz_target!(|data: &[u8]| {
-    let Some((&control, mut stream)) = data.split_first() else { return };
-    let version = if control & 1 == 0 { ProtocolVersion::V3_1_1 } else { ProtocolVersion::V5 };
-    let max = if control & 2 == 0 { u32::MAX } else { u32::from(control >> 2) * 8 };
+    let Some((&control, mut stream)) = data.split_first() else {
+        return;
+    };
+    let version = if control & 1 == 0 {
+        ProtocolVersion::V3_1_1
+    } else {
+        ProtocolVersion::V5
+    };
+    let max = if control & 2 == 0 {
+        u32::MAX
+    } else {
+        u32::from(control >> 2) * 8
+    };
     // Each round consumes at least two bytes, so this ends.
     loop {
         match decode(stream, version, max) {

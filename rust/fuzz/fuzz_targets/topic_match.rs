@@ -32,14 +32,22 @@ fn reference_match(filter: &str, name: &str) -> bool {
 
 fuzz_target!(|data: &[u8]| {
     let mut parts = data.splitn(2, |&b| b == 0);
-    let (Some(f), Some(n)) = (parts.next(), parts.next()) else { return };
-    let (Ok(filter), Ok(name)) = (std::str::from_utf8(f), std::str::from_utf8(n)) else { return };
+    let (Some(f), Some(n)) = (parts.next(), parts.next()) else {
+        return;
+    };
+    let (Ok(filter), Ok(name)) = (std::str::from_utf8(f), std::str::from_utf8(n)) else {
+        return;
+    };
     let filter_ok = validate_topic_filter(filter).is_ok();
     let name_ok = validate_topic_name(name).is_ok();
     // Never panics, also for invalid input.
     let matched = topic_matches(filter, name);
     if filter_ok && name_ok {
-        assert_eq!(matched, reference_match(filter, name), "{filter:?} vs {name:?}");
+        assert_eq!(
+            matched,
+            reference_match(filter, name),
+            "{filter:?} vs {name:?}"
+        );
     }
     // A name is also a filter that matches itself, unless it reads as a shared subscription.
     if name_ok && !name.starts_with("$share/") {
