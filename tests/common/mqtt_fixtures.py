@@ -44,7 +44,7 @@ class Broker:
     """A mosquitto on 127.0.0.1:port with persistence, which tests may stop and start."""
 
     def __init__(self, port: int, tls: str = "", require_certificate: bool = False):
-        """tls: empty for plain TCP, else the directory of gen-certs.sh's files and the
+        """tls: empty for plain TCP, else the directory of scripts/gen-test-certs' files and the
         server certificate to present, as "<certs dir>:<name>" (e.g. ".../certs:server")."""
         self.port = port
         self.dir = tempfile.mkdtemp(prefix="zmqtt-broker-")

@@ -1,4 +1,5 @@
-//! The DL-7450 SDK's MQTT sample, ported to zmqtt on Zephyr.
+//! The DL-7450 SDK's MQTT sample, ported to zmqtt on Zephyr (samples/publisher), and the
+//! same over mqtts (samples/tls, which builds this file with `CONFIG_APP_TLS`).
 //!
 //! Connects; from `on_connect` subscribes to `<client id>/interesting/topic/#` at QoS 2;
 //! when the subscription is acknowledged publishes "Hello, World! at <uptime>" at QoS 1
@@ -106,10 +107,16 @@ extern "C" fn rust_main() {
         "zmqtt {} publisher sample, client id {CONFIG_APP_CLIENT_ID}",
         zmqtt_zephyr::VERSION
     );
+    // samples/tls builds this same program with CONFIG_APP_TLS.
+    let scheme = if cfg!(CONFIG_APP_TLS) {
+        "mqtts"
+    } else {
+        "mqtt"
+    };
     let mut url = heapless::String::<80>::new();
     let _ = core::fmt::write(
         &mut url,
-        format_args!("mqtt://{CONFIG_APP_BROKER_HOST}:{CONFIG_APP_BROKER_PORT}"),
+        format_args!("{scheme}://{CONFIG_APP_BROKER_HOST}:{CONFIG_APP_BROKER_PORT}"),
     );
     let client = match MqttClient::new(&url, CONFIG_APP_CLIENT_ID) {
         Ok(c) => c,
@@ -128,6 +135,28 @@ extern "C" fn rust_main() {
     let options = ConnectOptions {
         keep_alive: Some(30),
         ..ConnectOptions::new()
+    };
+    // The CA the broker's certificate must chain to, made or copied by samples/tls's CMake.
+    #[cfg(CONFIG_APP_TLS)]
+    let options = ConnectOptions {
+        trust_store: Some(include_bytes!(concat!(
+            env!("BUILD_DIR"),
+            "/certs/ca.pem.nul"
+        ))),
+        ..options
+    };
+    // Mutual TLS: the firmware's own certificate and key (overlay-mutual.conf).
+    #[cfg(CONFIG_APP_MUTUAL_TLS)]
+    let options = ConnectOptions {
+        key_store: Some(include_bytes!(concat!(
+            env!("BUILD_DIR"),
+            "/certs/client.pem.nul"
+        ))),
+        private_key: Some(include_bytes!(concat!(
+            env!("BUILD_DIR"),
+            "/certs/client.key.nul"
+        ))),
+        ..options
     };
     *CLIENT.lock().unwrap_or_else(|never| match never {}) = Some(client);
     printkln!("connecting to {url}");

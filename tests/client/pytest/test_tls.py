@@ -1,6 +1,6 @@
 # SPDX-License-Identifier: Apache-2.0
 """TLS against a mosquitto TLS listener with certificates made by this build
-(gen-certs.sh): the right CA connects, also with mutual TLS; a certificate from another
+(scripts/gen-test-certs): the right CA connects, also with mutual TLS; a certificate from another
 CA, for another host name, or expired is refused with a clear error, and the device
 never reports a connection."""
 
@@ -14,7 +14,7 @@ from mqtt_fixtures import Broker, broker_log, wait_line
 @pytest.fixture()
 def certs(build_dir) -> str:
     path = os.path.join(build_dir, "certs")
-    assert os.path.exists(os.path.join(path, "ca.pem")), "gen-certs.sh did not run"
+    assert os.path.exists(os.path.join(path, "ca.pem")), "scripts/gen-test-certs did not run"
     return path
 
 

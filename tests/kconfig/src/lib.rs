@@ -4,7 +4,7 @@
 #![no_std]
 
 use zephyr::printkln;
-use zmqtt_zephyr::{config, MqttClient, MqttError};
+use zmqtt_zephyr::{config, ConnectOptions, MqttClient, MqttError, Protocol};
 
 /// One line per call: the mid or the error number.
 fn outcome(result: Result<u16, MqttError>) -> heapless::String<24> {
@@ -65,5 +65,29 @@ extern "C" fn rust_main() {
         }
     };
     printkln!("zmqtt offline accepted={accepted} {}", outcome(last));
+
+    // CONFIG_ZMQTT_MAX_SUBSCRIPTIONS bounds the filters remembered for re-subscribing.
+    let filters = [("kconfig/a", 0), ("kconfig/b", 0), ("kconfig/c", 0)];
+    let n = config::MAX_SUBSCRIPTIONS.min(filters.len()) + 1;
+    printkln!(
+        "zmqtt subscribe {} filters {}",
+        n.min(filters.len()),
+        outcome(client.subscribe(&filters[..n.min(filters.len())]))
+    );
+    // CONFIG_ZMQTT_PROTOCOL_*: asking for the version the build leaves out is -16.
+    let options = ConnectOptions {
+        protocol: if config::MQTT5 {
+            Protocol::V3_1_1
+        } else {
+            Protocol::V5
+        },
+        ..ConnectOptions::new()
+    };
+    let other = client.connect(|_| {}, &options);
+    printkln!(
+        "zmqtt mqtt5 {} connect with the other version {}",
+        config::MQTT5,
+        outcome(other.map(|_| 0))
+    );
     printkln!("zmqtt pending {}", client.pending());
 }
