@@ -121,7 +121,6 @@ impl<'a> Writer<'a> {
         self.pos
     }
 
-    #[inline]
     pub(crate) fn bytes(&mut self, src: &[u8]) -> Result<(), EncodeError> {
         let end = self.pos.saturating_add(src.len());
         let dst = self
@@ -135,7 +134,6 @@ impl<'a> Writer<'a> {
 
     /// Writes a fixed-size field. Taking an array rather than a slice lets the compiler turn the
     /// copy into a store of `N` bytes instead of a call to `memcpy`.
-    #[inline]
     fn array<const N: usize>(&mut self, src: [u8; N]) -> Result<(), EncodeError> {
         let end = self.pos.saturating_add(N);
         let dst: &mut [u8; N] = self
@@ -148,23 +146,19 @@ impl<'a> Writer<'a> {
         Ok(())
     }
 
-    #[inline]
     pub(crate) fn u8(&mut self, v: u8) -> Result<(), EncodeError> {
         self.array([v])
     }
 
-    #[inline]
     pub(crate) fn u16(&mut self, v: u16) -> Result<(), EncodeError> {
         self.array(v.to_be_bytes())
     }
 
-    #[inline]
     pub(crate) fn u32(&mut self, v: u32) -> Result<(), EncodeError> {
         self.array(v.to_be_bytes())
     }
 
     /// Writes a Variable Byte Integer; fails with `PacketTooLarge` above 268,435,455.
-    #[inline]
     pub(crate) fn varint(&mut self, v: usize) -> Result<(), EncodeError> {
         if v < 128 {
             // The common case: properties and small packets.
@@ -178,7 +172,6 @@ impl<'a> Writer<'a> {
         self.bytes(bytes.get(..n).unwrap_or(&bytes))
     }
 
-    #[inline]
     pub(crate) fn binary(&mut self, v: &[u8]) -> Result<(), EncodeError> {
         let n = u16::try_from(v.len()).map_err(|_| EncodeError::BinaryTooLong)?;
         self.u16(n)?;
@@ -186,7 +179,6 @@ impl<'a> Writer<'a> {
     }
 
     /// Writes a string after checking the MQTT string rules.
-    #[inline]
     pub(crate) fn string(&mut self, s: &str) -> Result<(), EncodeError> {
         check_string(s)?;
         self.checked_string(s)
@@ -194,7 +186,6 @@ impl<'a> Writer<'a> {
 
     /// Writes a string whose content the caller has already validated (a topic name or filter),
     /// so that it is not scanned twice; only the length is (cheaply) checked again.
-    #[inline]
     pub(crate) fn checked_string(&mut self, s: &str) -> Result<(), EncodeError> {
         let n = u16::try_from(s.len()).map_err(|_| EncodeError::StringTooLong)?;
         self.u16(n)?;

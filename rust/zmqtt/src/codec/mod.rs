@@ -399,7 +399,6 @@ impl Packet<'_> {
 }
 
 /// Writes the fixed header (`first` byte, remaining length `body`) and then the body.
-#[inline]
 fn frame(
     buf: &mut [u8],
     first: u8,
