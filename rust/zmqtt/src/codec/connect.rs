@@ -7,7 +7,7 @@
 use super::cursor::{field_len, Reader, Writer};
 use super::error::{DecodeError, EncodeError, V5Only};
 use super::properties::{Context, Properties};
-use super::topic::validate_topic_name;
+use super::topic::{topic_error, validate_topic_name};
 use super::{ProtocolVersion, QoS};
 
 /// The protocol name of §3.1.2.1; MQTT 3.1's "MQIsdp" is not supported.
@@ -92,8 +92,8 @@ impl<'a> Repr<'a> {
                 ProtocolVersion::V5 => Properties::parse(&mut r, Context::Will)?,
                 ProtocolVersion::V3_1_1 => Properties::EMPTY,
             };
-            let topic = r.string()?;
-            validate_topic_name(topic).map_err(DecodeError::Topic)?;
+            let topic = r.utf8()?;
+            validate_topic_name(topic).map_err(topic_error)?;
             let payload = r.binary()?;
             Some(Will {
                 topic,
@@ -196,7 +196,7 @@ impl<'a> Repr<'a> {
             if v5 {
                 will.properties.emit(w, Context::Will)?;
             }
-            w.string(will.topic)?;
+            w.checked_string(will.topic)?;
             w.binary(will.payload)?;
         }
         if let Some(u) = self.username {

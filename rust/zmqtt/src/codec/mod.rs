@@ -324,29 +324,6 @@ pub fn connect_version(buf: &[u8]) -> Result<Option<ProtocolVersion>, DecodeErro
 }
 
 impl Packet<'_> {
-    /// The first byte of the fixed header: type and flags.
-    fn first_byte(&self) -> u8 {
-        use packet_type::*;
-        let (ty, flags) = match self {
-            Self::Connect(_) => (CONNECT, 0),
-            Self::Connack(_) => (CONNACK, 0),
-            Self::Publish(p) => (PUBLISH, p.flags()),
-            Self::Puback(_) => (PUBACK, 0),
-            Self::Pubrec(_) => (PUBREC, 0),
-            Self::Pubrel(_) => (PUBREL, 2),
-            Self::Pubcomp(_) => (PUBCOMP, 0),
-            Self::Subscribe(_) => (SUBSCRIBE, 2),
-            Self::Suback(_) => (SUBACK, 0),
-            Self::Unsubscribe(_) => (UNSUBSCRIBE, 2),
-            Self::Unsuback(_) => (UNSUBACK, 0),
-            Self::Pingreq => (PINGREQ, 0),
-            Self::Pingresp => (PINGRESP, 0),
-            Self::Disconnect(_) => (DISCONNECT, 0),
-            Self::Auth(_) => (AUTH, 0),
-        };
-        ty << 4 | flags
-    }
-
     /// The remaining length: the size of everything after the fixed header.
     fn body_len(&self, version: ProtocolVersion) -> usize {
         match self {
@@ -378,43 +355,69 @@ impl Packet<'_> {
     /// Encodes the packet into the front of `buf`; returns the number of bytes written, which is
     /// [`buffer_len`](Packet::buffer_len).
     pub fn emit(&self, version: ProtocolVersion, buf: &mut [u8]) -> Result<usize, EncodeError> {
-        if matches!(self, Self::Auth(_)) && version == ProtocolVersion::V3_1_1 {
-            return Err(EncodeError::NotInV3_1_1(V5Only::Auth));
-        }
-        let body = self.body_len(version);
-        if body > varint::MAX as usize {
-            return Err(EncodeError::PacketTooLarge);
-        }
-        let total = 1 + varint::len(body) + body;
-        let out = buf
-            .get_mut(..total)
-            .ok_or(EncodeError::BufferTooSmall { needed: total })?;
-        let mut w = Writer::new(out);
-        w.u8(self.first_byte())?;
-        w.varint(body)?;
+        use packet_type::*;
+        let v = version;
+        // One dispatch per packet: the header byte, the length and the body come from the same
+        // arm (three separate `match`es showed up as a fifth of the time of a small PUBLISH).
         match self {
-            Self::Connect(p) => p.emit_body(version, &mut w)?,
-            Self::Connack(p) => p.emit_body(version, &mut w)?,
-            Self::Publish(p) => p.emit_body(version, &mut w)?,
-            Self::Puback(p) => p.emit_body(Context::Puback, version, &mut w)?,
-            Self::Pubrec(p) => p.emit_body(Context::Pubrec, version, &mut w)?,
-            Self::Pubrel(p) => p.emit_body(Context::Pubrel, version, &mut w)?,
-            Self::Pubcomp(p) => p.emit_body(Context::Pubcomp, version, &mut w)?,
-            Self::Subscribe(p) => p.emit_body(version, &mut w)?,
-            Self::Suback(p) => p.emit_body(version, &mut w)?,
-            Self::Unsubscribe(p) => p.emit_body(version, &mut w)?,
-            Self::Unsuback(p) => p.emit_body(version, &mut w)?,
-            Self::Pingreq | Self::Pingresp => {}
-            Self::Disconnect(p) => p.emit_body(version, &mut w)?,
-            Self::Auth(p) => p.emit_body(&mut w)?,
+            Self::Connect(p) => frame(buf, CONNECT << 4, p.body_len(v), |w| p.emit_body(v, w)),
+            Self::Connack(p) => frame(buf, CONNACK << 4, p.body_len(v), |w| p.emit_body(v, w)),
+            Self::Publish(p) => frame(buf, PUBLISH << 4 | p.flags(), p.body_len(v), |w| {
+                p.emit_body(v, w)
+            }),
+            Self::Puback(p) => frame(buf, PUBACK << 4, p.body_len(v), |w| {
+                p.emit_body(Context::Puback, v, w)
+            }),
+            Self::Pubrec(p) => frame(buf, PUBREC << 4, p.body_len(v), |w| {
+                p.emit_body(Context::Pubrec, v, w)
+            }),
+            Self::Pubrel(p) => frame(buf, PUBREL << 4 | 2, p.body_len(v), |w| {
+                p.emit_body(Context::Pubrel, v, w)
+            }),
+            Self::Pubcomp(p) => frame(buf, PUBCOMP << 4, p.body_len(v), |w| {
+                p.emit_body(Context::Pubcomp, v, w)
+            }),
+            Self::Subscribe(p) => frame(buf, SUBSCRIBE << 4 | 2, p.body_len(v), |w| {
+                p.emit_body(v, w)
+            }),
+            Self::Suback(p) => frame(buf, SUBACK << 4, p.body_len(v), |w| p.emit_body(v, w)),
+            Self::Unsubscribe(p) => frame(buf, UNSUBSCRIBE << 4 | 2, p.body_len(v), |w| {
+                p.emit_body(v, w)
+            }),
+            Self::Unsuback(p) => frame(buf, UNSUBACK << 4, p.body_len(v), |w| p.emit_body(v, w)),
+            Self::Pingreq => frame(buf, PINGREQ << 4, 0, |_| Ok(())),
+            Self::Pingresp => frame(buf, PINGRESP << 4, 0, |_| Ok(())),
+            Self::Disconnect(p) => {
+                frame(buf, DISCONNECT << 4, p.body_len(v), |w| p.emit_body(v, w))
+            }
+            Self::Auth(_) if v == ProtocolVersion::V3_1_1 => {
+                Err(EncodeError::NotInV3_1_1(V5Only::Auth))
+            }
+            Self::Auth(p) => frame(buf, AUTH << 4, p.body_len(), |w| p.emit_body(w)),
         }
-        debug_assert_eq!(
-            w.position(),
-            total,
-            "body_len and emit_body disagree for {self:?}"
-        );
-        Ok(w.position())
     }
+}
+
+/// Writes the fixed header (`first` byte, remaining length `body`) and then the body.
+fn frame(
+    buf: &mut [u8],
+    first: u8,
+    body: usize,
+    emit_body: impl FnOnce(&mut Writer<'_>) -> Result<(), EncodeError>,
+) -> Result<usize, EncodeError> {
+    if body > varint::MAX as usize {
+        return Err(EncodeError::PacketTooLarge);
+    }
+    let total = 1 + varint::len(body) + body;
+    let out = buf
+        .get_mut(..total)
+        .ok_or(EncodeError::BufferTooSmall { needed: total })?;
+    let mut w = Writer::new(out);
+    w.u8(first)?;
+    w.varint(body)?;
+    emit_body(&mut w)?;
+    debug_assert_eq!(w.position(), total, "body_len and emit_body disagree");
+    Ok(total)
 }
 
 #[cfg(test)]

@@ -7,7 +7,7 @@
 use super::cursor::{field_len, Reader, Writer};
 use super::error::{DecodeError, EncodeError, V5Only};
 use super::properties::{Context, Properties};
-use super::topic::{validate_topic_name, TopicError};
+use super::topic::{topic_error, validate_topic_name, TopicError};
 use super::{read_packet_id, PacketId, ProtocolVersion, QoS};
 
 /// A PUBLISH packet.
@@ -38,7 +38,7 @@ impl<'a> Repr<'a> {
     ) -> Result<Self, DecodeError> {
         let qos = QoS::try_from((flags >> 1) & 0x03)?;
         let mut r = Reader::new(body);
-        let topic = r.string()?;
+        let topic = r.utf8()?;
         let packet_id = match qos {
             QoS::AtMostOnce => None,
             _ => Some(read_packet_id(&mut r)?),
@@ -54,7 +54,7 @@ impl<'a> Repr<'a> {
                 ProtocolVersion::V3_1_1 => return Err(DecodeError::Topic(TopicError::Empty)),
             }
         } else {
-            validate_topic_name(topic).map_err(DecodeError::Topic)?;
+            validate_topic_name(topic).map_err(topic_error)?;
         }
         Ok(Self {
             dup: flags & 0x08 != 0,
@@ -109,7 +109,7 @@ impl<'a> Repr<'a> {
         if version == ProtocolVersion::V3_1_1 && !self.properties.is_empty() {
             return Err(EncodeError::NotInV3_1_1(V5Only::Properties));
         }
-        w.string(self.topic)?;
+        w.checked_string(self.topic)?;
         if let Some(id) = self.packet_id {
             w.u16(id.get())?;
         }

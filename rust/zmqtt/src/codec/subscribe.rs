@@ -8,7 +8,7 @@
 use super::cursor::{field_len, Reader, Writer};
 use super::error::{DecodeError, EncodeError, V5Only};
 use super::properties::{Context, Properties};
-use super::topic::{is_shared_subscription, validate_topic_filter};
+use super::topic::{is_shared_subscription, topic_error, validate_topic_filter};
 use super::{read_packet_id, PacketId, ProtocolVersion, QoS};
 
 /// When the server sends retained messages for a new subscription (MQTT 5.0 §3.8.3.1).
@@ -133,12 +133,20 @@ enum Inner<'a> {
     List(core::slice::Iter<'a, Subscription<'a>>),
 }
 
+/// Splits off one entry without checking the filter; the options byte is read as in 5.0 (3.1.1
+/// only adds reserved bits, which validation has already found clear).
+fn read_entry<'a>(r: &mut Reader<'a>) -> Result<Subscription<'a>, DecodeError> {
+    let filter = r.utf8()?;
+    let options = SubscriptionOptions::parse(r.u8()?, ProtocolVersion::V5)?;
+    Ok(Subscription { filter, options })
+}
+
 fn parse_entry<'a>(
     r: &mut Reader<'a>,
     version: ProtocolVersion,
 ) -> Result<Subscription<'a>, DecodeError> {
-    let filter = r.string()?;
-    validate_topic_filter(filter).map_err(DecodeError::Topic)?;
+    let filter = r.utf8()?;
+    validate_topic_filter(filter).map_err(topic_error)?;
     let options = SubscriptionOptions::parse(r.u8()?, version)?;
     // §3.8.3.1 [MQTT-3.8.3-4].
     if options.no_local && is_shared_subscription(filter) {
@@ -153,10 +161,9 @@ impl<'a> Iterator for SubscriptionIter<'a> {
     fn next(&mut self) -> Option<Subscription<'a>> {
         match &mut self.0 {
             Inner::Encoded(r) if r.is_empty() => None,
-            // Validated bytes decode the same way in both versions (3.1.1 only adds reserved bits).
-            Inner::Encoded(r) => parse_entry(r, ProtocolVersion::V5)
-                .map_err(|_| r.rest())
-                .ok(),
+            // The bytes were validated when decoded (or are refused by `emit` if built by hand),
+            // so iterating only splits them up again instead of re-checking every filter.
+            Inner::Encoded(r) => read_entry(r).map_err(|_| r.rest()).ok(),
             Inner::List(it) => it.next().copied(),
         }
     }
@@ -251,7 +258,7 @@ impl<'a> Repr<'a> {
                     {
                         return Err(EncodeError::NotInV3_1_1(V5Only::SubscriptionOptions));
                     }
-                    w.string(s.filter)?;
+                    w.checked_string(s.filter)?;
                     w.u8(s.options.to_byte())?;
                 }
                 Ok(())

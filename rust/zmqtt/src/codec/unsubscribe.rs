@@ -5,7 +5,7 @@
 use super::cursor::{field_len, Reader, Writer};
 use super::error::{DecodeError, EncodeError, V5Only};
 use super::properties::{Context, Properties};
-use super::topic::validate_topic_filter;
+use super::topic::{topic_error, validate_topic_filter};
 use super::{read_packet_id, PacketId, ProtocolVersion};
 
 /// The topic filters of an UNSUBSCRIBE: validated payload bytes from decode, or a list to encode.
@@ -56,8 +56,8 @@ enum Inner<'a> {
 }
 
 fn parse_entry<'a>(r: &mut Reader<'a>) -> Result<&'a str, DecodeError> {
-    let filter = r.string()?;
-    validate_topic_filter(filter).map_err(DecodeError::Topic)?;
+    let filter = r.utf8()?;
+    validate_topic_filter(filter).map_err(topic_error)?;
     Ok(filter)
 }
 
@@ -67,7 +67,8 @@ impl<'a> Iterator for TopicFilterIter<'a> {
     fn next(&mut self) -> Option<&'a str> {
         match &mut self.0 {
             Inner::Encoded(r) if r.is_empty() => None,
-            Inner::Encoded(r) => parse_entry(r).map_err(|_| r.rest()).ok(),
+            // Validated when decoded: iterating only splits the filters up again.
+            Inner::Encoded(r) => r.utf8().map_err(|_| r.rest()).ok(),
             Inner::List(it) => it.next().copied(),
         }
     }
@@ -147,7 +148,7 @@ impl<'a> Repr<'a> {
             TopicFilters::List(l) => {
                 for f in l {
                     validate_topic_filter(f).map_err(EncodeError::Topic)?;
-                    w.string(f)?;
+                    w.checked_string(f)?;
                 }
                 Ok(())
             }
