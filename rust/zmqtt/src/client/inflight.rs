@@ -13,27 +13,74 @@ use crate::codec::ReasonCode;
 
 use super::PacketId;
 
-/// Packet ids of incoming QoS 2 messages delivered but not yet released (PUBREL).
-#[derive(Debug, Clone, Default)]
+/// Packet ids of incoming QoS 2 messages delivered but not yet released (PUBREL), in room for
+/// `2 × N` ids.
+///
+/// Why twice the Receive Maximum: brokers do not all count a QoS 2 message against it until
+/// PUBCOMP, as MQTT 5.0 §4.9 asks. mosquitto 2.0 frees the slot at PUBREC and queues its PUBRELs
+/// behind newer PUBLISHes, so the ids awaiting PUBREL reach its `max_inflight_messages` (20 by
+/// default) whatever the client announced. When even `2 × N` ids are not enough (a broker
+/// flushing a backlog after a restart), the client must not forget an id — the broker would send
+/// that message again after the next reconnect and it would be delivered twice — so it drops the
+/// link instead: on the new connection the broker sends its PUBRELs first, which empties the table.
+/// Exactly-once holds; size `INFLIGHT` so that `2 × INFLIGHT` ≥ the broker's in-flight limit, or
+/// such reconnects become frequent.
+#[derive(Debug, Clone)]
 pub(crate) struct IncomingQos2<const N: usize> {
-    ids: heapless::Vec<PacketId, N>,
+    /// Two halves of one FIFO of `2 × N` slots (const generics cannot say `2 * N`).
+    halves: [[u16; N]; 2],
+    len: usize,
+}
+
+impl<const N: usize> Default for IncomingQos2<N> {
+    fn default() -> Self {
+        IncomingQos2 {
+            halves: [[0; N]; 2],
+            len: 0,
+        }
+    }
 }
 
 impl<const N: usize> IncomingQos2<N> {
+    fn get(&self, i: usize) -> u16 {
+        self.halves[i / N][i % N]
+    }
+
+    fn set(&mut self, i: usize, v: u16) {
+        self.halves[i / N][i % N] = v;
+    }
+
+    fn position(&self, id: PacketId) -> Option<usize> {
+        (0..self.len).find(|&i| self.get(i) == id.get())
+    }
+
+    fn remove_at(&mut self, pos: usize) {
+        for i in pos..self.len - 1 {
+            let next = self.get(i + 1);
+            self.set(i, next);
+        }
+        self.len -= 1;
+    }
+
     pub(crate) fn contains(&self, id: PacketId) -> bool {
-        self.ids.contains(&id)
+        self.position(id).is_some()
     }
 
     /// Remembers `id`; `false` when the table is full.
     pub(crate) fn insert(&mut self, id: PacketId) -> bool {
-        self.ids.push(id).is_ok()
+        if self.len == 2 * N {
+            return false;
+        }
+        self.set(self.len, id.get());
+        self.len += 1;
+        true
     }
 
     /// Forgets `id`; `false` when it was not there.
     pub(crate) fn remove(&mut self, id: PacketId) -> bool {
-        match self.ids.iter().position(|&i| i == id) {
+        match self.position(id) {
             Some(pos) => {
-                self.ids.swap_remove(pos);
+                self.remove_at(pos);
                 true
             }
             None => false,
@@ -41,11 +88,11 @@ impl<const N: usize> IncomingQos2<N> {
     }
 
     pub(crate) fn clear(&mut self) {
-        self.ids.clear();
+        self.len = 0;
     }
 
     pub(crate) fn len(&self) -> usize {
-        self.ids.len()
+        self.len
     }
 }
 
@@ -75,15 +122,30 @@ mod tests {
     }
 
     #[test]
-    fn ids_are_kept_until_released_and_bounded() {
+    fn ids_are_kept_until_released() {
         let mut t = IncomingQos2::<2>::default();
         assert!(t.insert(id(7)));
         assert!(t.insert(id(9)));
-        assert!(!t.insert(id(11)));
         assert!(t.contains(id(7)));
         assert!(t.remove(id(7)));
         assert!(!t.remove(id(7)));
         assert!(!t.contains(id(7)));
+        assert!(t.contains(id(9)));
         assert_eq!(t.len(), 1);
+    }
+
+    #[test]
+    fn the_table_holds_twice_n_ids_in_order() {
+        let mut t = IncomingQos2::<2>::default();
+        for n in 1..=4 {
+            assert!(t.insert(id(n)));
+        }
+        assert!(!t.insert(id(5)));
+        t.remove(id(2));
+        assert!(t.insert(id(5)));
+        assert!([1, 3, 4, 5].iter().all(|&n| t.contains(id(n))));
+        assert_eq!(t.len(), 4);
+        let mut z = IncomingQos2::<0>::default();
+        assert!(!z.insert(id(1)));
     }
 }

@@ -794,8 +794,15 @@ impl<
                     m.pending = false;
                 }
                 Stage::AwaitComp if session_present => m.pending = true,
-                // PUBREC showed the broker had it; without the session there is nothing to release.
-                Stage::AwaitComp => m.stage = Stage::Done,
+                // PUBREC showed the broker had it, but brokers that release QoS 2 messages on
+                // PUBREL (mosquitto) lost it with the session: send it again. (A broker that
+                // delivered it on PUBLISH and then lost the session will deliver it twice; losing
+                // the session breaks exactly-once either way, and at least once is kept.)
+                Stage::AwaitComp => {
+                    m.stage = Stage::Queued;
+                    m.sent = false;
+                    m.pending = false;
+                }
                 _ => {}
             }
             self.queue.set_meta(at, m);
@@ -826,10 +833,18 @@ impl<
             (QoS::AtLeastOnce, Some(id)) => self.push_ack(AckKind::Puback, id, ReasonCode::SUCCESS),
             (QoS::ExactlyOnce, Some(id)) => {
                 if self.incoming.contains(id) {
-                    // A copy of a message already delivered: acknowledge again, deliver not again.
-                    log::debug!("duplicate QoS 2 id {id} not delivered again");
+                    if p.dup {
+                        // A copy of a message already delivered: acknowledge again, deliver not again.
+                        log::debug!("duplicate QoS 2 id {id} not delivered again");
+                        self.push_ack(AckKind::Pubrec, id, ReasonCode::SUCCESS);
+                        return Ok(Delivery::None(p.properties));
+                    }
+                    // DUP 0 is a first attempt (MQTT 3.1.1 §3.3.1.1): the broker reuses an id
+                    // whose exchange it considers over (it lost the PUBREL, e.g. in a restart).
+                    // The stale id must not swallow the new message.
+                    log::warn!("QoS 2 id {id} reused by the broker before PUBREL; delivering the new message");
                     self.push_ack(AckKind::Pubrec, id, ReasonCode::SUCCESS);
-                    return Ok(Delivery::None(p.properties));
+                    return Ok(Delivery::Message(p, alias));
                 }
                 if !self.incoming.insert(id) {
                     return Err(ProtocolError::ReceiveMaximumExceeded);

@@ -63,9 +63,13 @@ impl Mosquitto {
         let port = free_port();
         let dir = std::env::temp_dir().join(unique("zmqtt-mosquitto"));
         std::fs::create_dir_all(&dir).unwrap();
+        // Run as root, mosquitto drops to the `mosquitto` user: it must be able to write its
+        // persistence file and log here, or persistence silently does nothing.
+        use std::os::unix::fs::PermissionsExt;
+        std::fs::set_permissions(&dir, std::fs::Permissions::from_mode(0o777)).unwrap();
         let conf = format!(
             "listener {port} 127.0.0.1\nallow_anonymous true\npersistence {}\npersistence_location {}/\n\
-             max_queued_messages 0\nmax_inflight_messages 20\nlog_dest file {}/mosquitto.log\n\
+             max_queued_messages 1000000\nmax_inflight_messages 20\nset_tcp_nodelay true\nlog_dest file {}/mosquitto.log\n\
              log_type error\nlog_type warning\nlog_type notice\n{extra}\n",
             persistence,
             dir.display(),
@@ -593,4 +597,26 @@ pub fn run_for(d: &mut TestDriver, rec: &mut Recorder, ms: u64) {
     while StdInstant::now() < deadline {
         d.step(rec);
     }
+}
+
+struct StderrLogger;
+
+impl log::Log for StderrLogger {
+    fn enabled(&self, m: &log::Metadata<'_>) -> bool {
+        m.level() <= log::Level::Warn || std::env::var("ZMQTT_TRACE").is_ok()
+    }
+    fn log(&self, r: &log::Record<'_>) {
+        if self.enabled(r.metadata())
+            && (r.level() <= log::Level::Warn || thread::current().name() == Some("sub"))
+        {
+            eprintln!("[{}] {}", r.level(), r.args());
+        }
+    }
+    fn flush(&self) {}
+}
+
+/// Sends the engine's warnings and errors to stderr (shown for failing tests).
+pub fn init_logger() {
+    static LOGGER: StderrLogger = StderrLogger;
+    let _ = log::set_logger(&LOGGER).map(|()| log::set_max_level(log::LevelFilter::Trace));
 }
