@@ -607,7 +607,9 @@ impl log::Log for StderrLogger {
     }
     fn log(&self, r: &log::Record<'_>) {
         if self.enabled(r.metadata())
-            && (r.level() <= log::Level::Warn || thread::current().name() == Some("sub"))
+            && (r.level() <= log::Level::Warn
+                || thread::current().name() == Some("sub")
+                || std::env::var("ZMQTT_TRACE_ALL").is_ok())
         {
             eprintln!("[{}] {}", r.level(), r.args());
         }
