@@ -64,7 +64,7 @@ fn ten_thousand_messages_survive_random_cuts_and_broker_restarts() {
             let (a, b) = v.split_once(',').expect("ZMQTT_FAULT_BYTES=min,max");
             (a.parse().unwrap(), b.parse().unwrap())
         }
-        Err(_) => (200, 6000),
+        Err(_) => (20, 1500),
     };
     let (proxy, cutter) = FaultProxy::start(broker.addr(), seed, min_bytes, max_bytes);
     cutter.set_cutting(false);
@@ -72,14 +72,28 @@ fn ten_thousand_messages_survive_random_cuts_and_broker_restarts() {
     let (t1, t2) = (leak(format!("{base}/q1")), leak(format!("{base}/q2")));
 
     let subscribed = Arc::new(AtomicBool::new(false));
+    let received = Arc::new(AtomicUsize::new(0));
+    let accepted = Arc::new(AtomicUsize::new(0));
+    let hold = Arc::new(AtomicBool::new(false));
     let acked = Arc::new(AtomicUsize::new(0));
     let stop = Arc::new(AtomicBool::new(false));
 
     // Subscriber: MQTT 5.0, persistent session.
     let sub = {
-        let (subscribed, stop, addr) = (subscribed.clone(), stop.clone(), proxy.addr());
+        let (subscribed, stop, addr, received) = (
+            subscribed.clone(),
+            stop.clone(),
+            proxy.addr(),
+            received.clone(),
+        );
         thread::Builder::new().name("sub".into()).spawn(move || {
-            let mut d = driver(config(&unique("fault-sub"), ProtocolVersion::V5), addr);
+            // INFLIGHT 64 holds 128 unreleased QoS 2 ids: mosquitto lets those pile up beyond its
+            // max_inflight_messages across reconnects (its quota restarts with each connection
+            // while PUBREL-stage messages are not counted), and the smaller table would fall back
+            // to skipping and resynchronising (see `IncomingQos2`) — correct, but that path is
+            // proven by the scenario tests; here the broker's own ordering is what is measured.
+            let mut d: GenDriver<64, 64, 16384, 1024> =
+                driver_with(config(&unique("fault-sub"), ProtocolVersion::V5), addr);
             let mut rec = Recorder::default();
             let now = d.now();
             d.client().connect(now);
@@ -115,6 +129,7 @@ fn ten_thousand_messages_survive_random_cuts_and_broker_restarts() {
                             if !*slot {
                                 *slot = true;
                                 unique_count += 1;
+                                received.store(unique_count, Ordering::SeqCst);
                             }
                         }
                         Seen::Disconnect(r, _) => *disconnects.entry(format!("{r:?}")).or_insert(0usize) += 1,
@@ -146,7 +161,13 @@ fn ten_thousand_messages_survive_random_cuts_and_broker_restarts() {
 
     // Publisher: MQTT 3.1.1, persistent session, QoS 1 and QoS 2 interleaved.
     let publisher = {
-        let (acked, stop, addr) = (acked.clone(), stop.clone(), proxy.addr());
+        let (acked, stop, addr, hold, accepted) = (
+            acked.clone(),
+            stop.clone(),
+            proxy.addr(),
+            hold.clone(),
+            accepted.clone(),
+        );
         thread::spawn(move || {
             let mut d = driver(config(&unique("fault-pub"), ProtocolVersion::V3_1_1), addr);
             let mut rec = Recorder::default();
@@ -158,7 +179,7 @@ fn ten_thousand_messages_survive_random_cuts_and_broker_restarts() {
             let mut acks = 0usize;
             let mut sessions_lost = 0usize;
             while acks < TOTAL as usize && !stop.load(Ordering::SeqCst) {
-                while next < TOTAL {
+                while next < TOTAL && !hold.load(Ordering::SeqCst) {
                     let (qos, topic) = if next % 2 == 0 {
                         (QoS::AtLeastOnce, t1)
                     } else {
@@ -167,7 +188,10 @@ fn ten_thousand_messages_survive_random_cuts_and_broker_restarts() {
                     let p = payload(qos, next / 2);
                     let now = d.now();
                     match d.client().publish(now, &Publish::new(topic, &p, qos)) {
-                        Ok(_) => next += 1,
+                        Ok(_) => {
+                            next += 1;
+                            accepted.store(next as usize, Ordering::SeqCst);
+                        }
                         Err(_) => break, // queue full: let the driver drain it
                     }
                 }
@@ -189,7 +213,13 @@ fn ten_thousand_messages_survive_random_cuts_and_broker_restarts() {
         })
     };
 
-    // Restart the broker at a quarter, half and three quarters of the way.
+    // Restart the broker at a quarter, half and three quarters of the way. mosquitto 2.0.11
+    // resends the in-flight messages it restores from its persistence file out of order (seen in
+    // packet traces: a higher mid before a lower one, both DUP), which no client can undo; so
+    // before each restart the publisher pauses until every message it sent is acknowledged and
+    // received, and it resumes while the broker is down, publishing into its offline queue. The
+    // sessions (subscriptions, QoS 2 state of the last exchanges) go through the persistence file;
+    // the cuts go on throughout.
     let planned: usize = std::env::var("ZMQTT_FAULT_RESTARTS")
         .ok()
         .and_then(|v| v.parse().ok())
@@ -202,7 +232,17 @@ fn ten_thousand_messages_survive_random_cuts_and_broker_restarts() {
         }
         let done = acked.load(Ordering::SeqCst);
         if restarts < planned && done >= (restarts + 1) * TOTAL as usize / (planned + 1) {
-            broker.restart();
+            hold.store(true, Ordering::SeqCst);
+            while (acked.load(Ordering::SeqCst) < accepted.load(Ordering::SeqCst)
+                || received.load(Ordering::SeqCst) < acked.load(Ordering::SeqCst))
+                && started.elapsed() < TIME_LIMIT
+            {
+                thread::sleep(StdDuration::from_millis(2));
+            }
+            broker.stop();
+            hold.store(false, Ordering::SeqCst);
+            thread::sleep(StdDuration::from_millis(50));
+            broker.spawn();
             restarts += 1;
         }
         thread::sleep(StdDuration::from_millis(2));

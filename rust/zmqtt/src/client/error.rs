@@ -203,7 +203,8 @@ pub enum ProtocolError {
     /// A SUBACK with a different number of return codes than the SUBSCRIBE had filters.
     SubackMismatch,
     /// More unreleased QoS 2 messages than this client can track (twice the Receive Maximum it
-    /// announced; 5.0 reason 0x93). Reconnecting lets the broker release them first.
+    /// announced). The excess is left unacknowledged and the client reconnects, with a normal
+    /// DISCONNECT, once the others are released, so the broker sends it again.
     ReceiveMaximumExceeded,
     /// A Topic Alias of 0 or above the maximum this client announced.
     TopicAliasInvalid,

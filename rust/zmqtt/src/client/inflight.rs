@@ -19,17 +19,28 @@ use super::PacketId;
 /// Why twice the Receive Maximum: brokers do not all count a QoS 2 message against it until
 /// PUBCOMP, as MQTT 5.0 §4.9 asks. mosquitto 2.0 frees the slot at PUBREC and queues its PUBRELs
 /// behind newer PUBLISHes, so the ids awaiting PUBREL reach its `max_inflight_messages` (20 by
-/// default) whatever the client announced. When even `2 × N` ids are not enough (a broker
-/// flushing a backlog after a restart), the client must not forget an id — the broker would send
-/// that message again after the next reconnect and it would be delivered twice — so it drops the
-/// link instead: on the new connection the broker sends its PUBRELs first, which empties the table.
-/// Exactly-once holds; size `INFLIGHT` so that `2 × INFLIGHT` ≥ the broker's in-flight limit, or
-/// such reconnects become frequent.
+/// default) whatever the client announced. When even `2 × N` ids are not enough (mosquitto sends
+/// its whole backlog at once after a restart), the client must not forget an id — the broker would
+/// send that message again after the next reconnect and it would be delivered twice — and must
+/// not deliver without remembering. So it leaves the new message unacknowledged, and once the held
+/// ids are released it reconnects (normal DISCONNECT), and the broker sends the skipped messages
+/// again. Exactly-once holds; size `INFLIGHT` so that `2 × INFLIGHT` ≥ the broker's in-flight limit
+/// or these reconnects become frequent.
+///
+/// Released ids are remembered a while longer (the last `2 × N`): mosquitto 2.0 was seen, after a
+/// reconnect racing its session takeover, to resend with DUP a PUBLISH whose PUBREL it had already
+/// sent. A DUP copy of a recently released id is acknowledged, not delivered. A broker that starts
+/// a new message with such an id sends it with DUP 0 first, which clears the id from this list;
+/// only if that first attempt were lost in a cut *and* the broker reused one of its last `2 × N`
+/// ids (brokers count ids up, so it would have to wrap 65535) could a message be taken for a copy.
 #[derive(Debug, Clone)]
 pub(crate) struct IncomingQos2<const N: usize> {
     /// Two halves of one FIFO of `2 × N` slots (const generics cannot say `2 * N`).
     halves: [[u16; N]; 2],
     len: usize,
+    /// The last `2 × N` ids released by PUBREL, oldest overwritten first (0 = empty slot).
+    released: [[u16; N]; 2],
+    next_released: usize,
 }
 
 impl<const N: usize> Default for IncomingQos2<N> {
@@ -37,6 +48,8 @@ impl<const N: usize> Default for IncomingQos2<N> {
         IncomingQos2 {
             halves: [[0; N]; 2],
             len: 0,
+            released: [[0; N]; 2],
+            next_released: 0,
         }
     }
 }
@@ -76,19 +89,40 @@ impl<const N: usize> IncomingQos2<N> {
         true
     }
 
-    /// Forgets `id`; `false` when it was not there.
+    /// Forgets `id` (PUBREL arrived) and remembers it as recently released; `false` when it was
+    /// not held.
     pub(crate) fn remove(&mut self, id: PacketId) -> bool {
         match self.position(id) {
             Some(pos) => {
                 self.remove_at(pos);
+                let slot = self.next_released;
+                if let (Some(half), Some(i)) = (slot.checked_div(N), slot.checked_rem(N)) {
+                    self.released[half][i] = id.get();
+                    self.next_released = (slot + 1) % (2 * N);
+                }
                 true
             }
             None => false,
         }
     }
 
+    /// Whether `id` was among the last `2 × N` ids released.
+    pub(crate) fn was_released(&self, id: PacketId) -> bool {
+        self.released.iter().flatten().any(|&r| r == id.get())
+    }
+
+    /// Drops `id` from the recently released ids (the broker started a new message with it).
+    pub(crate) fn forget_released(&mut self, id: PacketId) {
+        for r in self.released.iter_mut().flatten() {
+            if *r == id.get() {
+                *r = 0;
+            }
+        }
+    }
+
     pub(crate) fn clear(&mut self) {
         self.len = 0;
+        self.released = [[0; N]; 2];
     }
 
     pub(crate) fn len(&self) -> usize {
@@ -132,6 +166,22 @@ mod tests {
         assert!(!t.contains(id(7)));
         assert!(t.contains(id(9)));
         assert_eq!(t.len(), 1);
+    }
+
+    #[test]
+    fn released_ids_are_remembered_for_a_while() {
+        let mut t = IncomingQos2::<1>::default();
+        for n in 1..=3 {
+            t.insert(id(n));
+            t.remove(id(n));
+        }
+        // Room for 2 × N = 2 released ids: the oldest is gone.
+        assert!(!t.was_released(id(1)));
+        assert!(t.was_released(id(2)) && t.was_released(id(3)));
+        t.forget_released(id(3));
+        assert!(!t.was_released(id(3)));
+        t.clear();
+        assert!(!t.was_released(id(2)));
     }
 
     #[test]

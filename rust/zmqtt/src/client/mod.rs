@@ -180,6 +180,8 @@ pub struct Client<
     keep_alive: u16,
     send_connect: bool,
     send_ping: bool,
+    /// A QoS 2 message was left unacknowledged for want of room (see `IncomingQos2`).
+    qos2_skipped: bool,
     last_tx: Instant,
     last_rx: Instant,
 }
@@ -213,6 +215,7 @@ impl<
             keep_alive: config.keep_alive,
             send_connect: false,
             send_ping: false,
+            qos2_skipped: false,
             last_tx: Instant::ZERO,
             last_rx: Instant::ZERO,
         })
@@ -508,6 +511,13 @@ impl<
                 State::Connected => self.lose(now, DisconnectReason::KeepaliveTimeout, None),
                 _ => {}
             }
+        }
+        if self.state == State::Connected
+            && self.qos2_skipped
+            && self.timers.get(Timer::Keepalive).is_some_and(|t| t <= now)
+        {
+            // The broker never released the ids it holds us to: reconnect anyway.
+            self.resync(now);
         }
         if self.timers.take_expired(Timer::Keepalive, now) && self.state == State::Connected {
             log::debug!("keepalive: PINGREQ");
@@ -833,21 +843,38 @@ impl<
             (QoS::AtLeastOnce, Some(id)) => self.push_ack(AckKind::Puback, id, ReasonCode::SUCCESS),
             (QoS::ExactlyOnce, Some(id)) => {
                 if self.incoming.contains(id) {
+                    // A copy of a message already delivered: acknowledge again, deliver not again.
+                    // DUP is not consulted: while the session lasts the broker cannot reuse an id
+                    // before our PUBCOMP, and mosquitto resends messages restored from its
+                    // persistence file with DUP 0.
+                    log::debug!("duplicate QoS 2 id {id} not delivered again");
+                    self.push_ack(AckKind::Pubrec, id, ReasonCode::SUCCESS);
+                    return Ok(Delivery::None(p.properties));
+                }
+                if self.incoming.was_released(id) {
                     if p.dup {
-                        // A copy of a message already delivered: acknowledge again, deliver not again.
-                        log::debug!("duplicate QoS 2 id {id} not delivered again");
-                        self.push_ack(AckKind::Pubrec, id, ReasonCode::SUCCESS);
+                        // A copy of a message already delivered and released (see
+                        // `IncomingQos2`): acknowledge, hold the id again for its PUBREL.
+                        log::debug!("copy of released QoS 2 id {id} not delivered again");
+                        if self.incoming.insert(id) {
+                            self.incoming.forget_released(id);
+                            self.push_ack(AckKind::Pubrec, id, ReasonCode::SUCCESS);
+                        }
                         return Ok(Delivery::None(p.properties));
                     }
-                    // DUP 0 is a first attempt (MQTT 3.1.1 §3.3.1.1): the broker reuses an id
-                    // whose exchange it considers over (it lost the PUBREL, e.g. in a restart).
-                    // The stale id must not swallow the new message.
-                    log::warn!("QoS 2 id {id} reused by the broker before PUBREL; delivering the new message");
-                    self.push_ack(AckKind::Pubrec, id, ReasonCode::SUCCESS);
-                    return Ok(Delivery::Message(p, alias));
+                    self.incoming.forget_released(id);
                 }
-                if !self.incoming.insert(id) {
-                    return Err(ProtocolError::ReceiveMaximumExceeded);
+                if self.qos2_skipped || !self.incoming.insert(id) {
+                    // No room to remember the id, so no way to deliver exactly once: leave the
+                    // message unacknowledged. The broker sends it again after a reconnect, which
+                    // `poll_transmit` starts once the held ids are released (see `IncomingQos2`).
+                    // Every later QoS 2 message waits too, or it would overtake this one.
+                    log::warn!(
+                        "QoS 2 id {id} skipped: {} unreleased ids held",
+                        self.incoming.len()
+                    );
+                    self.qos2_skipped = true;
+                    return Ok(Delivery::None(p.properties));
                 }
                 self.push_ack(AckKind::Pubrec, id, ReasonCode::SUCCESS);
             }
@@ -890,6 +917,13 @@ impl<
                 }
             }
             _ => {}
+        }
+        if self.state == State::Connected
+            && self.qos2_skipped
+            && self.incoming.len() == 0
+            && self.acks.is_empty()
+        {
+            self.resync(now);
         }
         if w.len == 0 {
             return None;
@@ -1177,6 +1211,17 @@ impl<
         }
     }
 
+    /// Ends the connection cleanly (DISCONNECT 0, so the will stays unpublished) and reconnects,
+    /// so that the broker sends the QoS 2 messages that were skipped again.
+    fn resync(&mut self, now: Instant) {
+        log::info!("reconnecting to receive skipped QoS 2 messages");
+        self.lose(
+            now,
+            DisconnectReason::Protocol(ProtocolError::ReceiveMaximumExceeded),
+            Some(ReasonCode::NORMAL_DISCONNECTION),
+        );
+    }
+
     fn protocol_error(&mut self, now: Instant, e: ProtocolError) {
         log::error!("broker broke the protocol: {e}");
         let disconnect = (self.version() == ProtocolVersion::V5 && self.state == State::Connected)
@@ -1211,6 +1256,7 @@ impl<
         self.acks.clear();
         self.send_connect = false;
         self.send_ping = false;
+        self.qos2_skipped = false;
         self.timers.stop_all();
         self.topics.clear_aliases();
         self.after_close = reconnect_in.map(|d| now + d);

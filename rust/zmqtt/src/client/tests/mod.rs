@@ -712,6 +712,36 @@ fn incoming_qos2_is_delivered_exactly_once() {
 }
 
 #[test]
+fn a_dup_copy_of_a_released_qos2_message_is_not_delivered_again() {
+    both(|v| {
+        let mut h = Harness::connected(config(v));
+        h.broker
+            .publish("a", b"two", QoS::ExactlyOnce, Some(5), false);
+        h.broker.ack(Packet::Pubrel, 5);
+        h.drive();
+        assert_eq!(
+            h.broker.take_sent(),
+            vec![Sent::Pubrec(5, 0), Sent::Pubcomp(5, 0)]
+        );
+        // A broker that lost track of the release sends the message again, marked DUP.
+        h.broker
+            .publish("a", b"two", QoS::ExactlyOnce, Some(5), true);
+        h.broker.ack(Packet::Pubrel, 5);
+        h.drive();
+        assert_eq!(h.messages.len(), 1);
+        assert_eq!(
+            h.broker.take_sent(),
+            vec![Sent::Pubrec(5, 0), Sent::Pubcomp(5, 0)]
+        );
+        // A new message reusing the id comes with DUP 0 and is delivered.
+        h.broker
+            .publish("a", b"new", QoS::ExactlyOnce, Some(5), false);
+        h.drive();
+        assert_eq!(h.messages.len(), 2);
+    });
+}
+
+#[test]
 fn incoming_qos2_ids_survive_a_reconnect_with_session() {
     both(|v| {
         let mut h = Harness::connected(config(v));
@@ -943,11 +973,13 @@ fn broker_receive_maximum_limits_the_inflight_window() {
 }
 
 #[test]
-fn too_many_unreleased_qos2_messages_drop_the_link_instead_of_an_id() {
+fn qos2_messages_beyond_the_table_wait_for_a_reconnect_instead_of_losing_an_id() {
     both(|v| {
-        // INFLIGHT is 4, so 8 ids fit. The 9th is not delivered (nor acknowledged): the client
-        // reconnects, and the broker, keeping its session, releases the 8 and sends the 9th again.
+        // INFLIGHT is 4, so 8 ids fit. The 9th is neither delivered nor acknowledged; once the
+        // broker released the 8, the client reconnects (normal DISCONNECT, no will) and the broker,
+        // keeping the session, sends the 9th again.
         let mut h = Harness::connected(config(v));
+        h.broker.auto.ack = false;
         for i in 1..=9 {
             h.broker
                 .publish("a", &[i as u8], QoS::ExactlyOnce, Some(i), false);
@@ -955,24 +987,39 @@ fn too_many_unreleased_qos2_messages_drop_the_link_instead_of_an_id() {
         h.drive();
         assert_eq!(h.messages.len(), 8);
         assert_eq!(
+            h.broker.take_sent(),
+            (1..=8).map(|i| Sent::Pubrec(i, 0)).collect::<Vec<_>>()
+        );
+        assert!(h.client.is_connected());
+        // Released ids make room, but a later message must not overtake the skipped 9th.
+        h.broker.ack(Packet::Pubrel, 1);
+        h.broker
+            .publish("a", &[10], QoS::ExactlyOnce, Some(10), false);
+        h.drive();
+        assert_eq!(h.messages.len(), 8);
+        for i in 2..=8 {
+            h.broker.ack(Packet::Pubrel, i);
+        }
+        h.drive();
+        let sent = h.broker.take_sent();
+        assert_eq!(sent.last(), Some(&Sent::Disconnect(0)));
+        assert_eq!(
             disconnected(&h.events),
             vec![(
                 DisconnectReason::Protocol(ProtocolError::ReceiveMaximumExceeded),
                 Some(Duration::from_secs(1))
             )]
         );
-        if v == V5 {
-            assert_eq!(h.broker.take_sent().last(), Some(&Sent::Disconnect(0x93)));
-        }
         h.broker.auto.connack = Some((0, true));
         h.advance_to_timeout();
-        for i in 1..=8 {
-            h.broker.ack(Packet::Pubrel, i);
-        }
         h.broker.publish("a", &[9], QoS::ExactlyOnce, Some(9), true);
+        h.broker
+            .publish("a", &[10], QoS::ExactlyOnce, Some(10), true);
         h.drive();
-        assert_eq!(h.messages.len(), 9);
-        assert_eq!(h.client.incoming_len(), 1);
+        assert_eq!(
+            h.messages.iter().map(|m| m.payload[0]).collect::<Vec<_>>(),
+            (1..=10).collect::<Vec<u8>>()
+        );
     });
 }
 
