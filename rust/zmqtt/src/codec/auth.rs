@@ -42,3 +42,61 @@ impl<'a> Repr<'a> {
         )
     }
 }
+
+#[cfg(test)]
+pub(crate) mod tests {
+    use super::super::testutil::*;
+    use super::super::{DecodeError, EncodeError, Packet, Properties, Property, V5Only};
+    use super::{ReasonCode, Repr};
+
+    /// MQTT 5.0 §3.15.2: the short form of Success.
+    pub const AUTH_V5_SUCCESS: &[u8] = &[0xf0, 0x00];
+    /// MQTT 5.0 §3.15.2: 0x18 Continue authentication, Authentication Method "abc" and Data FF.
+    pub const AUTH_V5_CONTINUE: &[u8] = &[
+        0xf0, 0x0c, 0x18, 0x0a, 0x15, 0x00, 0x03, b'a', b'b', b'c', 0x16, 0x00, 0x01, 0xff,
+    ];
+
+    #[test]
+    fn auth_vectors_roundtrip() {
+        check_vector(AUTH_V5_SUCCESS, V5, Packet::Auth(Repr::default()));
+        let props = [
+            Property::AuthenticationMethod("abc"),
+            Property::AuthenticationData(&[0xff]),
+        ];
+        let repr = Repr {
+            reason: ReasonCode::CONTINUE_AUTHENTICATION,
+            properties: Properties::List(&props),
+        };
+        check_vector(AUTH_V5_CONTINUE, V5, Packet::Auth(repr));
+    }
+
+    #[test]
+    fn auth_exists_only_in_v5() {
+        assert_eq!(decode_err(AUTH_V5_SUCCESS, V3), DecodeError::PacketType);
+        assert_eq!(
+            encode_err(Packet::Auth(Repr::default()), V3),
+            EncodeError::NotInV3_1_1(V5Only::Auth)
+        );
+    }
+
+    #[test]
+    fn auth_refuses_foreign_codes_and_properties() {
+        assert_eq!(
+            decode_err(&[0xf0, 0x01, 0x87], V5),
+            DecodeError::ReasonCode(0x87)
+        );
+        let b = [0xf0, 0x04, 0x18, 0x02, 0x16, 0x00];
+        assert_eq!(decode_err(&b, V5), DecodeError::Truncated);
+        let b = [0xf0, 0x06, 0x18, 0x04, 0x16, 0x00, 0x01, 0xff];
+        assert_eq!(decode_err(&b, V5), DecodeError::AuthDataWithoutMethod);
+        let props = [Property::SessionExpiryInterval(1)];
+        let repr = Repr {
+            reason: ReasonCode::RE_AUTHENTICATE,
+            properties: Properties::List(&props),
+        };
+        assert_eq!(
+            encode_err(Packet::Auth(repr), V5),
+            EncodeError::PropertyNotAllowed(0x11)
+        );
+    }
+}

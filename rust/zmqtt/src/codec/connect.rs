@@ -7,7 +7,7 @@
 use super::cursor::{field_len, Reader, Writer};
 use super::error::{DecodeError, EncodeError, V5Only};
 use super::properties::{Context, Properties};
-use super::topic::validate_topic_name;
+use super::topic::{topic_error, validate_topic_name};
 use super::{ProtocolVersion, QoS};
 
 /// The protocol name of §3.1.2.1; MQTT 3.1's "MQIsdp" is not supported.
@@ -92,8 +92,8 @@ impl<'a> Repr<'a> {
                 ProtocolVersion::V5 => Properties::parse(&mut r, Context::Will)?,
                 ProtocolVersion::V3_1_1 => Properties::EMPTY,
             };
-            let topic = r.string()?;
-            validate_topic_name(topic).map_err(DecodeError::Topic)?;
+            let topic = r.utf8()?;
+            validate_topic_name(topic).map_err(topic_error)?;
             let payload = r.binary()?;
             Some(Will {
                 topic,
@@ -196,7 +196,7 @@ impl<'a> Repr<'a> {
             if v5 {
                 will.properties.emit(w, Context::Will)?;
             }
-            w.string(will.topic)?;
+            w.checked_string(will.topic)?;
             w.binary(will.payload)?;
         }
         if let Some(u) = self.username {
@@ -206,5 +206,300 @@ impl<'a> Repr<'a> {
             w.binary(p)?;
         }
         Ok(())
+    }
+}
+
+#[cfg(test)]
+pub(crate) mod tests {
+    use super::super::testutil::*;
+    use super::super::{DecodeError, EncodeError, Packet, Properties, Property, QoS, V5Only};
+    use super::{Repr, Will};
+
+    /// MQTT 3.1.1 §3.1: client id "abc", Clean Session, keep alive 60, nothing else.
+    pub const CONNECT_V3_MINIMAL: &[u8] = &[
+        0x10, 0x0f, 0x00, 0x04, b'M', b'Q', b'T', b'T', 0x04, 0x02, 0x00, 0x3c, 0x00, 0x03, b'a',
+        b'b', b'c',
+    ];
+
+    /// MQTT 3.1.1 §3.1.2.3 flags 0xEE (user name, password, will retain, will QoS 1, will,
+    /// clean session), keep alive 10, then §3.1.3 payload: "cid", will topic "w/t", will
+    /// payload "bye", user "user", password "pw".
+    pub const CONNECT_V3_FULL: &[u8] = &[
+        0x10, 0x23, 0x00, 0x04, b'M', b'Q', b'T', b'T', 0x04, 0xee, 0x00, 0x0a, 0x00, 0x03, b'c',
+        b'i', b'd', 0x00, 0x03, b'w', b'/', b't', 0x00, 0x03, b'b', b'y', b'e', 0x00, 0x04, b'u',
+        b's', b'e', b'r', 0x00, 0x02, b'p', b'w',
+    ];
+
+    /// MQTT 5.0 §3.1: the same as `CONNECT_V3_FULL` at level 5, with CONNECT properties
+    /// (§3.1.2.11: Session Expiry 120, Receive Maximum 20, User Property k=v) and will
+    /// properties (§3.1.3.2: Will Delay 5, Content Type "t").
+    pub const CONNECT_V5_FULL: &[u8] = &[
+        0x10, 0x3d, 0x00, 0x04, b'M', b'Q', b'T', b'T', 0x05, 0xee, 0x00, 0x0a, 0x0f, 0x11, 0x00,
+        0x00, 0x00, 0x78, 0x21, 0x00, 0x14, 0x26, 0x00, 0x01, b'k', 0x00, 0x01, b'v', 0x00, 0x03,
+        b'c', b'i', b'd', 0x09, 0x18, 0x00, 0x00, 0x00, 0x05, 0x03, 0x00, 0x01, b't', 0x00, 0x03,
+        b'w', b'/', b't', 0x00, 0x03, b'b', b'y', b'e', 0x00, 0x04, b'u', b's', b'e', b'r', 0x00,
+        0x02, b'p', b'w',
+    ];
+
+    /// MQTT 5.0 §3.1: empty client id, Clean Start, keep alive 0, empty property section.
+    pub const CONNECT_V5_MINIMAL: &[u8] = &[
+        0x10, 0x0d, 0x00, 0x04, b'M', b'Q', b'T', b'T', 0x05, 0x02, 0x00, 0x00, 0x00, 0x00, 0x00,
+    ];
+
+    /// MQTT 5.0 §3.1.2.9: a password without a user name (flags 0x40), allowed only in 5.0.
+    pub const CONNECT_V5_PASSWORD_ONLY: &[u8] = &[
+        0x10, 0x11, 0x00, 0x04, b'M', b'Q', b'T', b'T', 0x05, 0x40, 0x00, 0x00, 0x00, 0x00, 0x00,
+        0x00, 0x02, b'p', b'w',
+    ];
+
+    fn minimal(client_id: &str) -> Repr<'_> {
+        Repr {
+            client_id,
+            keep_alive: 60,
+            clean_start: true,
+            username: None,
+            password: None,
+            will: None,
+            properties: Properties::EMPTY,
+        }
+    }
+
+    const WILL_V3: Will<'static> = Will {
+        topic: "w/t",
+        payload: b"bye",
+        qos: QoS::AtLeastOnce,
+        retain: true,
+        properties: Properties::EMPTY,
+    };
+
+    fn full(
+        properties: Properties<'static>,
+        will_properties: Properties<'static>,
+    ) -> Repr<'static> {
+        Repr {
+            client_id: "cid",
+            keep_alive: 10,
+            clean_start: true,
+            username: Some("user"),
+            password: Some(b"pw"),
+            will: Some(Will {
+                properties: will_properties,
+                ..WILL_V3
+            }),
+            properties,
+        }
+    }
+
+    const PROPS: &[Property<'static>] = &[
+        Property::SessionExpiryInterval(120),
+        Property::ReceiveMaximum(20),
+        Property::UserProperty("k", "v"),
+    ];
+    const WILL_PROPS: &[Property<'static>] =
+        &[Property::WillDelayInterval(5), Property::ContentType("t")];
+
+    #[test]
+    fn connect_v3_minimal_matches_the_spec_bytes() {
+        check_vector(CONNECT_V3_MINIMAL, V3, Packet::Connect(minimal("abc")));
+    }
+
+    #[test]
+    fn connect_v3_with_will_and_credentials_matches_the_spec_bytes() {
+        check_vector(
+            CONNECT_V3_FULL,
+            V3,
+            Packet::Connect(full(Properties::EMPTY, Properties::EMPTY)),
+        );
+    }
+
+    #[test]
+    fn connect_v5_with_properties_and_will_properties_roundtrips() {
+        let repr = full(Properties::List(PROPS), Properties::List(WILL_PROPS));
+        check_vector(CONNECT_V5_FULL, V5, Packet::Connect(repr));
+        let Packet::Connect(c) = decode_one(CONNECT_V5_FULL, V5) else {
+            panic!()
+        };
+        assert_eq!(c.properties.session_expiry_interval(), Some(120));
+        assert_eq!(c.properties.receive_maximum(), Some(20));
+        assert_eq!(
+            c.properties.user_properties().collect::<Vec<_>>(),
+            [("k", "v")]
+        );
+        assert_eq!(c.will.unwrap().properties.will_delay_interval(), Some(5));
+    }
+
+    #[test]
+    fn connect_v5_minimal_has_an_empty_property_section() {
+        let repr = Repr {
+            client_id: "",
+            keep_alive: 0,
+            ..minimal("")
+        };
+        check_vector(CONNECT_V5_MINIMAL, V5, Packet::Connect(repr));
+    }
+
+    #[test]
+    fn connect_v5_allows_a_password_without_user_name_but_v3_does_not() {
+        let repr = Repr {
+            clean_start: false,
+            keep_alive: 0,
+            password: Some(b"pw"),
+            ..minimal("")
+        };
+        check_vector(CONNECT_V5_PASSWORD_ONLY, V5, Packet::Connect(repr));
+        let mut v3 = CONNECT_V5_PASSWORD_ONLY.to_vec();
+        v3[8] = 4;
+        v3.remove(12); // no property section in 3.1.1
+        v3[1] -= 1;
+        assert_eq!(decode_err(&v3, V3), DecodeError::ConnectFlags);
+        assert_eq!(
+            encode_err(Packet::Connect(repr), V3),
+            EncodeError::NotInV3_1_1(V5Only::PasswordWithoutUsername)
+        );
+    }
+
+    #[test]
+    fn connect_with_wrong_protocol_name_or_level_is_refused() {
+        // MQTT 3.1's "MQIsdp" (level 3) is not supported.
+        let mqisdp = [
+            0x10, 0x11, 0x00, 0x06, b'M', b'Q', b'I', b's', b'd', b'p', 0x03, 0x02, 0x00, 0x3c,
+            0x00, 0x03, b'a', b'b', b'c',
+        ];
+        assert_eq!(decode_err(&mqisdp, V3), DecodeError::ProtocolName);
+        assert_eq!(
+            decode_err(CONNECT_V3_MINIMAL, V5),
+            DecodeError::UnsupportedProtocolVersion
+        );
+        assert_eq!(
+            decode_err(CONNECT_V5_MINIMAL, V3),
+            DecodeError::UnsupportedProtocolVersion
+        );
+        let mut level3 = CONNECT_V3_MINIMAL.to_vec();
+        level3[8] = 3;
+        assert_eq!(
+            decode_err(&level3, V3),
+            DecodeError::UnsupportedProtocolVersion
+        );
+        assert_eq!(
+            DecodeError::UnsupportedProtocolVersion.reason_code().0,
+            0x84
+        );
+    }
+
+    #[test]
+    fn connect_flags_reserved_bit_and_orphan_will_bits_are_refused() {
+        for flags in [0x03, 0x0a, 0x22, 0x12] {
+            // 0x03: reserved bit; 0x0a: will QoS 1 without will; 0x22: will retain without will;
+            // 0x12: will QoS 2 without will.
+            let mut b = CONNECT_V3_MINIMAL.to_vec();
+            b[9] = flags;
+            assert_eq!(
+                decode_err(&b, V3),
+                DecodeError::ConnectFlags,
+                "flags {flags:02x}"
+            );
+        }
+        let mut qos3 = CONNECT_V3_FULL.to_vec();
+        qos3[9] = 0xfe; // will QoS 3
+        assert_eq!(decode_err(&qos3, V3), DecodeError::QoS);
+    }
+
+    #[test]
+    fn connect_with_wildcard_will_topic_is_refused_both_ways() {
+        let mut b = CONNECT_V3_FULL.to_vec();
+        b[20] = b'+';
+        assert_eq!(
+            decode_err(&b, V3),
+            DecodeError::Topic(super::super::TopicError::WildcardInName)
+        );
+        let mut repr = full(Properties::EMPTY, Properties::EMPTY);
+        repr.will = Some(Will {
+            topic: "w/#",
+            ..WILL_V3
+        });
+        assert_eq!(
+            encode_err(Packet::Connect(repr), V3),
+            EncodeError::Topic(super::super::TopicError::WildcardInName)
+        );
+    }
+
+    #[test]
+    fn connect_with_bytes_after_the_password_is_refused() {
+        let mut b = CONNECT_V3_FULL.to_vec();
+        b.push(0);
+        b[1] += 1;
+        assert_eq!(decode_err(&b, V3), DecodeError::TrailingBytes);
+        let mut short = CONNECT_V3_FULL.to_vec();
+        short.pop();
+        short[1] -= 1;
+        assert_eq!(decode_err(&short, V3), DecodeError::Truncated);
+    }
+
+    #[test]
+    fn connect_properties_follow_the_per_packet_rules() {
+        // Topic Alias (0x23) is a PUBLISH property.
+        let mut b = CONNECT_V5_MINIMAL.to_vec();
+        b[12] = 3;
+        b.splice(13..13, [0x23, 0x00, 0x01]);
+        b[1] += 3;
+        assert_eq!(decode_err(&b, V5), DecodeError::PropertyNotAllowed(0x23));
+        // Will Delay Interval is a will property, not a CONNECT property.
+        let props = [Property::WillDelayInterval(1)];
+        let repr = Repr {
+            properties: Properties::List(&props),
+            ..minimal("a")
+        };
+        assert_eq!(
+            encode_err(Packet::Connect(repr), V5),
+            EncodeError::PropertyNotAllowed(0x18)
+        );
+        // Session Expiry Interval is not a will property.
+        let mut repr = full(
+            Properties::EMPTY,
+            Properties::List(&[Property::SessionExpiryInterval(1)]),
+        );
+        assert_eq!(
+            encode_err(Packet::Connect(repr), V5),
+            EncodeError::PropertyNotAllowed(0x11)
+        );
+        // 3.1.1 cannot carry will properties.
+        repr.will = Some(Will {
+            properties: Properties::List(WILL_PROPS),
+            ..WILL_V3
+        });
+        assert_eq!(
+            encode_err(Packet::Connect(repr), V3),
+            EncodeError::NotInV3_1_1(V5Only::Properties)
+        );
+    }
+
+    #[test]
+    fn connect_authentication_data_needs_a_method() {
+        let props = [Property::AuthenticationData(b"x")];
+        let repr = Repr {
+            properties: Properties::List(&props),
+            ..minimal("a")
+        };
+        assert_eq!(
+            encode_err(Packet::Connect(repr), V5),
+            EncodeError::AuthDataWithoutMethod
+        );
+        let ok = [
+            Property::AuthenticationData(b"x"),
+            Property::AuthenticationMethod("SCRAM"),
+        ];
+        let repr = Repr {
+            properties: Properties::List(&ok),
+            ..minimal("a")
+        };
+        let bytes = encode(&Packet::Connect(repr), V5);
+        assert_eq!(decode_one(&bytes, V5), Packet::Connect(repr));
+        // The same bytes without the method (drop 0x15 "SCRAM" = 8 bytes at the end of the section).
+        let mut bad = bytes.clone();
+        let at = bad.iter().position(|&b| b == 0x15).unwrap();
+        bad.drain(at..at + 8);
+        bad[1] -= 8;
+        bad[12] -= 8;
+        assert_eq!(decode_err(&bad, V5), DecodeError::AuthDataWithoutMethod);
     }
 }

@@ -82,12 +82,17 @@ impl<'a> Reader<'a> {
 
     /// UTF-8 Encoded String (§1.5.4): well-formed UTF-8 (which excludes surrogates) without U+0000.
     pub(crate) fn string(&mut self) -> Result<&'a str, DecodeError> {
-        let bytes = self.binary()?;
-        let s = core::str::from_utf8(bytes).map_err(|_| DecodeError::Utf8)?;
-        if bytes.contains(&0) {
+        let s = self.utf8()?;
+        if s.as_bytes().contains(&0) {
             return Err(DecodeError::NullCharacter);
         }
         Ok(s)
+    }
+
+    /// A string checked for UTF-8 only: for topics, whose validation also finds U+0000, so the
+    /// bytes are not scanned for it twice. The caller must validate the topic.
+    pub(crate) fn utf8(&mut self) -> Result<&'a str, DecodeError> {
+        core::str::from_utf8(self.binary()?).map_err(|_| DecodeError::Utf8)
     }
 
     /// Fails unless every byte has been read.
@@ -127,20 +132,38 @@ impl<'a> Writer<'a> {
         Ok(())
     }
 
+    /// Writes a fixed-size field. Taking an array rather than a slice lets the compiler turn the
+    /// copy into a store of `N` bytes instead of a call to `memcpy`.
+    fn array<const N: usize>(&mut self, src: [u8; N]) -> Result<(), EncodeError> {
+        let end = self.pos.saturating_add(N);
+        let dst: &mut [u8; N] = self
+            .buf
+            .get_mut(self.pos..end)
+            .and_then(|d| d.try_into().ok())
+            .ok_or(EncodeError::BufferTooSmall { needed: end })?;
+        *dst = src;
+        self.pos = end;
+        Ok(())
+    }
+
     pub(crate) fn u8(&mut self, v: u8) -> Result<(), EncodeError> {
-        self.bytes(&[v])
+        self.array([v])
     }
 
     pub(crate) fn u16(&mut self, v: u16) -> Result<(), EncodeError> {
-        self.bytes(&v.to_be_bytes())
+        self.array(v.to_be_bytes())
     }
 
     pub(crate) fn u32(&mut self, v: u32) -> Result<(), EncodeError> {
-        self.bytes(&v.to_be_bytes())
+        self.array(v.to_be_bytes())
     }
 
     /// Writes a Variable Byte Integer; fails with `PacketTooLarge` above 268,435,455.
     pub(crate) fn varint(&mut self, v: usize) -> Result<(), EncodeError> {
+        if v < 128 {
+            // The common case: properties and small packets.
+            return self.u8(v as u8);
+        }
         let v = u32::try_from(v)
             .ok()
             .filter(|v| *v <= varint::MAX)
@@ -155,9 +178,17 @@ impl<'a> Writer<'a> {
         self.bytes(v)
     }
 
+    /// Writes a string after checking the MQTT string rules.
     pub(crate) fn string(&mut self, s: &str) -> Result<(), EncodeError> {
         check_string(s)?;
-        self.u16(s.len() as u16)?;
+        self.checked_string(s)
+    }
+
+    /// Writes a string whose content the caller has already validated (a topic name or filter),
+    /// so that it is not scanned twice; only the length is (cheaply) checked again.
+    pub(crate) fn checked_string(&mut self, s: &str) -> Result<(), EncodeError> {
+        let n = u16::try_from(s.len()).map_err(|_| EncodeError::StringTooLong)?;
+        self.u16(n)?;
         self.bytes(s.as_bytes())
     }
 }

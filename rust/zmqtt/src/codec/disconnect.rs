@@ -109,3 +109,76 @@ pub(crate) fn emit_reason_and_properties(
     }
     Ok(())
 }
+
+#[cfg(test)]
+pub(crate) mod tests {
+    use super::super::testutil::*;
+    use super::super::{DecodeError, EncodeError, Packet, Properties, Property, V5Only};
+    use super::{ReasonCode, Repr};
+
+    /// MQTT 3.1.1 §3.14 (and the MQTT 5.0 short form for Normal disconnection).
+    pub const DISCONNECT_V3: &[u8] = &[0xe0, 0x00];
+    /// MQTT 5.0 §3.14.2.1: 0x8E Session taken over, no property length.
+    pub const DISCONNECT_V5_REASON: &[u8] = &[0xe0, 0x01, 0x8e];
+    /// MQTT 5.0 §3.14.2.2: 0x04 Disconnect with Will Message, Session Expiry Interval 0.
+    pub const DISCONNECT_V5_PROPERTIES: &[u8] =
+        &[0xe0, 0x07, 0x04, 0x05, 0x11, 0x00, 0x00, 0x00, 0x00];
+
+    fn disconnect<'a>(reason: u8, properties: Properties<'a>) -> Packet<'a> {
+        Packet::Disconnect(Repr {
+            reason: ReasonCode(reason),
+            properties,
+        })
+    }
+
+    #[test]
+    fn disconnect_vectors_roundtrip_in_both_versions() {
+        check_vector(DISCONNECT_V3, V3, disconnect(0, Properties::EMPTY));
+        check_vector(DISCONNECT_V3, V5, disconnect(0, Properties::EMPTY));
+        check_vector(
+            DISCONNECT_V5_REASON,
+            V5,
+            disconnect(0x8e, Properties::EMPTY),
+        );
+        let props = [Property::SessionExpiryInterval(0)];
+        check_vector(
+            DISCONNECT_V5_PROPERTIES,
+            V5,
+            disconnect(0x04, Properties::List(&props)),
+        );
+        // Long form of Normal disconnection with an empty property section.
+        assert_eq!(
+            decode_one(&[0xe0, 0x02, 0x00, 0x00], V5),
+            disconnect(0, Properties::EMPTY)
+        );
+    }
+
+    #[test]
+    fn disconnect_refuses_what_its_version_cannot_carry() {
+        assert_eq!(
+            decode_err(&[0xe0, 0x01, 0x00], V3),
+            DecodeError::TrailingBytes
+        );
+        assert_eq!(
+            decode_err(&[0xe0, 0x01, 0x05], V5),
+            DecodeError::ReasonCode(5)
+        );
+        assert_eq!(decode_err(&[0xe1, 0x00], V5), DecodeError::Flags);
+        // Assigned Client Identifier is a CONNACK property.
+        let b = [0xe0, 0x06, 0x00, 0x04, 0x12, 0x00, 0x01, b'x'];
+        assert_eq!(decode_err(&b, V5), DecodeError::PropertyNotAllowed(0x12));
+        assert_eq!(
+            encode_err(disconnect(0x8e, Properties::EMPTY), V3),
+            EncodeError::NotInV3_1_1(V5Only::ReasonCode)
+        );
+        let props = [Property::ServerReference("s")];
+        assert_eq!(
+            encode_err(disconnect(0, Properties::List(&props)), V3),
+            EncodeError::NotInV3_1_1(V5Only::Properties)
+        );
+        assert_eq!(
+            encode_err(disconnect(0x18, Properties::EMPTY), V5),
+            EncodeError::ReasonCode(0x18)
+        );
+    }
+}

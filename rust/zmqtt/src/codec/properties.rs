@@ -9,6 +9,7 @@
 
 use super::cursor::{check_string, field_len, Reader, Writer};
 use super::error::{DecodeError, EncodeError};
+use super::topic::validate_topic_name;
 use super::{varint, QoS};
 
 /// The property identifiers of MQTT 5.0 §2.2.2.2, table 2-4.
@@ -175,6 +176,8 @@ impl Property<'_> {
             Self::ReceiveMaximum(v) | Self::TopicAlias(v) => v != 0,
             Self::MaximumPacketSize(v) => v != 0,
             Self::MaximumQoS(q) => q != QoS::ExactlyOnce,
+            // §3.3.2.3.5: the Response Topic is a topic name, so it may not hold wildcards.
+            Self::ResponseTopic(t) => validate_topic_name(t).is_ok(),
             _ => true,
         }
     }
@@ -318,12 +321,12 @@ pub(crate) enum Context {
     Auth,
 }
 
-const fn bit(c: Context) -> u16 {
+pub(crate) const fn bit(c: Context) -> u16 {
     1 << c as u16
 }
 
 /// The packets (and Will) that may carry property `pid`, from MQTT 5.0 §2.2.2.2, table 2-4.
-const fn allowed_in(pid: u8) -> u16 {
+pub(crate) const fn allowed_in(pid: u8) -> u16 {
     use Context::*;
     match pid {
         id::PAYLOAD_FORMAT_INDICATOR
@@ -370,7 +373,7 @@ const fn allowed_in(pid: u8) -> u16 {
 /// User Property may always repeat (§2.2.2.2); Subscription Identifier may repeat in a PUBLISH
 /// that matched several subscriptions (§3.3.2.3.8) but not in SUBSCRIBE (§3.8.2.1.2). Every other
 /// property is a Protocol Error when given more than once.
-fn may_repeat(pid: u8, ctx: Context) -> bool {
+pub(crate) fn may_repeat(pid: u8, ctx: Context) -> bool {
     pid == id::USER_PROPERTY || (pid == id::SUBSCRIPTION_IDENTIFIER && ctx == Context::Publish)
 }
 

@@ -89,3 +89,88 @@ impl<'a> Repr<'a> {
         w.bytes(self.reason_codes)
     }
 }
+
+#[cfg(test)]
+pub(crate) mod tests {
+    use super::super::testutil::*;
+    use super::super::{DecodeError, EncodeError, Packet, Properties, Property, V5Only};
+    use super::Repr;
+
+    /// MQTT 3.1.1 §3.9.3: packet id 10, granted QoS 1, granted QoS 2, failure 0x80.
+    pub const SUBACK_V3: &[u8] = &[0x90, 0x05, 0x00, 0x0a, 0x01, 0x02, 0x80];
+    /// MQTT 5.0 §3.9.3: packet id 10, no properties, 0x00, 0x87 Not authorized, 0xA2 Wildcard
+    /// Subscriptions not supported.
+    pub const SUBACK_V5: &[u8] = &[0x90, 0x06, 0x00, 0x0a, 0x00, 0x00, 0x87, 0xa2];
+    /// MQTT 5.0 §3.9.2.1: with Reason String "r".
+    pub const SUBACK_V5_PROPERTIES: &[u8] =
+        &[0x90, 0x08, 0x00, 0x0a, 0x04, 0x1f, 0x00, 0x01, b'r', 0x01];
+
+    fn suback<'a>(codes: &'a [u8], properties: Properties<'a>) -> Packet<'a> {
+        Packet::Suback(Repr {
+            packet_id: pid(10),
+            reason_codes: codes,
+            properties,
+        })
+    }
+
+    #[test]
+    fn suback_vectors_roundtrip_in_both_versions() {
+        check_vector(SUBACK_V3, V3, suback(&[1, 2, 0x80], Properties::EMPTY));
+        check_vector(SUBACK_V5, V5, suback(&[0, 0x87, 0xa2], Properties::EMPTY));
+        check_vector(
+            SUBACK_V5_PROPERTIES,
+            V5,
+            suback(&[1], Properties::List(&[Property::ReasonString("r")])),
+        );
+    }
+
+    #[test]
+    fn suback_refuses_codes_outside_the_versions_set() {
+        assert_eq!(
+            decode_err(&[0x90, 0x03, 0x00, 0x0a, 0x87], V3),
+            DecodeError::ReasonCode(0x87)
+        );
+        assert_eq!(
+            decode_err(&[0x90, 0x04, 0x00, 0x0a, 0x00, 0x03], V5),
+            DecodeError::ReasonCode(3)
+        );
+        assert_eq!(
+            encode_err(suback(&[0x87], Properties::EMPTY), V3),
+            EncodeError::NotInV3_1_1(V5Only::ReasonCode)
+        );
+        assert_eq!(
+            encode_err(suback(&[0x11], Properties::EMPTY), V5),
+            EncodeError::ReasonCode(0x11)
+        );
+    }
+
+    #[test]
+    fn suback_needs_at_least_one_code() {
+        assert_eq!(
+            decode_err(&[0x90, 0x02, 0x00, 0x0a], V3),
+            DecodeError::EmptyPayload
+        );
+        assert_eq!(
+            decode_err(&[0x90, 0x03, 0x00, 0x0a, 0x00], V5),
+            DecodeError::EmptyPayload
+        );
+        assert_eq!(
+            encode_err(suback(&[], Properties::EMPTY), V5),
+            EncodeError::EmptyPayload
+        );
+    }
+
+    #[test]
+    fn suback_properties_follow_the_rules() {
+        let props = [Property::TopicAlias(1)];
+        assert_eq!(
+            encode_err(suback(&[0], Properties::List(&props)), V5),
+            EncodeError::PropertyNotAllowed(0x23)
+        );
+        let props = [Property::ReasonString("r")];
+        assert_eq!(
+            encode_err(suback(&[0], Properties::List(&props)), V3),
+            EncodeError::NotInV3_1_1(V5Only::Properties)
+        );
+    }
+}

@@ -8,7 +8,7 @@
 use super::cursor::{field_len, Reader, Writer};
 use super::error::{DecodeError, EncodeError, V5Only};
 use super::properties::{Context, Properties};
-use super::topic::{is_shared_subscription, validate_topic_filter};
+use super::topic::{is_shared_subscription, topic_error, validate_topic_filter};
 use super::{read_packet_id, PacketId, ProtocolVersion, QoS};
 
 /// When the server sends retained messages for a new subscription (MQTT 5.0 §3.8.3.1).
@@ -133,12 +133,20 @@ enum Inner<'a> {
     List(core::slice::Iter<'a, Subscription<'a>>),
 }
 
+/// Splits off one entry without checking the filter; the options byte is read as in 5.0 (3.1.1
+/// only adds reserved bits, which validation has already found clear).
+fn read_entry<'a>(r: &mut Reader<'a>) -> Result<Subscription<'a>, DecodeError> {
+    let filter = r.utf8()?;
+    let options = SubscriptionOptions::parse(r.u8()?, ProtocolVersion::V5)?;
+    Ok(Subscription { filter, options })
+}
+
 fn parse_entry<'a>(
     r: &mut Reader<'a>,
     version: ProtocolVersion,
 ) -> Result<Subscription<'a>, DecodeError> {
-    let filter = r.string()?;
-    validate_topic_filter(filter).map_err(DecodeError::Topic)?;
+    let filter = r.utf8()?;
+    validate_topic_filter(filter).map_err(topic_error)?;
     let options = SubscriptionOptions::parse(r.u8()?, version)?;
     // §3.8.3.1 [MQTT-3.8.3-4].
     if options.no_local && is_shared_subscription(filter) {
@@ -153,10 +161,9 @@ impl<'a> Iterator for SubscriptionIter<'a> {
     fn next(&mut self) -> Option<Subscription<'a>> {
         match &mut self.0 {
             Inner::Encoded(r) if r.is_empty() => None,
-            // Validated bytes decode the same way in both versions (3.1.1 only adds reserved bits).
-            Inner::Encoded(r) => parse_entry(r, ProtocolVersion::V5)
-                .map_err(|_| r.rest())
-                .ok(),
+            // The bytes were validated when decoded (or are refused by `emit` if built by hand),
+            // so iterating only splits them up again instead of re-checking every filter.
+            Inner::Encoded(r) => read_entry(r).map_err(|_| r.rest()).ok(),
             Inner::List(it) => it.next().copied(),
         }
     }
@@ -251,11 +258,245 @@ impl<'a> Repr<'a> {
                     {
                         return Err(EncodeError::NotInV3_1_1(V5Only::SubscriptionOptions));
                     }
-                    w.string(s.filter)?;
+                    w.checked_string(s.filter)?;
                     w.u8(s.options.to_byte())?;
                 }
                 Ok(())
             }
         }
+    }
+}
+
+#[cfg(test)]
+pub(crate) mod tests {
+    use super::super::testutil::*;
+    use super::super::{
+        DecodeError, EncodeError, Packet, Properties, Property, QoS, TopicError, V5Only,
+    };
+    use super::{Repr, RetainHandling, Subscription, SubscriptionOptions, Subscriptions};
+
+    /// MQTT 3.1.1 §3.8: packet id 10, "a/b" at QoS 1 and "c/d" at QoS 2.
+    pub const SUBSCRIBE_V3: &[u8] = &[
+        0x82, 0x0e, 0x00, 0x0a, 0x00, 0x03, b'a', b'/', b'b', 0x01, 0x00, 0x03, b'c', b'/', b'd',
+        0x02,
+    ];
+    /// MQTT 5.0 §3.8: packet id 10, Subscription Identifier 1, "a/+" with options 0x2D (QoS 1,
+    /// No Local, Retain As Published, Retain Handling 2), "$share/g/x" with options 0.
+    pub const SUBSCRIBE_V5: &[u8] = &[
+        0x82, 0x18, 0x00, 0x0a, 0x02, 0x0b, 0x01, 0x00, 0x03, b'a', b'/', b'+', 0x2d, 0x00, 0x0a,
+        b'$', b's', b'h', b'a', b'r', b'e', b'/', b'g', b'/', b'x', 0x00,
+    ];
+
+    const SUBS_V3: &[Subscription<'static>] = &[
+        Subscription {
+            filter: "a/b",
+            options: SubscriptionOptions::qos(QoS::AtLeastOnce),
+        },
+        Subscription {
+            filter: "c/d",
+            options: SubscriptionOptions::qos(QoS::ExactlyOnce),
+        },
+    ];
+    const SUBS_V5: &[Subscription<'static>] = &[
+        Subscription {
+            filter: "a/+",
+            options: SubscriptionOptions {
+                qos: QoS::AtLeastOnce,
+                no_local: true,
+                retain_as_published: true,
+                retain_handling: RetainHandling::DoNotSend,
+            },
+        },
+        Subscription {
+            filter: "$share/g/x",
+            options: SubscriptionOptions::qos(QoS::AtMostOnce),
+        },
+    ];
+
+    fn subscribe<'a>(subs: &'a [Subscription<'a>], properties: Properties<'a>) -> Packet<'a> {
+        Packet::Subscribe(Repr {
+            packet_id: pid(10),
+            subscriptions: Subscriptions::List(subs),
+            properties,
+        })
+    }
+
+    fn with_options(options: u8, filter: &[u8], version: super::ProtocolVersion) -> Vec<u8> {
+        let mut b = vec![0x82, 0, 0x00, 0x01];
+        if version == V5 {
+            b.push(0);
+        }
+        b.extend_from_slice(&[0, filter.len() as u8]);
+        b.extend_from_slice(filter);
+        b.push(options);
+        b[1] = (b.len() - 2) as u8;
+        b
+    }
+
+    #[test]
+    fn subscribe_v3_matches_the_spec_bytes() {
+        check_vector(SUBSCRIBE_V3, V3, subscribe(SUBS_V3, Properties::EMPTY));
+        let Packet::Subscribe(s) = decode_one(SUBSCRIBE_V3, V3) else {
+            panic!()
+        };
+        assert_eq!(s.subscriptions.iter().collect::<Vec<_>>(), SUBS_V3);
+    }
+
+    #[test]
+    fn subscribe_v5_with_options_and_subscription_identifier_roundtrips() {
+        let props = [Property::SubscriptionIdentifier(1)];
+        check_vector(
+            SUBSCRIBE_V5,
+            V5,
+            subscribe(SUBS_V5, Properties::List(&props)),
+        );
+        let Packet::Subscribe(s) = decode_one(SUBSCRIBE_V5, V5) else {
+            panic!()
+        };
+        assert_eq!(s.subscriptions.iter().collect::<Vec<_>>(), SUBS_V5);
+        assert_eq!(s.properties.subscription_identifier(), Some(1));
+    }
+
+    #[test]
+    fn subscribe_needs_at_least_one_filter() {
+        assert_eq!(
+            decode_err(&[0x82, 0x02, 0x00, 0x01], V3),
+            DecodeError::EmptyPayload
+        );
+        assert_eq!(
+            decode_err(&[0x82, 0x03, 0x00, 0x01, 0x00], V5),
+            DecodeError::EmptyPayload
+        );
+        assert_eq!(
+            encode_err(subscribe(&[], Properties::EMPTY), V3),
+            EncodeError::EmptyPayload
+        );
+    }
+
+    #[test]
+    fn subscribe_options_reserved_bits_and_values_are_checked() {
+        // 3.1.1: only the QoS bits exist (§3.8.3.1).
+        assert_eq!(
+            decode_err(&with_options(0x04, b"a", V3), V3),
+            DecodeError::SubscriptionOptions
+        );
+        assert_eq!(
+            decode_err(&with_options(0x03, b"a", V3), V3),
+            DecodeError::QoS
+        );
+        // 5.0: bits 7-6 reserved, Retain Handling 3 reserved, QoS 3.
+        assert_eq!(
+            decode_err(&with_options(0x40, b"a", V5), V5),
+            DecodeError::SubscriptionOptions
+        );
+        assert_eq!(
+            decode_err(&with_options(0x30, b"a", V5), V5),
+            DecodeError::SubscriptionOptions
+        );
+        assert_eq!(
+            decode_err(&with_options(0x03, b"a", V5), V5),
+            DecodeError::QoS
+        );
+        assert_eq!(
+            encode_err(subscribe(&SUBS_V5[..1], Properties::EMPTY), V3),
+            EncodeError::NotInV3_1_1(V5Only::SubscriptionOptions)
+        );
+    }
+
+    #[test]
+    fn subscribe_refuses_no_local_on_shared_subscriptions() {
+        assert_eq!(
+            decode_err(&with_options(0x04, b"$share/g/x", V5), V5),
+            DecodeError::SharedSubscriptionNoLocal
+        );
+        let subs = [Subscription {
+            filter: "$share/g/x",
+            options: SubscriptionOptions {
+                no_local: true,
+                ..SubscriptionOptions::default()
+            },
+        }];
+        assert_eq!(
+            encode_err(subscribe(&subs, Properties::EMPTY), V5),
+            EncodeError::SharedSubscriptionNoLocal
+        );
+    }
+
+    #[test]
+    fn subscribe_refuses_invalid_filters() {
+        assert_eq!(
+            decode_err(&with_options(0, b"a#", V3), V3),
+            DecodeError::Topic(TopicError::MultiLevelWildcard)
+        );
+        assert_eq!(
+            decode_err(&with_options(0, b"", V3), V3),
+            DecodeError::Topic(TopicError::Empty)
+        );
+        assert_eq!(
+            decode_err(&with_options(0, b"$share/+/x", V5), V5),
+            DecodeError::Topic(TopicError::SharedSubscription)
+        );
+        let subs = [Subscription {
+            filter: "a/b+",
+            options: SubscriptionOptions::default(),
+        }];
+        assert_eq!(
+            encode_err(subscribe(&subs, Properties::EMPTY), V3),
+            EncodeError::Topic(TopicError::SingleLevelWildcard)
+        );
+    }
+
+    #[test]
+    fn subscribe_refuses_bad_flags_ids_and_properties() {
+        let mut flags = SUBSCRIBE_V3.to_vec();
+        flags[0] = 0x80;
+        assert_eq!(decode_err(&flags, V3), DecodeError::Flags);
+        assert_eq!(
+            decode_err(&[0x82, 0x06, 0x00, 0x00, 0x00, 0x01, b'a', 0x00], V3),
+            DecodeError::PacketIdZero
+        );
+        // §3.8.2.1.2: the Subscription Identifier may appear once, and not as 0.
+        let mut twice = SUBSCRIBE_V5.to_vec();
+        twice.splice(5..5, [0x0b, 0x02]);
+        twice[4] = 4;
+        twice[1] += 2;
+        assert_eq!(decode_err(&twice, V5), DecodeError::DuplicateProperty(0x0b));
+        let mut zero = SUBSCRIBE_V5.to_vec();
+        zero[6] = 0;
+        assert_eq!(decode_err(&zero, V5), DecodeError::PropertyValue(0x0b));
+        let props = [
+            Property::SubscriptionIdentifier(1),
+            Property::SubscriptionIdentifier(2),
+        ];
+        assert_eq!(
+            encode_err(subscribe(SUBS_V3, Properties::List(&props)), V5),
+            EncodeError::DuplicateProperty(0x0b)
+        );
+        let props = [Property::ReasonString("no")];
+        assert_eq!(
+            encode_err(subscribe(SUBS_V3, Properties::List(&props)), V5),
+            EncodeError::PropertyNotAllowed(0x1f)
+        );
+    }
+
+    #[test]
+    fn subscribe_encoded_views_are_validated_before_copying() {
+        let bad = Repr {
+            packet_id: pid(1),
+            subscriptions: Subscriptions::Encoded(&[0x00, 0x01, b'#', 0x07]),
+            properties: Properties::EMPTY,
+        };
+        assert_eq!(
+            encode_err(Packet::Subscribe(bad), V3),
+            EncodeError::NotInV3_1_1(V5Only::SubscriptionOptions)
+        );
+        let bad = Repr {
+            subscriptions: Subscriptions::Encoded(&[0x00, 0x05, b'#']),
+            ..bad
+        };
+        assert_eq!(
+            encode_err(Packet::Subscribe(bad), V5),
+            EncodeError::InvalidEncoded
+        );
     }
 }

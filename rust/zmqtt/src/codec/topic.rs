@@ -9,6 +9,8 @@
 
 use core::fmt;
 
+use super::error::DecodeError;
+
 /// Why a topic name or topic filter is not valid.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 #[non_exhaustive]
@@ -47,13 +49,111 @@ impl core::error::Error for TopicError {}
 
 const SHARE_PREFIX: &str = "$share/";
 
-fn check_common(s: &str) -> Result<(), TopicError> {
+/// The decode error for a topic read with `Reader::utf8`: U+0000 is reported as the string rule
+/// it breaks, like in every other string.
+pub(crate) fn topic_error(e: TopicError) -> DecodeError {
+    match e {
+        TopicError::NullCharacter => DecodeError::NullCharacter,
+        e => DecodeError::Topic(e),
+    }
+}
+
+// Scanning eight bytes at a time (SWAR): topics are checked on every PUBLISH and SUBSCRIBE, in
+// both directions, and a byte-by-byte loop with three comparisons was the codec's hottest spot.
+const LO: u64 = 0x0101_0101_0101_0101;
+const HI: u64 = 0x8080_8080_8080_8080;
+const LOW7: u64 = 0x7f7f_7f7f_7f7f_7f7f;
+
+/// The top bit of each byte of the result is set where that byte of `x` is zero. Exact: unlike
+/// the shorter `(x - LO) & !x & HI`, no borrow can mark a byte above a zero byte.
+const fn zero_bytes(x: u64) -> u64 {
+    !(((x & LOW7).wrapping_add(LOW7)) | x) & HI
+}
+
+/// Marks the bytes that are 0, `+` or `#` (little-endian: byte `i` of the word is bit `8i + 7`).
+/// `+` (0x2B) and `#` (0x23) differ only in bit 3, so setting that bit folds both into 0x2B and
+/// one comparison finds either; no other byte becomes 0x2B that way.
+const fn special_bytes(word: u64) -> u64 {
+    zero_bytes(word) | zero_bytes((word | (LO * 0x08)) ^ (LO * b'+' as u64))
+}
+
+/// Calls `f` with the index of each byte that is 0, `+` or `#`, in order, until `f` fails.
+fn for_each_special<E>(bytes: &[u8], mut f: impl FnMut(usize) -> Result<(), E>) -> Result<(), E> {
+    let mut report = |base: usize, mut mask: u64| {
+        while mask != 0 {
+            f(base + (mask.trailing_zeros() / 8) as usize)?;
+            mask &= mask - 1;
+        }
+        Ok(())
+    };
+    let mut chunks = bytes.chunks_exact(8);
+    let mut base = 0;
+    for chunk in &mut chunks {
+        let word = u64::from_le_bytes(chunk.try_into().unwrap_or([1; 8]));
+        report(base, special_bytes(word))?;
+        base += 8;
+    }
+    let tail = chunks.remainder().len();
+    if tail == 0 {
+        return Ok(());
+    }
+    // The tail is read as the last eight bytes when there are that many (one load, no copy to
+    // the stack), dropping the lanes already seen; shorter input is assembled byte by byte.
+    let (word, seen) = match bytes
+        .len()
+        .checked_sub(8)
+        .and_then(|start| bytes.get(start..))
+    {
+        Some(last) => (
+            u64::from_le_bytes(last.try_into().unwrap_or([1; 8])),
+            8 - tail,
+        ),
+        None => {
+            let word = bytes
+                .iter()
+                .rev()
+                .fold(0u64, |w, &b| (w << 8) | u64::from(b));
+            // Lanes past the end read as zero bytes, which would count as U+0000: mask them off.
+            let valid = (1u64 << (8 * tail)) - 1;
+            return report(0, special_bytes(word) & valid);
+        }
+    };
+    report(
+        base - seen,
+        special_bytes(word) & !((1u64 << (8 * seen)) - 1),
+    )
+}
+
+/// True if any byte is 0, `+` or `#`: the common, all-clear case ORs the masks of all words and
+/// branches once.
+fn has_special(bytes: &[u8]) -> bool {
+    let word = |b: &[u8]| u64::from_le_bytes(b.try_into().unwrap_or([1; 8]));
+    let Some(last) = bytes
+        .len()
+        .checked_sub(8)
+        .and_then(|start| bytes.get(start..))
+    else {
+        // Shorter than a word: pad with 0xFF, which is not special.
+        return special_bytes(
+            bytes
+                .iter()
+                .rev()
+                .fold(u64::MAX, |w, &b| (w << 8) | u64::from(b)),
+        ) != 0;
+    };
+    // Whole words, then the last eight bytes (which may overlap the last whole word: looking at
+    // a byte twice does no harm here).
+    let whole = bytes
+        .chunks_exact(8)
+        .fold(0, |acc, c| acc | special_bytes(word(c)));
+    whole | special_bytes(word(last)) != 0
+}
+
+fn check_len(s: &str) -> Result<(), TopicError> {
     if s.is_empty() {
         Err(TopicError::Empty)
     } else if s.len() > usize::from(u16::MAX) {
         Err(TopicError::TooLong)
-    } else if s.as_bytes().contains(&0) {
-        Err(TopicError::NullCharacter)
     } else {
         Ok(())
     }
@@ -64,11 +164,14 @@ fn check_common(s: &str) -> Result<(), TopicError> {
 /// MQTT 5.0 also allows an *empty* topic name in PUBLISH when a Topic Alias is present; the
 /// PUBLISH codec handles that case before calling this.
 pub fn validate_topic_name(name: &str) -> Result<(), TopicError> {
-    check_common(name)?;
-    if name.bytes().any(|b| b == b'+' || b == b'#') {
-        return Err(TopicError::WildcardInName);
+    check_len(name)?;
+    if !has_special(name.as_bytes()) {
+        Ok(())
+    } else if name.as_bytes().contains(&0) {
+        Err(TopicError::NullCharacter)
+    } else {
+        Err(TopicError::WildcardInName)
     }
-    Ok(())
 }
 
 /// Checks a topic filter as used in SUBSCRIBE and UNSUBSCRIBE: the rules of a topic name, except
@@ -76,28 +179,39 @@ pub fn validate_topic_name(name: &str) -> Result<(), TopicError> {
 /// `$share/{ShareName}/{filter}` needs a non-empty share name without wildcards or `/`, and a
 /// valid filter after it.
 pub fn validate_topic_filter(filter: &str) -> Result<(), TopicError> {
-    check_common(filter)?;
-    let inner = match filter.strip_prefix(SHARE_PREFIX) {
-        Some(rest) => {
-            let (share, inner) = rest.split_once('/').ok_or(TopicError::SharedSubscription)?;
-            if share.is_empty() || inner.is_empty() || share.bytes().any(|b| b == b'+' || b == b'#')
-            {
-                return Err(TopicError::SharedSubscription);
+    check_len(filter)?;
+    let bytes = filter.as_bytes();
+    // Where the filter proper starts: after `$share/{ShareName}/` for a shared subscription.
+    let start = match filter.strip_prefix(SHARE_PREFIX) {
+        Some(rest) => match rest.split_once('/') {
+            Some((share, inner)) if !share.is_empty() && !inner.is_empty() => {
+                filter.len() - inner.len()
             }
-            inner
-        }
-        None => filter,
+            _ => return Err(TopicError::SharedSubscription),
+        },
+        None => 0,
     };
-    let mut levels = inner.split('/').peekable();
-    while let Some(level) = levels.next() {
-        if level.contains('#') && (level != "#" || levels.peek().is_some()) {
-            return Err(TopicError::MultiLevelWildcard);
+    // Only the special bytes are looked at: a wildcard must start its level, `+` must also end
+    // it, `#` must end the filter, and the share name may hold neither.
+    for_each_special(bytes, |i| {
+        let b = bytes.get(i).copied();
+        if b == Some(0) {
+            return Err(TopicError::NullCharacter);
         }
-        if level.contains('+') && level != "+" {
-            return Err(TopicError::SingleLevelWildcard);
+        if i < start {
+            return Err(TopicError::SharedSubscription);
         }
-    }
-    Ok(())
+        let level_start = i == start || bytes.get(i - 1) == Some(&b'/');
+        match b {
+            Some(b'#') if !level_start || i + 1 != bytes.len() => {
+                Err(TopicError::MultiLevelWildcard)
+            }
+            Some(b'+') if !level_start || !matches!(bytes.get(i + 1), None | Some(b'/')) => {
+                Err(TopicError::SingleLevelWildcard)
+            }
+            _ => Ok(()),
+        }
+    })
 }
 
 /// True when `filter` is a `$share/{ShareName}/...` shared subscription (MQTT 5.0 §4.8.2).
@@ -139,6 +253,33 @@ pub fn topic_matches(filter: &str, name: &str) -> bool {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn special_byte_scan_is_exact_at_every_position() {
+        // Neighbours of the special bytes and bytes with the top bit set must not count.
+        let plain = [
+            0x01, 0x22, 0x24, 0x2a, 0x2c, 0x7f, 0x80, 0xa3, 0xab, 0xff, b'a', b'/',
+        ];
+        for len in 1..20 {
+            for filler in plain {
+                let mut buf = vec![filler; len];
+                assert!(!has_special(&buf), "{buf:02x?}");
+                for at in 0..len {
+                    for special in [0, b'+', b'#'] {
+                        buf[at] = special;
+                        let mut found = vec![];
+                        for_each_special(&buf, |i| {
+                            found.push(i);
+                            Ok::<(), ()>(())
+                        })
+                        .unwrap();
+                        assert_eq!(found, [at], "{buf:02x?}");
+                        buf[at] = filler;
+                    }
+                }
+            }
+        }
+    }
 
     #[test]
     fn topic_names_accept_plain_levels_and_empty_levels() {

@@ -99,3 +99,75 @@ impl<'a> Repr<'a> {
         }
     }
 }
+
+#[cfg(test)]
+pub(crate) mod tests {
+    use super::super::testutil::*;
+    use super::super::{DecodeError, EncodeError, Packet, Properties, Property, V5Only};
+    use super::Repr;
+
+    /// MQTT 3.1.1 §3.11: packet id 11, nothing else.
+    pub const UNSUBACK_V3: &[u8] = &[0xb0, 0x02, 0x00, 0x0b];
+    /// MQTT 5.0 §3.11.3: packet id 11, no properties, 0x00 Success, 0x11 No subscription existed.
+    pub const UNSUBACK_V5: &[u8] = &[0xb0, 0x05, 0x00, 0x0b, 0x00, 0x00, 0x11];
+    /// MQTT 5.0 §3.11.2.1: with Reason String "r", code 0x87.
+    pub const UNSUBACK_V5_PROPERTIES: &[u8] =
+        &[0xb0, 0x08, 0x00, 0x0b, 0x04, 0x1f, 0x00, 0x01, b'r', 0x87];
+
+    fn unsuback<'a>(codes: &'a [u8], properties: Properties<'a>) -> Packet<'a> {
+        Packet::Unsuback(Repr {
+            packet_id: pid(11),
+            reason_codes: codes,
+            properties,
+        })
+    }
+
+    #[test]
+    fn unsuback_vectors_roundtrip_in_both_versions() {
+        check_vector(UNSUBACK_V3, V3, unsuback(&[], Properties::EMPTY));
+        check_vector(UNSUBACK_V5, V5, unsuback(&[0, 0x11], Properties::EMPTY));
+        check_vector(
+            UNSUBACK_V5_PROPERTIES,
+            V5,
+            unsuback(&[0x87], Properties::List(&[Property::ReasonString("r")])),
+        );
+        // A 3.1.1 UNSUBACK built from all-success codes encodes as the bare packet id.
+        assert_eq!(
+            encode(&unsuback(&[0, 0], Properties::EMPTY), V3),
+            UNSUBACK_V3
+        );
+    }
+
+    #[test]
+    fn unsuback_refuses_missing_or_foreign_codes() {
+        assert_eq!(
+            decode_err(&[0xb0, 0x03, 0x00, 0x0b, 0x00], V5),
+            DecodeError::EmptyPayload
+        );
+        assert_eq!(
+            decode_err(&[0xb0, 0x04, 0x00, 0x0b, 0x00, 0x01], V5),
+            DecodeError::ReasonCode(1)
+        );
+        assert_eq!(
+            decode_err(&[0xb0, 0x03, 0x00, 0x0b, 0x00], V3),
+            DecodeError::TrailingBytes
+        );
+        assert_eq!(
+            encode_err(unsuback(&[], Properties::EMPTY), V5),
+            EncodeError::EmptyPayload
+        );
+        assert_eq!(
+            encode_err(unsuback(&[0x02], Properties::EMPTY), V5),
+            EncodeError::ReasonCode(2)
+        );
+        assert_eq!(
+            encode_err(unsuback(&[0x11], Properties::EMPTY), V3),
+            EncodeError::NotInV3_1_1(V5Only::ReasonCode)
+        );
+        let props = [Property::ReasonString("r")];
+        assert_eq!(
+            encode_err(unsuback(&[], Properties::List(&props)), V3),
+            EncodeError::NotInV3_1_1(V5Only::Properties)
+        );
+    }
+}

@@ -5,7 +5,7 @@
 use super::cursor::{field_len, Reader, Writer};
 use super::error::{DecodeError, EncodeError, V5Only};
 use super::properties::{Context, Properties};
-use super::topic::validate_topic_filter;
+use super::topic::{topic_error, validate_topic_filter};
 use super::{read_packet_id, PacketId, ProtocolVersion};
 
 /// The topic filters of an UNSUBSCRIBE: validated payload bytes from decode, or a list to encode.
@@ -56,8 +56,8 @@ enum Inner<'a> {
 }
 
 fn parse_entry<'a>(r: &mut Reader<'a>) -> Result<&'a str, DecodeError> {
-    let filter = r.string()?;
-    validate_topic_filter(filter).map_err(DecodeError::Topic)?;
+    let filter = r.utf8()?;
+    validate_topic_filter(filter).map_err(topic_error)?;
     Ok(filter)
 }
 
@@ -67,7 +67,8 @@ impl<'a> Iterator for TopicFilterIter<'a> {
     fn next(&mut self) -> Option<&'a str> {
         match &mut self.0 {
             Inner::Encoded(r) if r.is_empty() => None,
-            Inner::Encoded(r) => parse_entry(r).map_err(|_| r.rest()).ok(),
+            // Validated when decoded: iterating only splits the filters up again.
+            Inner::Encoded(r) => r.utf8().map_err(|_| r.rest()).ok(),
             Inner::List(it) => it.next().copied(),
         }
     }
@@ -147,10 +148,100 @@ impl<'a> Repr<'a> {
             TopicFilters::List(l) => {
                 for f in l {
                     validate_topic_filter(f).map_err(EncodeError::Topic)?;
-                    w.string(f)?;
+                    w.checked_string(f)?;
                 }
                 Ok(())
             }
         }
+    }
+}
+
+#[cfg(test)]
+pub(crate) mod tests {
+    use super::super::testutil::*;
+    use super::super::{
+        DecodeError, EncodeError, Packet, Properties, Property, TopicError, V5Only,
+    };
+    use super::{Repr, TopicFilters};
+
+    /// MQTT 3.1.1 §3.10: packet id 11, filters "a/b" and "#".
+    pub const UNSUBSCRIBE_V3: &[u8] = &[
+        0xa2, 0x0a, 0x00, 0x0b, 0x00, 0x03, b'a', b'/', b'b', 0x00, 0x01, b'#',
+    ];
+    /// MQTT 5.0 §3.10: the same with an empty property section.
+    pub const UNSUBSCRIBE_V5: &[u8] = &[
+        0xa2, 0x0b, 0x00, 0x0b, 0x00, 0x00, 0x03, b'a', b'/', b'b', 0x00, 0x01, b'#',
+    ];
+    /// MQTT 5.0 §3.10.2.1.2: with a User Property a=b.
+    pub const UNSUBSCRIBE_V5_PROPERTIES: &[u8] = &[
+        0xa2, 0x0d, 0x00, 0x0b, 0x07, 0x26, 0x00, 0x01, b'a', 0x00, 0x01, b'b', 0x00, 0x01, b'+',
+    ];
+
+    fn unsubscribe<'a>(filters: &'a [&'a str], properties: Properties<'a>) -> Packet<'a> {
+        Packet::Unsubscribe(Repr {
+            packet_id: pid(11),
+            filters: TopicFilters::List(filters),
+            properties,
+        })
+    }
+
+    #[test]
+    fn unsubscribe_vectors_roundtrip_in_both_versions() {
+        check_vector(
+            UNSUBSCRIBE_V3,
+            V3,
+            unsubscribe(&["a/b", "#"], Properties::EMPTY),
+        );
+        check_vector(
+            UNSUBSCRIBE_V5,
+            V5,
+            unsubscribe(&["a/b", "#"], Properties::EMPTY),
+        );
+        let props = [Property::UserProperty("a", "b")];
+        check_vector(
+            UNSUBSCRIBE_V5_PROPERTIES,
+            V5,
+            unsubscribe(&["+"], Properties::List(&props)),
+        );
+        let Packet::Unsubscribe(u) = decode_one(UNSUBSCRIBE_V3, V3) else {
+            panic!()
+        };
+        assert_eq!(u.filters.iter().collect::<Vec<_>>(), ["a/b", "#"]);
+    }
+
+    #[test]
+    fn unsubscribe_refuses_empty_payload_bad_filters_and_flags() {
+        assert_eq!(
+            decode_err(&[0xa2, 0x02, 0x00, 0x0b], V3),
+            DecodeError::EmptyPayload
+        );
+        assert_eq!(
+            encode_err(unsubscribe(&[], Properties::EMPTY), V3),
+            EncodeError::EmptyPayload
+        );
+        let bad = [0xa2, 0x06, 0x00, 0x0b, 0x00, 0x01, b'#', 0x00];
+        assert_eq!(decode_err(&bad, V3), DecodeError::Truncated);
+        let bad = [0xa2, 0x06, 0x00, 0x0b, 0x00, 0x02, b'#', b'a'];
+        assert_eq!(
+            decode_err(&bad, V3),
+            DecodeError::Topic(TopicError::MultiLevelWildcard)
+        );
+        assert_eq!(
+            encode_err(unsubscribe(&["a+"], Properties::EMPTY), V3),
+            EncodeError::Topic(TopicError::SingleLevelWildcard)
+        );
+        let mut flags = UNSUBSCRIBE_V3.to_vec();
+        flags[0] = 0xa0;
+        assert_eq!(decode_err(&flags, V3), DecodeError::Flags);
+        let props = [Property::ReasonString("x")];
+        assert_eq!(
+            encode_err(unsubscribe(&["a"], Properties::List(&props)), V5),
+            EncodeError::PropertyNotAllowed(0x1f)
+        );
+        let props = [Property::UserProperty("a", "b")];
+        assert_eq!(
+            encode_err(unsubscribe(&["a"], Properties::List(&props)), V3),
+            EncodeError::NotInV3_1_1(V5Only::Properties)
+        );
     }
 }
