@@ -22,7 +22,7 @@ use core::fmt::Debug;
 use embedded_io::{Read, Write};
 
 use crate::client::{Client, DisconnectReason, Event, Failure, Message, PacketId, State};
-use crate::codec::ReasonCode;
+use crate::codec::{Properties, ReasonCode};
 use crate::time::{Duration, Instant};
 
 /// A monotonic clock in milliseconds.
@@ -89,6 +89,12 @@ pub trait Handler {
     /// A message `publish` accepted will never be delivered.
     fn on_publish_failed(&mut self, mid: PacketId, reason: Failure) {
         let _ = (mid, reason);
+    }
+    /// MQTT 5.0: the properties of a packet other than PUBLISH (CONNACK, PUBACK, SUBACK,
+    /// DISCONNECT …), when it had any: reason string (`properties.reason_string()`) and user
+    /// properties (`properties.user_properties()`). Called before the event the packet causes.
+    fn on_properties(&mut self, properties: &Properties<'_>) {
+        let _ = properties;
     }
     /// The connection ended; `reconnect_in` says when the next attempt starts, if any.
     fn on_disconnect(&mut self, reason: DisconnectReason, reconnect_in: Option<Duration>) {
@@ -271,8 +277,10 @@ impl<
             if consumed == 0 {
                 return;
             }
-            if let Some(msg) = &input.message {
-                handler.on_message(msg);
+            match &input.message {
+                Some(msg) => handler.on_message(msg),
+                None if !input.properties.is_empty() => handler.on_properties(&input.properties),
+                None => {}
             }
             self.rx.copy_within(consumed..self.rx_len, 0);
             self.rx_len -= consumed;

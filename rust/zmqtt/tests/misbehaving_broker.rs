@@ -13,8 +13,8 @@ use std::time::Duration as StdDuration;
 use common::*;
 use zmqtt::client::{Config, DisconnectReason, ProtocolError, Publish};
 use zmqtt::codec::{
-    self, AckRepr, ConnackRepr, DecodeError, Decoded, Packet, Properties, ProtocolVersion,
-    PublishRepr, QoS, TopicError,
+    self, AckRepr, ConnackRepr, DecodeError, Decoded, Packet, Properties, Property,
+    ProtocolVersion, PublishRepr, QoS, TopicError,
 };
 use zmqtt::Duration;
 
@@ -201,11 +201,29 @@ fn serve(listener: TcpListener, v: ProtocolVersion) {
         let mut sink = [0u8; 256];
         while matches!(s.read(&mut sink), Ok(n) if n > 0) {}
     }
-    // Finally, a broker that behaves: accept, CONNACK, then keep the link open.
+    // Finally, a broker that behaves: accept, CONNACK (5.0: with a reason string and a user
+    // property, which reach the handler), then keep the link open.
     let (mut s, _) = listener.accept().unwrap();
     let mut buf = Vec::new();
     read_packet(&mut s, &mut buf, v);
-    s.write_all(&connack(v)).unwrap();
+    let props = [
+        Property::ReasonString("welcome back"),
+        Property::UserProperty("site", "lab"),
+    ];
+    let properties = if v == ProtocolVersion::V5 {
+        Properties::List(&props)
+    } else {
+        Properties::EMPTY
+    };
+    s.write_all(&encode(
+        Packet::Connack(ConnackRepr {
+            session_present: false,
+            code: 0,
+            properties,
+        }),
+        v,
+    ))
+    .unwrap();
     while read_packet(&mut s, &mut buf, v).is_some() {}
 }
 
@@ -245,6 +263,16 @@ fn every_misbehaviour_gives_a_typed_error_and_a_reconnect() {
             n,
             "no disconnect after the broker behaved"
         );
+        if v == ProtocolVersion::V5 {
+            let want = Seen::Properties(
+                Some("welcome back".into()),
+                vec![("site".into(), "lab".into())],
+            );
+            assert!(
+                rec.seen.contains(&want),
+                "reason string and user property reach the handler"
+            );
+        }
         assert!(
             d.client().is_connected(),
             "{v:?}: connected to the well-behaved broker at last"

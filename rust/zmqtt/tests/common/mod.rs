@@ -284,6 +284,8 @@ pub enum Seen {
     Publish(u16),
     PublishFailed(u16, Failure),
     Disconnect(DisconnectReason, Option<Duration>),
+    /// Reason string and user properties of a non-PUBLISH packet (MQTT 5.0).
+    Properties(Option<String>, Vec<(String, String)>),
 }
 
 #[derive(Default)]
@@ -370,6 +372,16 @@ impl Handler for Recorder {
     }
     fn on_publish_failed(&mut self, mid: PacketId, reason: Failure) {
         self.seen.push(Seen::PublishFailed(mid.get(), reason));
+    }
+    fn on_properties(&mut self, properties: &zmqtt::codec::Properties<'_>) {
+        let users = properties
+            .user_properties()
+            .map(|(k, v)| (k.to_string(), v.to_string()))
+            .collect();
+        self.seen.push(Seen::Properties(
+            properties.reason_string().map(str::to_string),
+            users,
+        ));
     }
     fn on_disconnect(&mut self, reason: DisconnectReason, reconnect_in: Option<Duration>) {
         self.seen.push(Seen::Disconnect(reason, reconnect_in));
