@@ -270,13 +270,23 @@ impl<
 
     /// Hands every whole packet in `rx` to the client, draining its output after each.
     fn feed(&mut self, handler: &mut impl Handler) {
+        let mut drained = false;
         loop {
             let now = self.clock.now();
             let input = self.client.handle_input(now, &self.rx[..self.rx_len]);
             let consumed = input.consumed;
             if consumed == 0 {
-                return;
+                // Either no whole packet yet, or the client wants its output drained first (it
+                // never should here, since we drain after every packet); drain once and retry so
+                // a whole packet never waits for more bytes that may not come.
+                if drained || self.rx_len == 0 {
+                    return;
+                }
+                drained = true;
+                self.pump(handler);
+                continue;
             }
+            drained = false;
             match &input.message {
                 Some(msg) => handler.on_message(msg),
                 None if !input.properties.is_empty() => handler.on_properties(&input.properties),

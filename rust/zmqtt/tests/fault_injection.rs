@@ -3,7 +3,12 @@
 //! connection after a random number of bytes (so inside packets, at any stage of any flow), and
 //! the broker is restarted three times. Checks: nothing lost, no duplicate at QoS 2, order kept
 //! per QoS. The publisher speaks MQTT 3.1.1 and the subscriber MQTT 5.0, so both engines' session
-//! resumption is exercised. Set ZMQTT_FAULT_SEED to replay a run.
+//! resumption is exercised.
+//!
+//! Knobs for investigating a failure: ZMQTT_FAULT_SEED replays a cut pattern (the seed is
+//! printed); ZMQTT_FAULT_BYTES=min,max sets the range of client bytes between cuts (default
+//! 20,1500); ZMQTT_FAULT_RESTARTS sets the number of broker restarts; ZMQTT_PROGRESS prints the
+//! subscriber's progress; ZMQTT_TRACE logs the subscriber's packets and prints mosquitto's log.
 
 mod common;
 

@@ -654,7 +654,8 @@ impl log::Log for StderrLogger {
     fn flush(&self) {}
 }
 
-/// Sends the engine's warnings and errors to stderr (shown for failing tests).
+/// Sends the engine's warnings and errors to stderr (shown for failing tests); with ZMQTT_TRACE
+/// set also every packet of the thread named "sub" (ZMQTT_TRACE_ALL: of every thread).
 pub fn init_logger() {
     static LOGGER: StderrLogger = StderrLogger;
     let _ = log::set_logger(&LOGGER).map(|()| log::set_max_level(log::LevelFilter::Trace));
