@@ -22,7 +22,7 @@ use core::fmt::Debug;
 use embedded_io::{Read, Write};
 
 use crate::client::{Client, DisconnectReason, Event, Failure, Message, PacketId, State};
-use crate::codec::ReasonCode;
+use crate::codec::{Properties, ReasonCode};
 use crate::time::{Duration, Instant};
 
 /// A monotonic clock in milliseconds.
@@ -89,6 +89,12 @@ pub trait Handler {
     /// A message `publish` accepted will never be delivered.
     fn on_publish_failed(&mut self, mid: PacketId, reason: Failure) {
         let _ = (mid, reason);
+    }
+    /// MQTT 5.0: the properties of a packet other than PUBLISH (CONNACK, PUBACK, SUBACK,
+    /// DISCONNECT …), when it had any: reason string (`properties.reason_string()`) and user
+    /// properties (`properties.user_properties()`). Called before the event the packet causes.
+    fn on_properties(&mut self, properties: &Properties<'_>) {
+        let _ = properties;
     }
     /// The connection ended; `reconnect_in` says when the next attempt starts, if any.
     fn on_disconnect(&mut self, reason: DisconnectReason, reconnect_in: Option<Duration>) {
@@ -264,15 +270,27 @@ impl<
 
     /// Hands every whole packet in `rx` to the client, draining its output after each.
     fn feed(&mut self, handler: &mut impl Handler) {
+        let mut drained = false;
         loop {
             let now = self.clock.now();
             let input = self.client.handle_input(now, &self.rx[..self.rx_len]);
             let consumed = input.consumed;
             if consumed == 0 {
-                return;
+                // Either no whole packet yet, or the client wants its output drained first (it
+                // never should here, since we drain after every packet); drain once and retry so
+                // a whole packet never waits for more bytes that may not come.
+                if drained || self.rx_len == 0 {
+                    return;
+                }
+                drained = true;
+                self.pump(handler);
+                continue;
             }
-            if let Some(msg) = &input.message {
-                handler.on_message(msg);
+            drained = false;
+            match &input.message {
+                Some(msg) => handler.on_message(msg),
+                None if !input.properties.is_empty() => handler.on_properties(&input.properties),
+                None => {}
             }
             self.rx.copy_within(consumed..self.rx_len, 0);
             self.rx_len -= consumed;

@@ -206,8 +206,9 @@ pub enum ProtocolError {
     WrongAck,
     /// A SUBACK with a different number of return codes than the SUBSCRIBE had filters.
     SubackMismatch,
-    /// More unacknowledged QoS 2 messages than the Receive Maximum this client announced (5.0
-    /// 0x93), or, in 3.1.1, than it can track.
+    /// More unreleased QoS 2 messages than this client can track (twice the Receive Maximum it
+    /// announced). The excess is left unacknowledged and the client reconnects, with a normal
+    /// DISCONNECT, once the others are released, so the broker sends it again.
     ReceiveMaximumExceeded,
     /// A Topic Alias of 0 or above the maximum this client announced.
     TopicAliasInvalid,
@@ -242,7 +243,9 @@ impl fmt::Display for ProtocolError {
             ProtocolError::UnexpectedPacket => f.write_str("unexpected packet"),
             ProtocolError::WrongAck => f.write_str("acknowledgement does not match the message"),
             ProtocolError::SubackMismatch => f.write_str("SUBACK does not match the SUBSCRIBE"),
-            ProtocolError::ReceiveMaximumExceeded => f.write_str("receive maximum exceeded"),
+            ProtocolError::ReceiveMaximumExceeded => {
+                f.write_str("too many unreleased QoS 2 messages")
+            }
             ProtocolError::TopicAliasInvalid => f.write_str("topic alias out of range"),
             ProtocolError::TopicAliasUnknown => f.write_str("unknown topic alias"),
             ProtocolError::TopicAliasNoRoom => f.write_str("no room for topic alias"),

@@ -54,6 +54,13 @@ const EVENT_CAPACITY: usize = 6;
 /// Acknowledgements waiting for `poll_transmit`; one `handle_input` call adds at most one.
 const ACK_CAPACITY: usize = 4;
 
+/// RAM budget: the client's own state, without its two byte pools, stays within 1 KiB for a
+/// typical configuration (8 in flight, 8 queued), on every target this crate is built for.
+const _: () = assert!(
+    core::mem::size_of::<Client<'static, 8, 8, 2048, 256>>() - 2048 - 256 <= 1024,
+    "client state above 1 KiB"
+);
+
 /// A message to publish.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Publish<'a> {
@@ -180,6 +187,8 @@ pub struct Client<
     keep_alive: u16,
     send_connect: bool,
     send_ping: bool,
+    /// A QoS 2 message was left unacknowledged for want of room (see `IncomingQos2`).
+    qos2_skipped: bool,
     last_tx: Instant,
     last_rx: Instant,
 }
@@ -213,6 +222,7 @@ impl<
             keep_alive: config.keep_alive,
             send_connect: false,
             send_ping: false,
+            qos2_skipped: false,
             last_tx: Instant::ZERO,
             last_rx: Instant::ZERO,
         })
@@ -524,6 +534,13 @@ impl<
                 _ => {}
             }
         }
+        if self.state == State::Connected
+            && self.qos2_skipped
+            && self.timers.get(Timer::Keepalive).is_some_and(|t| t <= now)
+        {
+            // The broker never released the ids it holds us to: reconnect anyway.
+            self.resync(now);
+        }
         if self.timers.take_expired(Timer::Keepalive, now) && self.state == State::Connected {
             log::debug!("keepalive: PINGREQ");
             self.send_ping = true;
@@ -809,8 +826,15 @@ impl<
                     m.pending = false;
                 }
                 Stage::AwaitComp if session_present => m.pending = true,
-                // PUBREC showed the broker had it; without the session there is nothing to release.
-                Stage::AwaitComp => m.stage = Stage::Done,
+                // PUBREC showed the broker had it, but brokers that release QoS 2 messages on
+                // PUBREL (mosquitto) lost it with the session: send it again. (A broker that
+                // delivered it on PUBLISH and then lost the session will deliver it twice; losing
+                // the session breaks exactly-once either way, and at least once is kept.)
+                Stage::AwaitComp => {
+                    m.stage = Stage::Queued;
+                    m.sent = false;
+                    m.pending = false;
+                }
                 _ => {}
             }
             self.queue.set_meta(at, m);
@@ -842,12 +866,37 @@ impl<
             (QoS::ExactlyOnce, Some(id)) => {
                 if self.incoming.contains(id) {
                     // A copy of a message already delivered: acknowledge again, deliver not again.
+                    // DUP is not consulted: while the session lasts the broker cannot reuse an id
+                    // before our PUBCOMP, and mosquitto resends messages restored from its
+                    // persistence file with DUP 0.
                     log::debug!("duplicate QoS 2 id {id} not delivered again");
                     self.push_ack(AckKind::Pubrec, id, ReasonCode::SUCCESS);
                     return Ok(Delivery::None(p.properties));
                 }
-                if !self.incoming.insert(id) {
-                    return Err(ProtocolError::ReceiveMaximumExceeded);
+                if self.incoming.was_released(id) {
+                    if p.dup {
+                        // A copy of a message already delivered and released (see
+                        // `IncomingQos2`): acknowledge, hold the id again for its PUBREL.
+                        log::debug!("copy of released QoS 2 id {id} not delivered again");
+                        if self.incoming.insert(id) {
+                            self.incoming.forget_released(id);
+                            self.push_ack(AckKind::Pubrec, id, ReasonCode::SUCCESS);
+                        }
+                        return Ok(Delivery::None(p.properties));
+                    }
+                    self.incoming.forget_released(id);
+                }
+                if self.qos2_skipped || !self.incoming.insert(id) {
+                    // No room to remember the id, so no way to deliver exactly once: leave the
+                    // message unacknowledged. The broker sends it again after a reconnect, which
+                    // `poll_transmit` starts once the held ids are released (see `IncomingQos2`).
+                    // Every later QoS 2 message waits too, or it would overtake this one.
+                    log::warn!(
+                        "QoS 2 id {id} skipped: {} unreleased ids held",
+                        self.incoming.len()
+                    );
+                    self.qos2_skipped = true;
+                    return Ok(Delivery::None(p.properties));
                 }
                 self.push_ack(AckKind::Pubrec, id, ReasonCode::SUCCESS);
             }
@@ -890,6 +939,13 @@ impl<
                 }
             }
             _ => {}
+        }
+        if self.state == State::Connected
+            && self.qos2_skipped
+            && self.incoming.len() == 0
+            && self.acks.is_empty()
+        {
+            self.resync(now);
         }
         if w.len == 0 {
             return None;
@@ -1177,6 +1233,17 @@ impl<
         }
     }
 
+    /// Ends the connection cleanly (DISCONNECT 0, so the will stays unpublished) and reconnects,
+    /// so that the broker sends the QoS 2 messages that were skipped again.
+    fn resync(&mut self, now: Instant) {
+        log::info!("reconnecting to receive skipped QoS 2 messages");
+        self.lose(
+            now,
+            DisconnectReason::Protocol(ProtocolError::ReceiveMaximumExceeded),
+            Some(ReasonCode::NORMAL_DISCONNECTION),
+        );
+    }
+
     fn protocol_error(&mut self, now: Instant, e: ProtocolError) {
         log::error!("broker broke the protocol: {e}");
         let disconnect = (self.version() == ProtocolVersion::V5 && self.state == State::Connected)
@@ -1211,6 +1278,7 @@ impl<
         self.acks.clear();
         self.send_connect = false;
         self.send_ping = false;
+        self.qos2_skipped = false;
         self.timers.stop_all();
         self.topics.clear_aliases();
         self.after_close = reconnect_in.map(|d| now + d);

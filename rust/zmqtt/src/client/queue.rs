@@ -7,9 +7,8 @@
 //! the finished ones until then is what lets many completions (say, after a reconnect) be reported
 //! one by one without an event queue as large as the pool.
 //!
-//! A record's data is `topic ++ payload`; once PUBREC arrived the broker owns the message and the
-//! record shrinks to its 8-byte header (MQTT 3.1.1 §4.3.3: only the packet id is needed for
-//! PUBREL). Records stay in publish order, so resending after a reconnect and draining the queue
+//! A record's data is `topic ++ payload`, kept until the message is delivered (then the record
+//! shrinks to its 8-byte header until its event is polled). Records stay in publish order, so resending after a reconnect and draining the queue
 //! keep the order per QoS that MQTT 3.1.1 §4.6 asks for.
 
 use super::store::{Meta, RecordStore, HEADER};
@@ -210,13 +209,18 @@ impl<const B: usize> MessageQueue<B> {
             .find(|(_, m)| m.id == id)
     }
 
-    /// Moves the record at `at` to `stage`. `Done`, `Failed` and `AwaitComp` drop topic and
-    /// payload, which are no longer needed.
+    /// Moves the record at `at` to `stage`. `Done` and `Failed` drop topic and payload, which are
+    /// no longer needed.
+    ///
+    /// `AwaitComp` keeps them although MQTT only needs the packet id for PUBREL: a broker that
+    /// loses the session before PUBREL (mosquitto does, for a client without subscriptions, when
+    /// it restarts) never delivers the message, since it releases QoS 2 messages to subscribers on
+    /// PUBREL. Keeping the bytes until PUBCOMP, one round trip, lets the client send it again.
     pub(crate) fn set_stage(&mut self, at: usize, stage: Stage, pending: bool) {
         let mut meta = self.meta(at);
         meta.stage = stage;
         meta.pending = pending;
-        if matches!(stage, Stage::AwaitComp | Stage::Done | Stage::Failed(_)) {
+        if matches!(stage, Stage::Done | Stage::Failed(_)) {
             meta.topic_len = 0;
             self.store.truncate(at, 0);
         }
@@ -286,21 +290,23 @@ mod tests {
     }
 
     #[test]
-    fn messages_keep_topic_and_payload_until_pubrec() {
+    fn messages_keep_topic_and_payload_until_delivered() {
         let mut q = MessageQueue::<128>::default();
         assert!(q.push(id(1), QoS::ExactlyOnce, false, "a/b", b"hello"));
         assert!(q.push(id(2), QoS::AtLeastOnce, true, "c", b"x"));
         let (at, m) = q.find(id(1)).unwrap();
         assert_eq!(m.stage, Stage::Queued);
         assert_eq!(q.topic_payload(at), ("a/b", &b"hello"[..]));
-        let before = q.used();
         q.set_stage(at, Stage::AwaitComp, true);
-        assert_eq!(q.used(), before - 8);
         let (at, m) = q.find(id(1)).unwrap();
         assert_eq!(
             (m.stage, m.pending, m.qos),
             (Stage::AwaitComp, true, QoS::ExactlyOnce)
         );
+        assert_eq!(q.topic_payload(at), ("a/b", &b"hello"[..]));
+        let before = q.used();
+        q.set_stage(at, Stage::Done, false);
+        assert_eq!(q.used(), before - 8);
         assert_eq!(q.topic_payload(at), ("", &b""[..]));
         let (at2, m2) = q.find(id(2)).unwrap();
         assert!(m2.retain);

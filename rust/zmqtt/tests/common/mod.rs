@@ -63,9 +63,17 @@ impl Mosquitto {
         let port = free_port();
         let dir = std::env::temp_dir().join(unique("zmqtt-mosquitto"));
         std::fs::create_dir_all(&dir).unwrap();
+        // Run as root, mosquitto drops to the `mosquitto` user: it must be able to write its
+        // persistence file and log here, or persistence silently does nothing.
+        use std::os::unix::fs::PermissionsExt;
+        std::fs::set_permissions(&dir, std::fs::Permissions::from_mode(0o777)).unwrap();
+        // max_inflight_messages 16 = the clients' INFLIGHT (TestDriver): mosquitto 2.0 counts
+        // QoS 2 messages in flight up to this limit whatever Receive Maximum a client announces,
+        // and when the limit is above it, it moves messages back to its queue on reconnect and
+        // resends them out of order. set_tcp_nodelay: without it Nagle stalls the ack ping-pong.
         let conf = format!(
             "listener {port} 127.0.0.1\nallow_anonymous true\npersistence {}\npersistence_location {}/\n\
-             max_queued_messages 0\nmax_inflight_messages 20\nlog_dest file {}/mosquitto.log\n\
+             max_queued_messages 1000000\nmax_inflight_messages 16\nset_tcp_nodelay true\nlog_dest file {}/mosquitto.log\n\
              log_type error\nlog_type warning\nlog_type notice\n{extra}\n",
             persistence,
             dir.display(),
@@ -81,7 +89,8 @@ impl Mosquitto {
         m
     }
 
-    fn spawn(&mut self) {
+    /// Starts the broker again after `stop`, on the same port and persistence file.
+    pub fn spawn(&mut self) {
         let child = Command::new(MOSQUITTO)
             .arg("-c")
             .arg(self.dir.join("mosquitto.conf"))
@@ -275,6 +284,8 @@ pub enum Seen {
     Publish(u16),
     PublishFailed(u16, Failure),
     Disconnect(DisconnectReason, Option<Duration>),
+    /// Reason string and user properties of a non-PUBLISH packet (MQTT 5.0).
+    Properties(Option<String>, Vec<(String, String)>),
 }
 
 #[derive(Default)]
@@ -361,6 +372,16 @@ impl Handler for Recorder {
     }
     fn on_publish_failed(&mut self, mid: PacketId, reason: Failure) {
         self.seen.push(Seen::PublishFailed(mid.get(), reason));
+    }
+    fn on_properties(&mut self, properties: &zmqtt::codec::Properties<'_>) {
+        let users = properties
+            .user_properties()
+            .map(|(k, v)| (k.to_string(), v.to_string()))
+            .collect();
+        self.seen.push(Seen::Properties(
+            properties.reason_string().map(str::to_string),
+            users,
+        ));
     }
     fn on_disconnect(&mut self, reason: DisconnectReason, reconnect_in: Option<Duration>) {
         self.seen.push(Seen::Disconnect(reason, reconnect_in));
@@ -454,12 +475,16 @@ impl FaultProxy {
                             .lock()
                             .unwrap()
                             .push((client.try_clone().unwrap(), server.try_clone().unwrap()));
-                        for (from, to) in [
-                            (client.try_clone().unwrap(), server.try_clone().unwrap()),
-                            (server, client),
+                        for (upstream, from, to) in [
+                            (
+                                true,
+                                client.try_clone().unwrap(),
+                                server.try_clone().unwrap(),
+                            ),
+                            (false, server, client),
                         ] {
                             let shared = shared.clone();
-                            thread::spawn(move || pump(from, to, &shared));
+                            thread::spawn(move || pump(from, to, upstream, &shared));
                         }
                     }
                     Err(e) if e.kind() == ErrorKind::WouldBlock => {
@@ -509,7 +534,12 @@ fn cut_all(shared: &ProxyShared) {
     }
 }
 
-fn pump(mut from: TcpStream, mut to: TcpStream, shared: &ProxyShared) {
+/// Forwards one direction. Only client-to-broker bytes count towards the next cut: a broker
+/// flushing a backlog after a restart sends hundreds of kilobytes at once, and cutting inside every
+/// such burst would starve the clients of any progress (a pathology of counting bytes, not of the
+/// client); counting the clients' bytes still puts every cut at a random point of their stream,
+/// while the broker's stream is cut wherever it happens to be.
+fn pump(mut from: TcpStream, mut to: TcpStream, upstream: bool, shared: &ProxyShared) {
     let mut buf = [0u8; 4096];
     loop {
         let n = match from.read(&mut buf) {
@@ -517,7 +547,7 @@ fn pump(mut from: TcpStream, mut to: TcpStream, shared: &ProxyShared) {
             Ok(n) => n,
         };
         let n = n as u64;
-        if shared.enabled.load(Ordering::SeqCst) {
+        if upstream && shared.enabled.load(Ordering::SeqCst) {
             let left = shared.budget.load(Ordering::SeqCst);
             if n >= left {
                 // Forward only part of the chunk, then cut: the cut lands inside a packet.
@@ -551,9 +581,12 @@ impl Drop for FaultProxy {
     }
 }
 
+/// A driver over std TCP with the given capacities.
+pub type GenDriver<const N: usize, const Q: usize, const B: usize, const T: usize> =
+    zmqtt::driver::Driver<'static, 'static, StdConnector, StdClock, N, Q, B, T>;
+
 /// The client type of the integration tests.
-pub type TestDriver =
-    zmqtt::driver::Driver<'static, 'static, StdConnector, StdClock, 16, 64, 16384, 1024>;
+pub type TestDriver = GenDriver<16, 64, 16384, 1024>;
 
 /// Leaks a string for a `Config<'static>`.
 pub fn leak(s: String) -> &'static str {
@@ -562,6 +595,14 @@ pub fn leak(s: String) -> &'static str {
 
 /// A driver for `config` connecting to `addr`, with 4 KiB buffers.
 pub fn driver(config: zmqtt::client::Config<'static>, addr: SocketAddr) -> TestDriver {
+    driver_with(config, addr)
+}
+
+/// Like `driver`, with other capacities.
+pub fn driver_with<const N: usize, const Q: usize, const B: usize, const T: usize>(
+    config: zmqtt::client::Config<'static>,
+    addr: SocketAddr,
+) -> GenDriver<N, Q, B, T> {
     let clock = StdClock::new();
     let client = zmqtt::client::Client::new(config).expect("valid config");
     let rx: &'static mut [u8] = Box::leak(vec![0u8; 4096].into_boxed_slice());
@@ -570,8 +611,8 @@ pub fn driver(config: zmqtt::client::Config<'static>, addr: SocketAddr) -> TestD
 }
 
 /// Steps `d` until `done(recorder)` or the timeout; panics with the recorder on timeout.
-pub fn run_until(
-    d: &mut TestDriver,
+pub fn run_until<const N: usize, const Q: usize, const B: usize, const T: usize>(
+    d: &mut GenDriver<N, Q, B, T>,
     rec: &mut Recorder,
     secs: u64,
     mut done: impl FnMut(&Recorder) -> bool,
@@ -593,4 +634,29 @@ pub fn run_for(d: &mut TestDriver, rec: &mut Recorder, ms: u64) {
     while StdInstant::now() < deadline {
         d.step(rec);
     }
+}
+
+struct StderrLogger;
+
+impl log::Log for StderrLogger {
+    fn enabled(&self, m: &log::Metadata<'_>) -> bool {
+        m.level() <= log::Level::Warn || std::env::var("ZMQTT_TRACE").is_ok()
+    }
+    fn log(&self, r: &log::Record<'_>) {
+        if self.enabled(r.metadata())
+            && (r.level() <= log::Level::Warn
+                || thread::current().name() == Some("sub")
+                || std::env::var("ZMQTT_TRACE_ALL").is_ok())
+        {
+            eprintln!("[{}] {}", r.level(), r.args());
+        }
+    }
+    fn flush(&self) {}
+}
+
+/// Sends the engine's warnings and errors to stderr (shown for failing tests); with ZMQTT_TRACE
+/// set also every packet of the thread named "sub" (ZMQTT_TRACE_ALL: of every thread).
+pub fn init_logger() {
+    static LOGGER: StderrLogger = StderrLogger;
+    let _ = log::set_logger(&LOGGER).map(|()| log::set_max_level(log::LevelFilter::Trace));
 }
