@@ -8,6 +8,7 @@ const BOOL_OPTIONS: &[&str] = &[
     "CONFIG_NET_NATIVE_OFFLOADED_SOCKETS",
     "CONFIG_NET_IPV6",
     "CONFIG_SHELL",
+    "CONFIG_LOG",
 ];
 
 fn main() {

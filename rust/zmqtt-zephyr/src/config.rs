@@ -34,7 +34,11 @@ pub const THREAD_STACK_SIZE: usize = kconfig::CONFIG_ZMQTT_THREAD_STACK_SIZE as 
 /// Zephyr priority of the client thread.
 pub const THREAD_PRIORITY: i32 = kconfig::CONFIG_ZMQTT_THREAD_PRIORITY as i32;
 /// `CONFIG_ZMQTT_LOG_LEVEL` as a `log` filter.
+#[cfg(CONFIG_LOG)]
 pub const LOG_LEVEL: log::LevelFilter = crate::log::level_filter(kconfig::CONFIG_ZMQTT_LOG_LEVEL);
+/// Logging is off in this build (`CONFIG_LOG=n`).
+#[cfg(not(CONFIG_LOG))]
+pub const LOG_LEVEL: log::LevelFilter = log::LevelFilter::Off;
 /// First TLS security tag of the clients' credentials.
 #[cfg(CONFIG_ZMQTT_TLS)]
 pub const TLS_SEC_TAG_BASE: i32 = kconfig::CONFIG_ZMQTT_TLS_SEC_TAG_BASE as i32;
