@@ -106,6 +106,49 @@ def client_part(raw, name):
     return None
 
 
+# Unmangled (`#[no_mangle]`) Rust functions: Rust code, though nm cannot tell.
+RUST_EXPORTS = {"rust_main"}
+
+
+def link_map_split(path):
+    """Bytes per input-section kind (text, rodata, data, bss) that the link map attributes to the
+    Rust static library (`librustapp.a`: the client, the sample, `core`, the `zephyr` crate and
+    compiler builtins) and to everything else. Unlike symbol sizes, this counts the anonymous
+    read-only data (strings, tables) that has no sized symbol."""
+    out = {who: {k: 0 for k in ("text", "rodata", "data", "bss", "exidx")} for who in ("rust", "other")}
+    text = pathlib.Path(path).read_text(errors="replace")
+    if "Linker script and memory map" not in text:
+        return None
+    pending, discard = None, False
+    for line in text.split("Linker script and memory map", 1)[1].splitlines():
+        if line.startswith("/DISCARD/"):
+            discard = True
+            continue
+        if line and not line[0].isspace():
+            discard = False
+        m = re.match(r"^ (\.\S+)\s*$", line)
+        if m:
+            pending = m.group(1)
+            continue
+        m = re.match(r"^ (\.\S+)?\s+0x([0-9a-f]+)\s+0x([0-9a-f]+)\s+(\S.*)$", line)
+        if not m:
+            pending = None
+            continue
+        name, pending = m.group(1) or pending, None
+        size = int(m.group(3), 16)
+        if discard or not name or not size:
+            continue
+        kind = next((k for p, k in ((".text", "text"), (".rodata", "rodata"), (".data", "data"),
+                                    (".bss", "bss"), (".noinit", "bss"), (".ARM.exidx", "exidx"))
+                     if name.startswith(p)), None)
+        if kind:
+            out["rust" if "librustapp.a(" in m.group(4) else "other"][kind] += size
+    for who in out.values():
+        who["flash"] = who["text"] + who["rodata"] + who["data"] + who["exidx"]
+        who["ram"] = who["data"] + who["bss"]
+    return out
+
+
 def berkeley(elf):
     line = run(["arm-none-eabi-size", "-B", elf]).splitlines()[1].split()
     text, data, bss = (int(x) for x in line[:3])
@@ -139,10 +182,21 @@ def cmd_elf(name, elf, config_path=None):
         if part and typ in FLASH_TYPES | RAM_TYPES:
             client_syms.append((size, typ, dem))
     client_syms.sort(reverse=True)
+    # Client flash in a few groups the report explains.
+    groups = {"Debug/Display impls": 0, "MQTT 5.0 properties": 0, "URL parsing": 0}
+    for size, typ, sym in client_syms:
+        if typ not in "tTrR":
+            continue
+        if " as core::fmt::" in sym:
+            groups["Debug/Display impls"] += size
+        elif sym.startswith("zmqtt::codec::properties::"):
+            groups["MQTT 5.0 properties"] += size
+        elif sym.startswith("zmqtt::url::"):
+            groups["URL parsing"] += size
     # Non-Rust, non-client symbols by name: the report compares them with the C sample's.
     c_flash, c_ram = {}, {}
     for size, typ, raw, dem in syms:
-        if raw.startswith(("_ZN", "_R")) or client_part(raw, dem):
+        if raw.startswith(("_ZN", "_R")) or raw in RUST_EXPORTS or client_part(raw, dem):
             continue
         if typ in "tTrR":
             c_flash[dem] = c_flash.get(dem, 0) + size
@@ -161,7 +215,9 @@ def cmd_elf(name, elf, config_path=None):
         "elf": str(elf),
         "image": berkeley(elf),
         "rust": rust,
+        "link_map": link_map_split(pathlib.Path(elf).with_suffix(".map")),
         "client_parts": parts,
+        "client_groups": groups,
         "client": {k: sum(p[k] for p in parts.values()) for k in ("flash", "ram")},
         "client_top": [
             {"size": s, "type": t, "name": n} for s, t, n in client_syms if t in "tTrR"
@@ -204,6 +260,28 @@ def sections(elf):
     return out
 
 
+def by_crate(elf):
+    """Flash (code and read-only data with a symbol) per crate, from demangled symbol paths;
+    `_start` and the transport stubs count as the harness."""
+    out = {}
+    for size, typ, raw, dem in symbols(elf):
+        if typ not in "tTrR":
+            continue
+        m = re.match(r"^(?:core::ptr::drop_in_place<)?<?(?:&(?:mut )?)?([A-Za-z_][A-Za-z0-9_]*)::", dem)
+        if m:
+            crate = m.group(1)
+        elif raw.startswith(("_ZN", "_R")):
+            crate = "generic impls"
+        elif dem.startswith(".L"):
+            crate = "anonymous data"
+        elif dem == "_start" or dem.startswith("bench_"):
+            crate = "harness"
+        else:
+            crate = "compiler_builtins"  # its unmangled exports: __aeabi_*, memcpy and friends
+        out[crate] = out.get(crate, 0) + size
+    return dict(sorted(out.items(), key=lambda kv: -kv[1]))
+
+
 def lock_versions(lock):
     text = pathlib.Path(lock).read_text()
     return {m.group(1): m.group(2)
@@ -231,6 +309,7 @@ def cmd_scenario(target_dir, lock):
             "buffers": sum(syms[s] for s in buffers),
             "top": [{"size": size, "name": dem} for size, typ, _, dem in sorted(symbols(elf),
                     reverse=True) if typ in "tT"][:8],
+            "by_crate": by_crate(elf),
         })
     base = rows[0]["flash"]
     for r in rows:

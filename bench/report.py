@@ -188,12 +188,14 @@ Zephyr glue runs the engine with its own loop, not `zmqtt::driver`, so the drive
         fr = f"{e['image']['flash'] / c['image']['flash']:.2f}×" if c else ""
         rr = f"{e['image']['ram'] / c['image']['ram']:.2f}×" if c else ""
         client = f"{e['client']['flash']} B" if e["client"]["flash"] else "—"
-        s.append(f"| {label} | {e['image']['flash']} B | {e['image']['ram']} B | {e['rust']['flash']} B | "
+        rust = e["link_map"]["rust"]["flash"] if e.get("link_map") else e["rust"]["flash"]
+        s.append(f"| {label} | {e['image']['flash']} B | {e['image']['ram']} B | {rust} B | "
                  f"{client} | {cmp_label} | {fr} | {rr} |")
     s.append("""
 Flash is `text + data` and static RAM `data + bss` of `arm-none-eabi-size` on `zephyr.elf` (the stacks of
-Zephyr's threads are in `bss`). "Rust code in it" is every Rust symbol: the client, `core`, compiler builtins,
-the `zephyr` crate and the sample.
+Zephyr's threads are in `bss`). "Rust code in it" is what the link map (`zephyr.map`) places from the Rust
+static library `librustapp.a` into flash (code, read-only data, initial values): the client, `core`, compiler
+builtins, the `zephyr` crate and the sample, including the anonymous strings and tables no symbol accounts for.
 """)
     e = fp.get("default")
     if e:
@@ -259,6 +261,13 @@ Largest functions of each image:
 """)
     for r in scen["rows"][1:]:
         s.append(f"- {r['client']}: " + ", ".join(f"`{t['name']}` {t['size']} B" for t in r["top"][:5]))
+    s.append("\nFlash with a symbol, per crate (demangled paths; `core::` includes what is instantiated for the client's types):\n")
+    for r in scen["rows"][1:]:
+        crates = sorted(r["by_crate"].items(), key=lambda kv: -kv[1])
+        s.append(f"- {r['client']}: " + ", ".join(f"{k} {v} B" for k, v in crates[:7]))
+    s.append("""
+`bench_rt` is `block_on`, which holds each async client's scenario future with the client's code inlined into it;
+`harness` is `_start` (for zmqtt, with the driver's setup inlined) and the transport stubs.""")
     return "\n".join(s) + "\n"
 
 
@@ -310,32 +319,36 @@ def why_section(fp, scen, sim, host):
     small, full = fp.get("small"), fp.get("full")
     if d:
         parts = d["client_parts"]
-        fmt = sum(x["size"] for x in d["client_top"] if "fmt" in x["name"])
         s.append(f"""**Client flash.** In the default profile the client is {kib(d['client']['flash'])}: codec
-{kib(parts['codec']['flash'])}, engine {kib(parts['engine']['flash'])}, glue {kib(parts['glue']['flash'])} (with the
-engine code LTO inlined into it).""")
+{kib(parts['codec']['flash'])}, engine {kib(parts['engine']['flash'])}, glue {kib(parts['glue']['flash'])} (the glue's
+client thread has much of the engine inlined into it). Where it goes:
+""")
         details = []
         data_init = sum(x["size"] for x in d["client_ram_symbols"] if x["type"] in "dD")
         if data_init:
             big = max((x for x in d["client_ram_symbols"] if x["type"] in "dD"), key=lambda x: x["size"])
-            details.append(f"{data_init} B of it is the initial image of initialised statics, almost all of it "
-                           f"`{big['name']}` ({big['size']} B): that static is in `.data`, not `.bss`, so its "
-                           "initial value is stored in flash as well")
-        if fmt:
-            details.append(f"formatting impls (`Debug`/`Display` for log lines) among the largest symbols alone "
-                           f"take {fmt} B")
+            details.append(f"{data_init} B are the initial values of initialised statics, nearly all of them "
+                           f"`{big['name']}` ({big['size']} B): its initial value is not all zeros, so the "
+                           "static sits in `.data` and its whole image is stored in flash too, where a "
+                           "zero-initialised static in `.bss` would cost nothing")
+        g = d.get("client_groups") or {}
+        if g.get("Debug/Display impls"):
+            details.append(f"{g['Debug/Display impls']} B are `Debug`/`Display` impls of the client's types, "
+                           "there for log lines; the `core::fmt` code they call is not even counted")
+        if g.get("URL parsing"):
+            details.append(f"{g['URL parsing']} B parse the broker URL (`zmqtt::url`)")
         if small:
-            sp = small["client_parts"]
-            details.append(f"the small profile (3.1.1 only, QoS ≤ 1) still has a codec of {kib(sp['codec']['flash'])}: "
-                           "the core crate has no build-time switch for MQTT 5.0 (the version is a run-time value), so "
-                           "5.0's properties and reason codes are compiled into every build, and QoS 2 handling stays "
-                           f"in the engine; small is only {kib(d['client']['flash'] - small['client']['flash'])} "
-                           "smaller than default")
+            sp, sg = small["client_parts"], small.get("client_groups") or {}
+            details.append(f"the small profile (3.1.1 only, QoS ≤ 1, 256 B buffers) is only "
+                           f"{kib(d['client']['flash'] - small['client']['flash'])} smaller: its codec is "
+                           f"{kib(sp['codec']['flash'])} like the default's, {sg.get('MQTT 5.0 properties', 0)} B of "
+                           "it MQTT 5.0 property handling, because the core crate has no build-time switch for "
+                           "5.0 (the version is a run-time value of `Config`) and `ZMQTT_MAX_QOS` only checks "
+                           "arguments, so QoS 2 handling stays in the engine")
         if full:
-            details.append(f"the full profile adds {kib(full['client']['flash'] - d['client']['flash'])} for "
-                           "TLS credentials, TLS sockets and MQTT 5.0 options in the glue")
-        if details:
-            s.append("\n" + "; ".join(details) + ".")
+            details.append(f"the full profile adds {full['client']['flash'] - d['client']['flash']} B (TLS "
+                           "credentials and TLS sockets in the glue; 5.0 was already there)")
+        s += [f"- {x}." for x in details]
         shipped = fp.get("default-shipped")
         if shipped:
             s.append(f"\nBuilt as the sample ships today (opt-level 3, no LTO) the default client is "
@@ -345,27 +358,33 @@ engine code LTO inlined into it).""")
                      "`Cargo.toml` is the cheapest saving.")
     if d and c:
         extra_flash = d["image"]["flash"] - c["image"]["flash"]
-        d_c = d["image"]["flash"] - d["rust"]["flash"]
+        lm, clm = d.get("link_map"), c.get("link_map")
         only = sorted(((v, k) for k, v in d["c_flash"].items() if k not in c["c_flash"]), reverse=True)
-        only_sum = sum(v for v, _ in only)
+        c_only = sum(v for k, v in c["c_flash"].items() if k not in d["c_flash"])
         s.append(f"""
-**Whole image.** The default image is {kib(extra_flash)} larger than the C sample's. Rust code accounts for
-{kib(d['rust']['flash'])} of it: the client ({kib(d['client']['flash'])} counted above) plus `core` (formatting,
-string handling), compiler builtins, the `zephyr` crate and the sample's own code. The C side of the image is
-{kib(d_c)} against the C sample's {kib(c['image']['flash'])}; C symbols that only the zmqtt image has add up to
-{kib(only_sum)}, the largest: {", ".join(f"`{k}` {v} B" for v, k in only[:8])}. They come from what the glue
-uses that the C library does not (an eventfd to wake the client thread, the socket `poll` and `fcntl` paths, a
-second thread) and from printk formatting.""")
+**Whole image.** The default image is {kib(extra_flash)} larger than the C sample's.""")
+        if lm and clm:
+            s.append(f"""Of the image, the link map puts {kib(lm['rust']['flash'])} in the Rust library
+(`librustapp.a`): the client ({kib(d['client']['flash'])} counted by symbol above), `core` (formatting, and the
+Unicode tables `str`'s `Debug` needs), compiler builtins, the `zephyr` crate, the sample, and
+{kib(lm['rust']['rodata'])} of read-only data, mostly anonymous strings and tables that no symbol claims. The rest of
+the image, {kib(lm['other']['flash'])}, is about the size of the whole C sample ({kib(clm['other']['flash'])}), whose
+MQTT library and application (C symbols the zmqtt image does not have) are {kib(c_only)}. The C the zmqtt image has
+and the C sample has not adds up to {kib(sum(v for v, _ in only))}:
+{", ".join(f"`{k}` {v} B" for v, k in only[:8])}: among them the eventfd that wakes the client thread,
+`getaddrinfo` for the broker's host name, thread join and condition variables. So the ratio is set by the Rust side: the client's own
+size, and `core`'s formatting machinery that the glue's and the sample's log lines pull in.""")
         dr = d["image"]["ram"] - c["image"]["ram"]
-        only_ram = sorted(((v, k) for k, v in d["c_ram"].items() if k not in c["c_ram"] or d["c_ram"][k] != c["c_ram"][k]),
-                          reverse=True)
+        diff_ram = sorted(((d["c_ram"].get(k, 0) - c["c_ram"].get(k, 0), k)
+                           for k in set(d["c_ram"]) | set(c["c_ram"])
+                           if d["c_ram"].get(k, 0) != c["c_ram"].get(k, 0)), reverse=True)
         buf = sum(d["buffers"].values()) if d["buffers"] else 0
         s.append(f"""
-Static RAM is {dr:+d} B against the C sample: the client's {d['client']['ram']} B, of which {buf} B are its
-buffers and its thread's stack (the C sample publishes from `main` with a 128-byte MQTT buffer each way and no
-message store, so it cannot resend or queue anything), and C-side differences led by
-{", ".join(f"`{k}` {v} B" for v, k in only_ram[:5])} (the sample's 4 KiB main stack, which Rust formatting
-needs, against the C sample's 2 KiB, is one).""")
+Static RAM is {dr:+d} B against the C sample. The client has {d['client']['ram']} B, of which {buf} B are its
+buffers and its thread's stack; the C sample publishes from `main` with 128-byte MQTT buffers and keeps no message
+store, so it cannot queue or resend. The largest C-side differences:
+{", ".join(f"`{k}` {v:+d} B" for v, k in diff_ram[:5])}; the other way,
+{", ".join(f"`{k}` {v:+d} B" for v, k in sorted(diff_ram)[:4] if v < 0)}.""")
     if scen:
         by = {r["client"]: r for r in scen["rows"]}
         z, m, r = by["zmqtt"], by["minimq"], by["rust-mqtt"]
@@ -376,8 +395,7 @@ Its largest functions are the driver's `step` and `pump` with the engine inlined
 ({", ".join(f"`{t['name']}` {t['size']} B" for t in z['top'][:3])}). The difference with minimq is what zmqtt does
 that minimq leaves out: both protocol versions in one build (3.1.1 and 5.0, chosen at run time), the message
 pool with an ordered queue and resend after reconnect, subscriptions remembered and restored after a session
-loss, reconnect back-off, DL-7450 error codes and URL parsing, and validation of every topic, property and
-reason code on the way in.""")
+loss, reconnect back-off, and validation of every topic, property and reason code on the way in.""")
     if sim:
         lows = [x for x in sim if x["ratio"] < bench.TARGET_SIM_RATIO]
         if lows:
@@ -420,8 +438,10 @@ def chart(fp, scen, sim, host, codec):
         if p in profs:
             i = profs.index(p)
             ax.hlines(limit / 1024, i - 0.4, i + 0.4, colors="red", linestyles="--")
-            ax.text(i, limit / 1024, f"target {limit / 1024:.0f}", color="red", ha="center", va="bottom")
+            ax.text(i, limit / 1024, f"target {limit / 1024:.0f} KiB", color="red", ha="center", va="bottom",
+                    backgroundcolor="white")
     ax.set_title("Client alone on dl7450: flash (KiB)")
+    ax.margins(y=0.08)
     ax.set_ylabel("KiB")
 
     ax = axes[0][1]
@@ -441,16 +461,18 @@ def chart(fp, scen, sim, host, codec):
         ax.hlines(t * bench.TARGET_IMAGE_FLASH_RATIO, i - 0.4, i + 0.4, colors="red", linestyles="--")
     ax.set_xticks(list(x), labels)
     ax.set_title("Whole dl7450 image: flash (KiB); red: 1.15× C target")
+    ax.margins(y=0.12)
     ax.legend(loc="upper left", fontsize=9)
 
     ax = axes[0][2]
     if scen:
-        names = [r["client"] for r in scen["rows"][1:]] + [c[0].replace(" (cited)", "\n(cited)") for c in bench.COREMQTT_CITED]
+        names = [r["client"] for r in scen["rows"][1:]] + [c[0].replace("coreMQTT ", "coreMQTT\n") for c in bench.COREMQTT_CITED]
         vals = [r["flash"] / 1024 for r in scen["rows"][1:]] + [c[1] / 1024 for c in bench.COREMQTT_CITED]
         cols = [colors["zmqtt"], colors["other"], colors["third"]] + [colors["cited"]] * len(bench.COREMQTT_CITED)
-        bars = ax.bar(names, vals, color=cols)
+        bars = ax.bar(range(len(names)), vals, color=cols)
         ax.bar_label(bars, fmt="%.1f")
-        ax.tick_params(axis="x", labelsize=9)
+        ax.set_xticks(range(len(names)), names, fontsize=9)
+        ax.margins(y=0.1)
     ax.set_title("Shared scenario, thumbv7m: linked flash (KiB)")
 
     for ax, data, other, title in ((axes[1][0], sim, "Zephyr MQTT library (C)", "native_sim: messages/s"),
@@ -465,7 +487,9 @@ def chart(fp, scen, sim, host, codec):
             ax.bar_label(b2, fmt="%.0f", fontsize=7, rotation=90, padding=2)
             ax.set_xticks(list(x), labels)
             ax.set_yscale("log")
-            ax.legend(loc="lower left", fontsize=9)
+            values = [r["zmqtt_rate"] for r in data] + [r[okey] for r in data]
+            ax.set_ylim(min(values) / 3, max(values) * 6)
+            ax.legend(loc="upper right", fontsize=9)
         else:
             ax.text(0.5, 0.5, "not measured", ha="center", transform=ax.transAxes)
         ax.set_title(f"{title} ({MESSAGES:,} messages, window {WINDOW})")
