@@ -7,6 +7,7 @@ comes from those files; where a step did not run or failed, the report says so i
 """
 
 import json
+import os
 import pathlib
 import re
 
@@ -50,6 +51,13 @@ def header(meta):
         return "# Benchmarks\n\nNo metadata: scripts/bench did not record this run.\n"
     tools = ", ".join(f"{k} `{v}`" for k, v in meta["tools"].items())
     load = " / ".join(f"{x:.1f}" for x in meta["load"])
+    elapsed = os.environ.get("BENCH_ELAPSED")
+    reused = int(os.environ.get("BENCH_REUSED", "0"))
+    took = ""
+    if elapsed:
+        took = f" The run took {int(elapsed) // 60} min {int(elapsed) % 60} s" + (
+            f", reusing {reused} Zephyr build directories an earlier run left in `build/bench/` (a run from clean "
+            "builds seven first)." if reused else ", building everything from clean.")
     return f"""# Benchmarks
 
 Every number on this page comes from one run of
@@ -61,7 +69,7 @@ Every number on this page comes from one run of
 on {meta['date']} at commit `{meta['commit']}`, on {meta['machine']}. The machine is shared
 with other jobs (load average {load} when the run started), so throughput numbers carry noise:
 each is the median of several runs, and the raw runs are in `bench/results/results.json`.
-Builds and benchmarks ran under `nice -n 10`, one at a time.
+Builds and benchmarks ran under `nice -n 10`, one at a time.{took}
 
 Tools: {tools}.
 
