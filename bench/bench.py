@@ -39,7 +39,7 @@ WINDOW = 16
 QOS_LEVELS = (0, 1, 2)
 SIZES = (64, 1024)
 HOST_REPEATS = 3
-SIM_REPEATS = 2
+SIM_REPEATS = 3
 
 # The targets.
 TARGET_CLIENT_FLASH = {"full": 12 * 1024, "small": 6 * 1024}

@@ -55,11 +55,11 @@ def header(meta):
     reused = int(os.environ.get("BENCH_REUSED", "0"))
     took = ""
     if elapsed:
-        ccache = (" (Zephyr compiles its C through ccache when it is installed, as here)"
+        ccache = ("; Zephyr compiles its C through ccache, which is installed here"
                   if os.environ.get("BENCH_CCACHE") == "1" else "")
         took = f" The run took {int(elapsed) // 60} min {int(elapsed) % 60} s" + (
-            f", reusing {reused} Zephyr build directories an earlier run left in `build/bench/` (a run from clean "
-            f"builds seven first{ccache})." if reused else f", building everything from clean{ccache}.")
+            f", reusing {reused} Zephyr build directories an earlier run left in `build/bench/` (a run from "
+            f"clean builds them first{ccache})." if reused else f", building everything from clean{ccache}.")
     return f"""# Benchmarks
 
 Every number on this page comes from one run of
