@@ -50,6 +50,7 @@ impl Log for ZephyrLog {
 }
 
 /// `CONFIG_ZMQTT_LOG_LEVEL` (0 off … 4 debug) as a `log` level filter.
+#[cfg_attr(not(CONFIG_LOG), allow(dead_code))]
 pub const fn level_filter(level: isize) -> LevelFilter {
     match level {
         0 => LevelFilter::Off,
