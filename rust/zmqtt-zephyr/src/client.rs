@@ -299,10 +299,10 @@ impl MqttClient {
             Protocol::V5 if config::MQTT5 => ProtocolVersion::V5,
             _ => return Err(MqttError::WrongMqttVersion),
         };
-        let mut shared = shared();
-        let Some(engine) = shared.engine.as_ref() else {
-            return Err(MqttError::Failure);
-        };
+        let mut guard = shared();
+        // Field by field: the engine and the credentials are borrowed side by side below.
+        let shared = &mut *guard;
+        let engine = shared.engine.as_mut().ok_or(MqttError::Failure)?;
         let mut engine_config = *engine.config();
         engine_config = engine_config
             .protocol(protocol)
@@ -325,9 +325,6 @@ impl MqttClient {
             });
         }
         // Keeps what was published before connect(): the engine only takes the options.
-        let Some(engine) = shared.engine.as_mut() else {
-            return Err(MqttError::Failure);
-        };
         engine.set_config(engine_config)?;
         let tls = BrokerUrl::parse(&shared.url).is_ok_and(|u| u.is_tls());
         #[cfg(CONFIG_ZMQTT_TLS)]
@@ -342,12 +339,10 @@ impl MqttClient {
         }
         #[cfg(not(CONFIG_ZMQTT_TLS))]
         let _ = tls;
-        if let Some(engine) = shared.engine.as_mut() {
-            engine.connect(now());
-        }
+        engine.connect(now());
         shared.callbacks.on_connect = Some(on_connect);
         VERIFY_PEER.store(options.verify_peer, core::sync::atomic::Ordering::Relaxed);
-        drop(shared);
+        drop(guard);
         start_thread();
         WAKER.wake();
         Ok(())
