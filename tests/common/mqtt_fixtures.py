@@ -9,8 +9,10 @@ import os
 import re
 import shutil
 import socket
+import struct
 import subprocess
 import tempfile
+import threading
 import time
 from pathlib import Path
 
@@ -18,11 +20,80 @@ import paho.mqtt.client as mqtt
 import pytest
 
 
-def _kconfig(build_dir: str, name: str) -> str:
+def kconfig_or_none(build_dir: str, name: str):
     text = Path(build_dir, "zephyr", ".config").read_text()
     m = re.search(rf"^CONFIG_{name}=(.*)$", text, re.M)
-    assert m, f"CONFIG_{name} not in the build's .config"
-    return m.group(1).strip('"')
+    return m.group(1).strip('"') if m else None
+
+
+def kconfig(build_dir: str, name: str) -> str:
+    value = kconfig_or_none(build_dir, name)
+    assert value is not None, f"CONFIG_{name} not in the build's .config"
+    return value
+
+
+class SntpServer:
+    """Answers SNTP requests (RFC 4330) on 127.0.0.1:port with the host's clock.
+
+    The dl7450 model's clock starts at 1970, so certificate dates cannot be checked
+    until something sets it; on a device that is an NTP server. Zephyr's net_config
+    asks one at boot (CONFIG_NET_CONFIG_CLOCK_SNTP_INIT). This is a fake only because
+    no NTP server can be started here without root."""
+
+    NTP_EPOCH_OFFSET = 2208988800  # 1900-01-01 to 1970-01-01
+
+    def __init__(self, port: int):
+        self.sock = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+        self.sock.bind(("127.0.0.1", port))
+        self.sock.settimeout(0.2)
+        self.requests = 0
+        self.running = True
+        self.thread = threading.Thread(target=self._serve, daemon=True)
+        self.thread.start()
+
+    @classmethod
+    def _timestamp(cls) -> bytes:
+        now = time.time() + cls.NTP_EPOCH_OFFSET
+        return struct.pack("!II", int(now), int((now % 1) * 2**32))
+
+    def _serve(self):
+        while self.running:
+            try:
+                request, peer = self.sock.recvfrom(512)
+            except socket.timeout:
+                continue
+            if len(request) < 48:
+                continue
+            received = self._timestamp()
+            version = (request[0] >> 3) & 7
+            header = struct.pack("!BBbb", (version << 3) | 4, 1, 0, -20)  # server, stratum 1
+            # root delay, root dispersion, reference id "LOCL", reference timestamp;
+            # originate = the client's transmit timestamp, which the client checks.
+            reply = (header + bytes(8) + b"LOCL" + received + request[40:48] + received
+                     + self._timestamp())
+            self.sock.sendto(reply, peer)
+            self.requests += 1
+
+    def stop(self):
+        self.running = False
+        self.thread.join()
+        self.sock.close()
+
+
+@pytest.fixture(scope="session", autouse=True)
+def wall_clock(request):
+    """An SNTP server where the firmware looks for one (CONFIG_NET_CONFIG_SNTP_INIT_SERVER
+    "10.0.2.2:<port>"), started before the device boots; nothing for other builds."""
+    build = request.config.getoption("--build-dir")
+    server = None
+    if kconfig_or_none(build, "NET_CONFIG_CLOCK_SNTP_INIT") == "y":
+        address = kconfig(build, "NET_CONFIG_SNTP_INIT_SERVER")
+        host, _, port = address.rpartition(":")
+        assert host == "10.0.2.2" and port, f"SNTP server {address!r}: expected 10.0.2.2:<port>"
+        server = SntpServer(int(port))
+    yield server
+    if server:
+        server.stop()
 
 
 @pytest.fixture(scope="session")
@@ -32,20 +103,22 @@ def build_dir(request) -> str:
 
 @pytest.fixture(scope="session")
 def client_id(build_dir) -> str:
-    return _kconfig(build_dir, "APP_CLIENT_ID")
+    return kconfig(build_dir, "APP_CLIENT_ID")
 
 
 @pytest.fixture(scope="session")
 def keepalive(build_dir) -> int:
-    return int(_kconfig(build_dir, "APP_KEEPALIVE_SEC"))
+    return int(kconfig(build_dir, "APP_KEEPALIVE_SEC"))
 
 
 class Broker:
     """A mosquitto on 127.0.0.1:port with persistence, which tests may stop and start."""
 
-    def __init__(self, port: int, tls: str = "", require_certificate: bool = False):
+    def __init__(self, port: int, tls: str = "", require_certificate: bool = False,
+                 ipv6: bool = False):
         """tls: empty for plain TCP, else the directory of scripts/gen-test-certs' files and the
-        server certificate to present, as "<certs dir>:<name>" (e.g. ".../certs:server")."""
+        server certificate to present, as "<certs dir>:<name>" (e.g. ".../certs:server").
+        ipv6: also listen on [::1]:port."""
         self.port = port
         self.dir = tempfile.mkdtemp(prefix="zmqtt-broker-")
         self.conf = os.path.join(self.dir, "mosquitto.conf")
@@ -54,6 +127,7 @@ class Broker:
             # switch to the "mosquitto" user, which cannot read our keys or persistence dir.
             f"user {getpass.getuser()}",
             f"listener {port} 127.0.0.1",
+            *([f"listener {port} ::1"] if ipv6 else []),
             "allow_anonymous true",
             "persistence true",
             f"persistence_location {self.dir}/",
@@ -101,12 +175,13 @@ class Broker:
 
 @pytest.fixture()
 def broker_port(build_dir) -> int:
-    return int(_kconfig(build_dir, "APP_BROKER_PORT"))
+    return int(kconfig(build_dir, "APP_BROKER_PORT"))
 
 
 @pytest.fixture()
-def broker(broker_port):
-    b = Broker(broker_port)
+def broker(broker_port, build_dir):
+    # A firmware built for an IPv6 literal ("[::1]") finds the broker there too.
+    b = Broker(broker_port, ipv6=":" in (kconfig_or_none(build_dir, "APP_BROKER_HOST") or ""))
     b.start()
     yield b
     b.stop()

@@ -309,6 +309,15 @@ void zmqtt_log(int level, const char *msg, size_t len)
 	}
 }
 
+/*
+ * Names the calling thread "zmqtt" (with CONFIG_THREAD_NAME), so the shell's
+ * `kernel thread list`, the thread analyzer and debuggers show which one is ours.
+ */
+void zmqtt_thread_name_self(void)
+{
+	(void)k_thread_name_set(NULL, "zmqtt");
+}
+
 /* Milliseconds since boot: the engine's monotonic clock. */
 int64_t zmqtt_uptime_ms(void)
 {

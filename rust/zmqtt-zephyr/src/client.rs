@@ -506,6 +506,7 @@ fn start_thread() {
 
 #[zephyr::thread(stack_size = config::THREAD_STACK_SIZE)]
 fn client_thread() {
+    sys::thread_name_self();
     WAKER.init();
     let mut buffers = lock(&BUFFERS);
     let Buffers { rx, tx } = &mut *buffers;

@@ -49,7 +49,9 @@ impl Log for ZephyrLog {
     fn flush(&self) {}
 }
 
-/// `CONFIG_ZMQTT_LOG_LEVEL` (0 off … 4 debug) as a `log` level filter.
+/// `CONFIG_ZMQTT_LOG_LEVEL` (0 off … 4 debug) as a `log` level filter. Zephyr has no
+/// trace level: its debug level also lets through the engine's `trace` records, one per
+/// packet sent or received (with passwords shown as their length only).
 #[cfg_attr(not(CONFIG_LOG), allow(dead_code))]
 pub const fn level_filter(level: isize) -> LevelFilter {
     match level {
@@ -57,6 +59,6 @@ pub const fn level_filter(level: isize) -> LevelFilter {
         1 => LevelFilter::Error,
         2 => LevelFilter::Warn,
         3 => LevelFilter::Info,
-        _ => LevelFilter::Debug,
+        _ => LevelFilter::Trace,
     }
 }

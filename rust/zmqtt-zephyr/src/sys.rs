@@ -29,6 +29,7 @@ mod ffi {
         pub fn zmqtt_wake_new() -> c_int;
         pub fn zmqtt_wake_signal(efd: c_int) -> c_int;
         pub fn zmqtt_uptime_ms() -> i64;
+        pub fn zmqtt_thread_name_self();
         pub fn zmqtt_log(level: c_int, msg: *const c_char, len: usize);
         #[allow(dead_code)]
         pub fn zmqtt_tls_credential_add(
@@ -131,6 +132,12 @@ pub fn uptime_ms() -> u64 {
     // SAFETY: no arguments.
     let ms = unsafe { ffi::zmqtt_uptime_ms() };
     ms.max(0) as u64
+}
+
+/// Names the calling thread "zmqtt" (a no-op without `CONFIG_THREAD_NAME`).
+pub fn thread_name_self() {
+    // SAFETY: no arguments; the shim passes a static string to k_thread_name_set.
+    unsafe { ffi::zmqtt_thread_name_self() }
 }
 
 /// Hands a formatted line to Zephyr logging (module `zmqtt`).

@@ -6,4 +6,4 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[3] / "tests" / "common"))
 
-from mqtt_fixtures import broker_port, build_dir, client_id  # noqa: E402,F401
+from mqtt_fixtures import broker_port, build_dir, client_id, wall_clock  # noqa: E402,F401

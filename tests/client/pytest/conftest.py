@@ -13,4 +13,5 @@ from mqtt_fixtures import (  # noqa: E402,F401
     client_id,
     keepalive,
     observer,
+    wall_clock,
 )

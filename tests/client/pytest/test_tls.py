@@ -8,7 +8,7 @@ import os
 import shutil
 
 import pytest
-from mqtt_fixtures import Broker, broker_log, wait_line
+from mqtt_fixtures import Broker, broker_log, kconfig, wait_line
 
 
 @pytest.fixture()
@@ -35,8 +35,16 @@ def tls_broker(request, broker_port, certs):
 
 @pytest.mark.parametrize("tls_broker", [("server", False), ("server", True)], indirect=True,
                          ids=["server-auth", "mutual-tls"])
-def test_trusted_broker_connects_and_messages_flow(tls_broker, dut, client_id):
+def test_trusted_broker_connects_and_messages_flow(tls_broker, dut, client_id, build_dir,
+                                                  wall_clock):
     wait_line(dut, r"on_connect rc=0", 60)
+    if wall_clock:
+        # dl7450: the clock came from SNTP, or the certificate (valid from today) would
+        # have been refused as not yet valid.
+        assert wall_clock.requests >= 1
+    # The credentials sit in Zephyr's store under CONFIG_ZMQTT_TLS_SEC_TAG_BASE.
+    tag = int(kconfig(build_dir, "ZMQTT_TLS_SEC_TAG_BASE"))
+    wait_line(dut, rf"sec tag {tag} ca yes certificate yes key yes", 10)
     wait_line(dut, r"on_subscribe mid=\d+ granted=\[2\]", 20)
     wait_line(dut, r"on_publish mid=\d+", 20)  # a QoS 1 tick acknowledged over TLS
     if tls_broker.conf and "require_certificate true" in open(tls_broker.conf).read():

@@ -5,17 +5,27 @@
 //! - echoes `<id>/in/echo/<q>` to `<id>/out/<q>` at QoS `<q>`;
 //! - publishes a counter to `<id>/tick` at QoS 1 every `APP_TICK_MS`, connected or not
 //!   (offline, the messages wait in the queue);
-//! - prints each callback as one line the tests match.
+//! - subscribes to the filter sent to `<id>/in/sub` at QoS 1 and prints the outcome;
+//! - prints each callback as one line the tests match, and at each connection what the
+//!   kernel reports of the client thread (and TLS credentials): see src/probe.c.
 #![no_std]
 
 use zephyr::kconfig::{
     CONFIG_APP_BROKER_HOST, CONFIG_APP_BROKER_PORT, CONFIG_APP_CLIENT_ID, CONFIG_APP_KEEPALIVE_SEC,
-    CONFIG_APP_TICK_MS,
+    CONFIG_APP_PASSWORD, CONFIG_APP_TICK_MS, CONFIG_APP_USERNAME,
 };
 use zephyr::printkln;
 use zephyr::sync::Mutex;
 use zephyr::time::{sleep, Duration};
 use zmqtt_zephyr::{error_description, ConnectOptions, MqttClient};
+
+extern "C" {
+    /// Prints the client thread's priority and stack size as the kernel has them.
+    fn app_probe_client_thread();
+    /// Prints which credentials the credential store holds under `tag`.
+    #[cfg(CONFIG_ZMQTT_TLS)]
+    fn app_probe_sec_tag(tag: core::ffi::c_int);
+}
 
 static CLIENT: Mutex<Option<MqttClient>> = Mutex::new(None);
 
@@ -49,6 +59,12 @@ fn report(what: &str, result: Result<u16, zmqtt_zephyr::MqttError>) {
 
 fn on_connect(rc: i32) {
     printkln!("zmqtt-test: on_connect rc={rc}");
+    // SAFETY: C functions without arguments (or a plain integer) that only read and print.
+    unsafe {
+        app_probe_client_thread();
+        #[cfg(CONFIG_ZMQTT_TLS)]
+        app_probe_sec_tag(zephyr::kconfig::CONFIG_ZMQTT_TLS_SEC_TAG_BASE as core::ffi::c_int);
+    }
     if rc == 0 {
         with_client(|c| report("subscribe", c.subscribe(&[(topic("/in/#").as_str(), 2)])));
     }
@@ -60,7 +76,19 @@ fn on_subscribe(mid: u16, granted: &[u8]) {
 
 fn on_message(topic_name: &str, payload: &[u8]) {
     let text = core::str::from_utf8(payload).unwrap_or("<binary>");
-    printkln!("zmqtt-test: on_message topic={topic_name} payload={text}");
+    if payload.len() <= 64 {
+        printkln!("zmqtt-test: on_message topic={topic_name} payload={text}");
+    } else {
+        // Long lines get split on the console: the tests match the length instead.
+        printkln!(
+            "zmqtt-test: on_message topic={topic_name} payload=<{} bytes>",
+            payload.len()
+        );
+    }
+    if topic_name == topic("/in/sub").as_str() {
+        with_client(|c| report("subscribe", c.subscribe(&[(text, 1)])));
+        return;
+    }
     let echo_prefix = topic("/in/echo/");
     if let Some(q) = topic_name.strip_prefix(echo_prefix.as_str()) {
         let qos = q.parse::<u8>().unwrap_or(0);
@@ -101,6 +129,8 @@ extern "C" fn rust_main() {
     *CLIENT.lock().unwrap_or_else(|never| match never {}) = Some(client);
 
     let options = ConnectOptions {
+        username: (!CONFIG_APP_USERNAME.is_empty()).then_some(CONFIG_APP_USERNAME),
+        password: (!CONFIG_APP_PASSWORD.is_empty()).then_some(CONFIG_APP_PASSWORD),
         keep_alive: Some(CONFIG_APP_KEEPALIVE_SEC as u16),
         will_topic: Some(will_topic()),
         will_qos: 1,

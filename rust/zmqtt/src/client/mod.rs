@@ -1141,7 +1141,6 @@ impl<
                     if let Some(a) = new_alias {
                         self.topics.commit_outgoing_alias(topic, a);
                     }
-                    log::trace!("tx PUBLISH mid {} dup {}", m.id, m.sent);
                     match m.qos {
                         QoS::AtMostOnce => self.queue.set_stage(at, Stage::Done, false),
                         _ => {

@@ -38,8 +38,9 @@ pub struct Will<'a> {
     pub properties: Properties<'a>,
 }
 
-/// A CONNECT packet.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+/// A CONNECT packet. Its `Debug` output shows the password's length only, so that
+/// logging a packet never logs the secret.
+#[derive(Clone, Copy, PartialEq, Eq)]
 pub struct Repr<'a> {
     /// Client identifier; may be empty (the server then assigns one, or refuses).
     pub client_id: &'a str,
@@ -55,6 +56,27 @@ pub struct Repr<'a> {
     pub will: Option<Will<'a>>,
     /// CONNECT properties (5.0 only; must be empty for 3.1.1).
     pub properties: Properties<'a>,
+}
+
+impl core::fmt::Debug for Repr<'_> {
+    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
+        /// Stands in for the password in `Debug` output.
+        struct Redacted(usize);
+        impl core::fmt::Debug for Redacted {
+            fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
+                write!(f, "<{} bytes>", self.0)
+            }
+        }
+        f.debug_struct("Repr")
+            .field("client_id", &self.client_id)
+            .field("keep_alive", &self.keep_alive)
+            .field("clean_start", &self.clean_start)
+            .field("username", &self.username)
+            .field("password", &self.password.map(|p| Redacted(p.len())))
+            .field("will", &self.will)
+            .field("properties", &self.properties)
+            .finish()
+    }
 }
 
 impl<'a> Repr<'a> {
@@ -501,5 +523,22 @@ pub(crate) mod tests {
         bad[1] -= 8;
         bad[12] -= 8;
         assert_eq!(decode_err(&bad, V5), DecodeError::AuthDataWithoutMethod);
+    }
+
+    #[test]
+    fn debug_output_hides_the_password() {
+        let repr = Repr {
+            client_id: "c",
+            keep_alive: 10,
+            clean_start: true,
+            username: Some("user"),
+            password: Some(b"hunter2"),
+            will: None,
+            properties: Properties::EMPTY,
+        };
+        let mut out = heapless::String::<512>::new();
+        core::fmt::write(&mut out, format_args!("{repr:?}")).unwrap();
+        assert!(!out.contains("hunter2") && !out.contains("104, 117"), "{out}");
+        assert!(out.contains("<7 bytes>") && out.contains("user"), "{out}");
     }
 }
