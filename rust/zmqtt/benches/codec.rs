@@ -21,8 +21,9 @@ use std::time::Duration;
 use bytes::BytesMut;
 use criterion::{criterion_group, criterion_main, BatchSize, Criterion};
 use zmqtt::codec::{
-    decode, ConnectRepr, Decoded, Packet, PacketId, Properties, ProtocolVersion, PublishRepr, QoS,
-    SubscribeRepr, Subscription, SubscriptionOptions, Subscriptions, Will,
+    decode, ConnectRepr, Decoded, MqttStr, Packet, PacketId, Properties, ProtocolVersion,
+    PublishRepr, QoS, SubscribeRepr, Subscription, SubscriptionOptions, Subscriptions, TopicFilter,
+    TopicName, Will,
 };
 
 const TOPIC: &str = "sensors/dl7450/temperature";
@@ -61,7 +62,7 @@ fn publish(name: &'static str, payload: &'static [u8]) -> Case {
         dup: false,
         qos: QoS::AtLeastOnce,
         retain: false,
-        topic: TOPIC,
+        topic: TopicName::new(TOPIC).unwrap(),
         packet_id: PacketId::new(42),
         properties: Properties::EMPTY,
         payload,
@@ -80,13 +81,13 @@ fn publish(name: &'static str, payload: &'static [u8]) -> Case {
 
 fn connect() -> Case {
     let zmqtt = Packet::Connect(ConnectRepr {
-        client_id: CLIENT_ID,
+        client_id: MqttStr::new(CLIENT_ID).unwrap(),
         keep_alive: 60,
         clean_start: true,
-        username: Some(USERNAME),
+        username: Some(MqttStr::new(USERNAME).unwrap()),
         password: Some(PASSWORD.as_bytes()),
         will: Some(Will {
-            topic: WILL_TOPIC,
+            topic: TopicName::new(WILL_TOPIC).unwrap(),
             payload: WILL_PAYLOAD,
             qos: QoS::AtLeastOnce,
             retain: true,
@@ -121,16 +122,17 @@ fn connect() -> Case {
 }
 
 fn subscribe() -> Case {
-    const fn s(i: usize) -> Subscription<'static> {
-        Subscription {
-            filter: FILTERS[i].0,
-            options: SubscriptionOptions::qos(FILTERS[i].1),
-        }
-    }
-    static SUBS: [Subscription<'static>; 4] = [s(0), s(1), s(2), s(3)];
+    let subs: &'static [Subscription<'static>] = FILTERS
+        .iter()
+        .map(|&(f, q)| Subscription {
+            filter: TopicFilter::new(f).unwrap(),
+            options: SubscriptionOptions::qos(q),
+        })
+        .collect::<Vec<_>>()
+        .leak();
     let zmqtt = Packet::Subscribe(SubscribeRepr {
         packet_id: PacketId::new(7).unwrap(),
-        subscriptions: Subscriptions::List(&SUBS),
+        subscriptions: Subscriptions::List(subs),
         properties: Properties::EMPTY,
     });
     let mut v4 = mqttbytes::v4::Subscribe::new_many(

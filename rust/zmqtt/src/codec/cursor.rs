@@ -7,7 +7,7 @@
 //! why `emit` cannot panic even if a length computation were wrong.
 
 use super::error::{DecodeError, EncodeError};
-use super::varint;
+use super::{string, varint};
 
 /// A cursor over untrusted bytes.
 #[derive(Debug, Clone)]
@@ -105,45 +105,137 @@ impl<'a> Reader<'a> {
     }
 }
 
+/// A cursor over a payload made of length-prefixed strings and small fields (the topic filter
+/// lists of SUBSCRIBE and UNSUBSCRIBE), which hands out the strings as `&str`.
+///
+/// Without `unsafe` the only way from bytes to `&str` is `core::str::from_utf8`, and running it
+/// over each short filter was the bulk of decoding a SUBSCRIBE (and again of iterating it). So
+/// the whole payload is checked once: when it is valid UTF-8 (it is whenever no length byte is
+/// 0x80 or above, i.e. every filter is shorter than 128 bytes, and the filters are valid), each
+/// string is cut out of it with `str::get`, which only checks that both ends are character
+/// boundaries; a slice of valid UTF-8 between two boundaries is valid UTF-8, and a string whose
+/// ends are not boundaries is not. Otherwise each string is checked on its own, as `Reader`
+/// does, so the result (and the error) is the same either way.
+#[derive(Debug, Clone)]
+pub(crate) struct TextReader<'a> {
+    bytes: &'a [u8],
+    text: Option<&'a str>,
+    pos: usize,
+}
+
+impl<'a> TextReader<'a> {
+    pub(crate) fn new(bytes: &'a [u8]) -> Self {
+        Self {
+            bytes,
+            text: core::str::from_utf8(bytes).ok(),
+            pos: 0,
+        }
+    }
+
+    pub(crate) fn is_empty(&self) -> bool {
+        self.pos >= self.bytes.len()
+    }
+
+    /// Skips to the end.
+    pub(crate) fn finish(&mut self) {
+        self.pos = self.bytes.len();
+    }
+
+    pub(crate) fn u8(&mut self) -> Result<u8, DecodeError> {
+        let b = *self.bytes.get(self.pos).ok_or(DecodeError::Truncated)?;
+        self.pos += 1;
+        Ok(b)
+    }
+
+    /// A two-byte length, then that many bytes of UTF-8 (not checked for U+0000: see
+    /// `Reader::utf8`).
+    pub(crate) fn utf8(&mut self) -> Result<&'a str, DecodeError> {
+        let len = match self
+            .bytes
+            .get(self.pos..)
+            .and_then(|b| b.first_chunk::<2>())
+        {
+            Some(&[hi, lo]) => usize::from(u16::from_be_bytes([hi, lo])),
+            None => return Err(DecodeError::Truncated),
+        };
+        let start = self.pos + 2;
+        let end = start + len;
+        if end > self.bytes.len() {
+            return Err(DecodeError::Truncated);
+        }
+        let s = match self.text {
+            Some(text) => text.get(start..end).ok_or(DecodeError::Utf8)?,
+            None => self
+                .bytes
+                .get(start..end)
+                .ok_or(DecodeError::Truncated)
+                .and_then(|b| core::str::from_utf8(b).map_err(|_| DecodeError::Utf8))?,
+        };
+        self.pos = end;
+        Ok(s)
+    }
+}
+
 /// A cursor over the caller's output buffer.
+///
+/// It keeps the part of the buffer not yet written, so that each write is one length comparison
+/// and a copy: `emit` hands it a buffer of exactly the packet's size, and the writes after that
+/// are on the hot path of every encode.
 #[derive(Debug)]
 pub(crate) struct Writer<'a> {
-    buf: &'a mut [u8],
-    pos: usize,
+    rest: &'a mut [u8],
+    /// The size of the whole buffer, for `position` and for the error of an overrun.
+    len: usize,
 }
 
 impl<'a> Writer<'a> {
     pub(crate) fn new(buf: &'a mut [u8]) -> Self {
-        Self { buf, pos: 0 }
+        Self {
+            len: buf.len(),
+            rest: buf,
+        }
     }
 
     pub(crate) fn position(&self) -> usize {
-        self.pos
+        self.len - self.rest.len()
+    }
+
+    #[cold]
+    fn overrun(&self, n: usize) -> EncodeError {
+        EncodeError::BufferTooSmall {
+            needed: self.position().saturating_add(n),
+        }
     }
 
     pub(crate) fn bytes(&mut self, src: &[u8]) -> Result<(), EncodeError> {
-        let end = self.pos.saturating_add(src.len());
-        let dst = self
-            .buf
-            .get_mut(self.pos..end)
-            .ok_or(EncodeError::BufferTooSmall { needed: end })?;
-        dst.copy_from_slice(src);
-        self.pos = end;
-        Ok(())
+        if src.len() > self.rest.len() {
+            return Err(self.overrun(src.len()));
+        }
+        // Checked above; the `None` arm is never taken but keeps the code free of panics.
+        match core::mem::take(&mut self.rest).split_at_mut_checked(src.len()) {
+            Some((dst, rest)) => {
+                dst.copy_from_slice(src);
+                self.rest = rest;
+                Ok(())
+            }
+            None => Err(EncodeError::BufferTooSmall { needed: self.len }),
+        }
     }
 
     /// Writes a fixed-size field. Taking an array rather than a slice lets the compiler turn the
     /// copy into a store of `N` bytes instead of a call to `memcpy`.
     fn array<const N: usize>(&mut self, src: [u8; N]) -> Result<(), EncodeError> {
-        let end = self.pos.saturating_add(N);
-        let dst: &mut [u8; N] = self
-            .buf
-            .get_mut(self.pos..end)
-            .and_then(|d| d.try_into().ok())
-            .ok_or(EncodeError::BufferTooSmall { needed: end })?;
-        *dst = src;
-        self.pos = end;
-        Ok(())
+        if N > self.rest.len() {
+            return Err(self.overrun(N));
+        }
+        match core::mem::take(&mut self.rest).split_first_chunk_mut::<N>() {
+            Some((dst, rest)) => {
+                *dst = src;
+                self.rest = rest;
+                Ok(())
+            }
+            None => Err(EncodeError::BufferTooSmall { needed: self.len }),
+        }
     }
 
     pub(crate) fn u8(&mut self, v: u8) -> Result<(), EncodeError> {
@@ -184,8 +276,10 @@ impl<'a> Writer<'a> {
         self.checked_string(s)
     }
 
-    /// Writes a string whose content the caller has already validated (a topic name or filter),
-    /// so that it is not scanned twice; only the length is (cheaply) checked again.
+    /// Writes a string whose content is already known to be valid (an [`MqttStr`], a topic name
+    /// or filter), so that it is not scanned again; only the length is (cheaply) checked again.
+    ///
+    /// [`MqttStr`]: super::MqttStr
     pub(crate) fn checked_string(&mut self, s: &str) -> Result<(), EncodeError> {
         let n = u16::try_from(s.len()).map_err(|_| EncodeError::StringTooLong)?;
         self.u16(n)?;
@@ -195,13 +289,7 @@ impl<'a> Writer<'a> {
 
 /// The rules a `&str` must still meet to be an MQTT string (UTF-8 is guaranteed by the type).
 pub(crate) fn check_string(s: &str) -> Result<(), EncodeError> {
-    if s.len() > usize::from(u16::MAX) {
-        Err(EncodeError::StringTooLong)
-    } else if s.as_bytes().contains(&0) {
-        Err(EncodeError::NullCharacter)
-    } else {
-        Ok(())
-    }
+    Ok(string::check(s)?)
 }
 
 /// Wire size of a string or binary field: two length bytes plus the content.

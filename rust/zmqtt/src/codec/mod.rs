@@ -39,6 +39,7 @@ mod error;
 mod properties;
 mod publish;
 mod reason;
+mod string;
 mod suback;
 mod subscribe;
 mod topic;
@@ -58,6 +59,7 @@ pub use error::{DecodeError, EncodeError, V5Only};
 pub use properties::{property_id, Iter as PropertyIter, Properties, Property};
 pub use publish::Repr as PublishRepr;
 pub use reason::ReasonCode;
+pub use string::{MqttStr, StringError};
 pub use suback::Repr as SubackRepr;
 pub use subscribe::{
     Repr as SubscribeRepr, RetainHandling, Subscription, SubscriptionIter, SubscriptionOptions,
@@ -65,6 +67,7 @@ pub use subscribe::{
 };
 pub use topic::{
     is_shared_subscription, topic_matches, validate_topic_filter, validate_topic_name, TopicError,
+    TopicFilter, TopicName,
 };
 pub use unsuback::Repr as UnsubackRepr;
 pub use unsubscribe::{Repr as UnsubscribeRepr, TopicFilterIter, TopicFilters};
@@ -803,48 +806,22 @@ mod tests {
     #[test]
     fn oversized_fields_are_refused_when_encoding() {
         let long = "a".repeat(65_536);
-        let connect = |username, password, client_id| {
-            Packet::Connect(ConnectRepr {
-                client_id,
-                keep_alive: 0,
-                clean_start: true,
-                username,
-                password,
-                will: None,
-                properties: Properties::EMPTY,
-            })
-        };
-        assert_eq!(
-            encode_err(connect(Some(long.as_str()), None, "c"), V3),
-            EncodeError::StringTooLong
-        );
-        assert_eq!(
-            encode_err(connect(None, None, long.as_str()), V3),
-            EncodeError::StringTooLong
-        );
-        assert_eq!(
-            encode_err(connect(Some("u"), Some(long.as_bytes()), "c"), V3),
-            EncodeError::BinaryTooLong
-        );
-        assert_eq!(
-            encode_err(connect(None, None, "a\0"), V3),
-            EncodeError::NullCharacter
-        );
-        let publish = |topic| {
-            Packet::Publish(PublishRepr {
-                dup: false,
-                qos: QoS::AtMostOnce,
-                retain: false,
-                topic,
-                packet_id: None,
-                properties: Properties::EMPTY,
-                payload: b"",
-            })
-        };
-        assert_eq!(
-            encode_err(publish(long.as_str()), V3),
-            EncodeError::Topic(TopicError::TooLong)
-        );
+        // Strings too long (or holding U+0000) cannot even be built; binary data is checked by
+        // `emit`.
+        assert_eq!(MqttStr::new(&long), Err(StringError::TooLong));
+        assert_eq!(MqttStr::new("a\0"), Err(StringError::NullCharacter));
+        assert_eq!(TopicName::new(&long), Err(TopicError::TooLong));
+        assert_eq!(TopicFilter::new(&long), Err(TopicError::TooLong));
+        let connect = Packet::Connect(ConnectRepr {
+            client_id: MqttStr::new_validated("c"),
+            keep_alive: 0,
+            clean_start: true,
+            username: Some(MqttStr::new_validated("u")),
+            password: Some(long.as_bytes()),
+            will: None,
+            properties: Properties::EMPTY,
+        });
+        assert_eq!(encode_err(connect, V3), EncodeError::BinaryTooLong);
     }
 
     #[test]
@@ -854,7 +831,7 @@ mod tests {
             dup: false,
             qos: QoS::AtMostOnce,
             retain: false,
-            topic: "t",
+            topic: TopicName::new_validated("t"),
             packet_id: None,
             properties: Properties::EMPTY,
             payload: &payload,
@@ -870,7 +847,7 @@ mod tests {
                 needed: 268_435_460
             })
         );
-        p.topic = "tt";
+        p.topic = TopicName::new_validated("tt");
         assert_eq!(
             Packet::Publish(p).emit(V3, &mut [0u8; 8]),
             Err(EncodeError::PacketTooLarge)

@@ -5,10 +5,10 @@
 //! holds No Local (bit 2), Retain As Published (bit 3) and Retain Handling (bits 5-4), with bits
 //! 7-6 reserved.
 
-use super::cursor::{field_len, Reader, Writer};
+use super::cursor::{field_len, Reader, TextReader, Writer};
 use super::error::{DecodeError, EncodeError, V5Only};
 use super::properties::{Context, Properties};
-use super::topic::{is_shared_subscription, topic_error, validate_topic_filter};
+use super::topic::{is_shared_subscription, topic_error, validate_topic_filter, TopicFilter};
 use super::{read_packet_id, PacketId, ProtocolVersion, QoS};
 
 /// When the server sends retained messages for a new subscription (MQTT 5.0 §3.8.3.1).
@@ -80,8 +80,8 @@ impl SubscriptionOptions {
 /// One entry of a SUBSCRIBE.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Subscription<'a> {
-    /// Topic filter (wildcards allowed).
-    pub filter: &'a str,
+    /// Topic filter (wildcards allowed), checked when it was built.
+    pub filter: TopicFilter<'a>,
     /// Subscription options.
     pub options: SubscriptionOptions,
 }
@@ -100,7 +100,7 @@ impl<'a> Subscriptions<'a> {
     /// The subscriptions in order.
     pub fn iter(&self) -> SubscriptionIter<'a> {
         SubscriptionIter(match *self {
-            Self::Encoded(b) => Inner::Encoded(Reader::new(b)),
+            Self::Encoded(b) => Inner::Encoded(TextReader::new(b)),
             Self::List(l) => Inner::List(l.iter()),
         })
     }
@@ -129,20 +129,20 @@ pub struct SubscriptionIter<'a>(Inner<'a>);
 
 #[derive(Debug, Clone)]
 enum Inner<'a> {
-    Encoded(Reader<'a>),
+    Encoded(TextReader<'a>),
     List(core::slice::Iter<'a, Subscription<'a>>),
 }
 
 /// Splits off one entry without checking the filter; the options byte is read as in 5.0 (3.1.1
 /// only adds reserved bits, which validation has already found clear).
-fn read_entry<'a>(r: &mut Reader<'a>) -> Result<Subscription<'a>, DecodeError> {
-    let filter = r.utf8()?;
+fn read_entry<'a>(r: &mut TextReader<'a>) -> Result<Subscription<'a>, DecodeError> {
+    let filter = TopicFilter::new_validated(r.utf8()?);
     let options = SubscriptionOptions::parse(r.u8()?, ProtocolVersion::V5)?;
     Ok(Subscription { filter, options })
 }
 
 fn parse_entry<'a>(
-    r: &mut Reader<'a>,
+    r: &mut TextReader<'a>,
     version: ProtocolVersion,
 ) -> Result<Subscription<'a>, DecodeError> {
     let filter = r.utf8()?;
@@ -152,7 +152,10 @@ fn parse_entry<'a>(
     if options.no_local && is_shared_subscription(filter) {
         return Err(DecodeError::SharedSubscriptionNoLocal);
     }
-    Ok(Subscription { filter, options })
+    Ok(Subscription {
+        filter: TopicFilter::new_validated(filter),
+        options,
+    })
 }
 
 impl<'a> Iterator for SubscriptionIter<'a> {
@@ -163,7 +166,7 @@ impl<'a> Iterator for SubscriptionIter<'a> {
             Inner::Encoded(r) if r.is_empty() => None,
             // The bytes were validated when decoded (or are refused by `emit` if built by hand),
             // so iterating only splits them up again instead of re-checking every filter.
-            Inner::Encoded(r) => read_entry(r).map_err(|_| r.rest()).ok(),
+            Inner::Encoded(r) => read_entry(r).map_err(|_| r.finish()).ok(),
             Inner::List(it) => it.next().copied(),
         }
     }
@@ -174,7 +177,7 @@ fn validate_payload(bytes: &[u8], version: ProtocolVersion) -> Result<(), Decode
     if bytes.is_empty() {
         return Err(DecodeError::EmptyPayload);
     }
-    let mut r = Reader::new(bytes);
+    let mut r = TextReader::new(bytes);
     while !r.is_empty() {
         parse_entry(&mut r, version)?;
     }
@@ -248,9 +251,10 @@ impl<'a> Repr<'a> {
             }
             Subscriptions::List([]) => Err(EncodeError::EmptyPayload),
             Subscriptions::List(l) => {
+                // The filters were checked when their `TopicFilter`s were built; what is left
+                // are the rules that tie a filter to its options or the version.
                 for s in l {
-                    validate_topic_filter(s.filter).map_err(EncodeError::Topic)?;
-                    if s.options.no_local && is_shared_subscription(s.filter) {
+                    if s.options.no_local && s.filter.is_shared() {
                         return Err(EncodeError::SharedSubscriptionNoLocal);
                     }
                     if version == ProtocolVersion::V3_1_1
@@ -258,7 +262,7 @@ impl<'a> Repr<'a> {
                     {
                         return Err(EncodeError::NotInV3_1_1(V5Only::SubscriptionOptions));
                     }
-                    w.checked_string(s.filter)?;
+                    w.checked_string(s.filter.as_str())?;
                     w.u8(s.options.to_byte())?;
                 }
                 Ok(())
@@ -273,7 +277,9 @@ pub(crate) mod tests {
     use super::super::{
         DecodeError, EncodeError, Packet, Properties, Property, QoS, TopicError, V5Only,
     };
-    use super::{Repr, RetainHandling, Subscription, SubscriptionOptions, Subscriptions};
+    use super::{
+        Repr, RetainHandling, Subscription, SubscriptionOptions, Subscriptions, TopicFilter,
+    };
 
     /// MQTT 3.1.1 §3.8: packet id 10, "a/b" at QoS 1 and "c/d" at QoS 2.
     pub const SUBSCRIBE_V3: &[u8] = &[
@@ -289,17 +295,17 @@ pub(crate) mod tests {
 
     const SUBS_V3: &[Subscription<'static>] = &[
         Subscription {
-            filter: "a/b",
+            filter: TopicFilter::new_validated("a/b"),
             options: SubscriptionOptions::qos(QoS::AtLeastOnce),
         },
         Subscription {
-            filter: "c/d",
+            filter: TopicFilter::new_validated("c/d"),
             options: SubscriptionOptions::qos(QoS::ExactlyOnce),
         },
     ];
     const SUBS_V5: &[Subscription<'static>] = &[
         Subscription {
-            filter: "a/+",
+            filter: TopicFilter::new_validated("a/+"),
             options: SubscriptionOptions {
                 qos: QoS::AtLeastOnce,
                 no_local: true,
@@ -308,7 +314,7 @@ pub(crate) mod tests {
             },
         },
         Subscription {
-            filter: "$share/g/x",
+            filter: TopicFilter::new_validated("$share/g/x"),
             options: SubscriptionOptions::qos(QoS::AtMostOnce),
         },
     ];
@@ -410,7 +416,7 @@ pub(crate) mod tests {
             DecodeError::SharedSubscriptionNoLocal
         );
         let subs = [Subscription {
-            filter: "$share/g/x",
+            filter: TopicFilter::new_validated("$share/g/x"),
             options: SubscriptionOptions {
                 no_local: true,
                 ..SubscriptionOptions::default()
@@ -436,13 +442,10 @@ pub(crate) mod tests {
             decode_err(&with_options(0, b"$share/+/x", V5), V5),
             DecodeError::Topic(TopicError::SharedSubscription)
         );
-        let subs = [Subscription {
-            filter: "a/b+",
-            options: SubscriptionOptions::default(),
-        }];
+        // An invalid filter cannot be encoded: it cannot become a `TopicFilter`.
         assert_eq!(
-            encode_err(subscribe(&subs, Properties::EMPTY), V3),
-            EncodeError::Topic(TopicError::SingleLevelWildcard)
+            TopicFilter::new("a/b+"),
+            Err(TopicError::SingleLevelWildcard)
         );
     }
 

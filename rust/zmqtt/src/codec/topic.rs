@@ -10,6 +10,7 @@
 use core::fmt;
 
 use super::error::DecodeError;
+use super::string::str_newtype;
 
 /// Why a topic name or topic filter is not valid.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -213,6 +214,61 @@ pub fn validate_topic_filter(filter: &str) -> Result<(), TopicError> {
         }
     })
 }
+
+/// A checked topic name: what a PUBLISH (or a Will) is sent to.
+///
+/// [`TopicName::new`] applies [`validate_topic_name`]: non-empty, at most 65,535 bytes, no
+/// U+0000, no wildcards. The one exception is [`TopicName::EMPTY`], which only a MQTT 5.0
+/// PUBLISH carrying a Topic Alias may use (`emit` refuses it anywhere else). Checking when the
+/// value is built, not when it is encoded, means a topic published many times is scanned once.
+#[derive(Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct TopicName<'a>(&'a str);
+
+impl<'a> TopicName<'a> {
+    /// The empty topic name of a MQTT 5.0 PUBLISH that names its topic by a Topic Alias
+    /// (§3.3.2.3.4).
+    pub const EMPTY: Self = Self("");
+
+    /// Checks `name` with [`validate_topic_name`].
+    pub fn new(name: &'a str) -> Result<Self, TopicError> {
+        validate_topic_name(name)?;
+        Ok(Self(name))
+    }
+
+    /// For names the codec or the client has validated itself.
+    pub(crate) const fn new_validated(name: &'a str) -> Self {
+        Self(name)
+    }
+}
+
+str_newtype!(TopicName, TopicError);
+
+/// A checked topic filter: what a SUBSCRIBE or UNSUBSCRIBE names.
+///
+/// [`TopicFilter::new`] applies [`validate_topic_filter`] (wildcard placement, shared
+/// subscription syntax, length, U+0000), once, so that encoding only copies it.
+#[derive(Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct TopicFilter<'a>(&'a str);
+
+impl<'a> TopicFilter<'a> {
+    /// Checks `filter` with [`validate_topic_filter`].
+    pub fn new(filter: &'a str) -> Result<Self, TopicError> {
+        validate_topic_filter(filter)?;
+        Ok(Self(filter))
+    }
+
+    /// For filters the codec or the client has validated itself.
+    pub(crate) const fn new_validated(filter: &'a str) -> Self {
+        Self(filter)
+    }
+
+    /// True for a `$share/{ShareName}/...` shared subscription (MQTT 5.0 §4.8.2).
+    pub fn is_shared(&self) -> bool {
+        is_shared_subscription(self.0)
+    }
+}
+
+str_newtype!(TopicFilter, TopicError);
 
 /// True when `filter` is a `$share/{ShareName}/...` shared subscription (MQTT 5.0 §4.8.2).
 pub fn is_shared_subscription(filter: &str) -> bool {
