@@ -488,6 +488,7 @@ impl<'a> Properties<'a> {
     pub const EMPTY: Self = Self::Encoded(&[]);
 
     /// True when there are no properties.
+    #[inline]
     pub fn is_empty(&self) -> bool {
         match self {
             Self::Encoded(b) => b.is_empty(),
@@ -582,6 +583,7 @@ impl<'a> Properties<'a> {
     }
 
     /// Size of the properties without the length prefix.
+    #[inline]
     fn content_len(&self) -> usize {
         match self {
             Self::Encoded(b) => b.len(),
@@ -590,13 +592,24 @@ impl<'a> Properties<'a> {
     }
 
     /// Size of the property section on the wire: length prefix plus properties.
+    #[inline]
     pub(crate) fn wire_len(&self) -> usize {
         let n = self.content_len();
         varint::len(n).saturating_add(n)
     }
 
     /// Validates the section for `ctx` and writes it (length prefix, then properties).
+    #[inline]
     pub(crate) fn emit(&self, w: &mut Writer<'_>, ctx: Context) -> Result<(), EncodeError> {
+        if self.is_empty() {
+            // Most packets carry none, and an empty section breaks no rule: one byte, written
+            // inline, instead of a call into the validation below.
+            return w.u8(0);
+        }
+        self.emit_section(w, ctx)
+    }
+
+    fn emit_section(&self, w: &mut Writer<'_>, ctx: Context) -> Result<(), EncodeError> {
         w.varint(self.content_len())?;
         match *self {
             Self::Encoded(b) => {
