@@ -15,14 +15,24 @@
 //!   the length of the packet: there is no recursion, and every loop consumes input.
 //! - [`Packet::emit`] accepts any `Repr` and any buffer. A buffer shorter than
 //!   [`Packet::buffer_len`] gives [`EncodeError::BufferTooSmall`] before anything is written; a
-//!   `Repr` that breaks a rule (a wildcard in a topic name, a property the packet may not carry,
-//!   a 5.0-only field in a 3.1.1 packet, ...) gives the matching [`EncodeError`], possibly after
-//!   part of the buffer has been written.
+//!   `Repr` that breaks a rule (a property the packet may not carry, a 5.0-only field in a 3.1.1
+//!   packet, a packet identifier that does not match the QoS, ...) gives the matching
+//!   [`EncodeError`], possibly after part of the buffer has been written.
 //!
-//! Why `emit` validates rather than the `Repr` constructors: the `Repr`s are plain structs with
-//! public fields, so that callers can build them with struct literals and borrow what they
-//! already have; there is no constructor that could check them. Validation costs one pass over
-//! the strings that are written anyway.
+//! # Checked strings: validated once, when built
+//!
+//! The strings whose rules take a scan to check are typed: [`TopicName`] (PUBLISH and Will
+//! topics), [`TopicFilter`] (SUBSCRIBE and UNSUBSCRIBE) and [`MqttStr`] (CONNECT client
+//! identifier and user name). Each is built by a fallible `new` that applies the rules (length,
+//! U+0000, wildcards, shared subscription syntax) and then dereferences to `str`; decoding
+//! builds them from the bytes it has just validated. So a `Repr` cannot hold an invalid topic or
+//! client identifier, and `emit` copies these strings without scanning them again: a topic
+//! published a thousand times is checked once. The `Repr`s stay plain structs with public fields.
+//! What `emit` still checks: the rules that tie fields together (QoS and packet identifier, an
+//! empty topic name and its Topic Alias, No Local on a shared subscription, what 3.1.1 cannot
+//! express), string and binary lengths, every write's bounds, and non-empty property sections
+//! and `Encoded` views in full (their rules depend on the packet, and a caller can build an
+//! `Encoded` view from any bytes).
 //!
 //! Decoding validates everything the spec says a receiver must check: the fixed header flags,
 //! minimal Variable Byte Integers, UTF-8 strings, topic names and filters, reason codes per
