@@ -116,18 +116,40 @@ impl<'a> Reader<'a> {
 /// boundaries; a slice of valid UTF-8 between two boundaries is valid UTF-8, and a string whose
 /// ends are not boundaries is not. Otherwise each string is checked on its own, as `Reader`
 /// does, so the result (and the error) is the same either way.
+///
+/// A decoder that only needs to know that the strings are UTF-8, not to hold them as `&str`, uses
+/// [`TextReader::checking`] and [`TextReader::utf8_bytes`]: an all-ASCII payload (the usual
+/// case) is then valid UTF-8 after a word-at-a-time `is_ascii`, cheaper than `from_utf8`.
 #[derive(Debug, Clone)]
 pub(crate) struct TextReader<'a> {
     bytes: &'a [u8],
     text: Option<&'a str>,
+    ascii: bool,
     pos: usize,
 }
 
 impl<'a> TextReader<'a> {
+    /// For reading the strings as `&str`.
     pub(crate) fn new(bytes: &'a [u8]) -> Self {
         Self {
             bytes,
             text: core::str::from_utf8(bytes).ok(),
+            ascii: false,
+            pos: 0,
+        }
+    }
+
+    /// For checking the strings with `utf8_bytes`.
+    pub(crate) fn checking(bytes: &'a [u8]) -> Self {
+        let ascii = is_ascii(bytes);
+        Self {
+            bytes,
+            text: if ascii {
+                None
+            } else {
+                core::str::from_utf8(bytes).ok()
+            },
+            ascii,
             pos: 0,
         }
     }
@@ -147,9 +169,21 @@ impl<'a> TextReader<'a> {
         Ok(b)
     }
 
-    /// A two-byte length, then that many bytes of UTF-8 (not checked for U+0000: see
-    /// `Reader::utf8`).
-    pub(crate) fn utf8(&mut self) -> Result<&'a str, DecodeError> {
+    /// Like `utf8`, but gives the bytes of the string, which lets an ASCII payload skip
+    /// `from_utf8`.
+    pub(crate) fn utf8_bytes(&mut self) -> Result<&'a [u8], DecodeError> {
+        if !self.ascii {
+            return self.utf8().map(str::as_bytes);
+        }
+        let (start, end) = self.field()?;
+        let s = self.bytes.get(start..end).ok_or(DecodeError::Truncated)?;
+        self.pos = end;
+        Ok(s)
+    }
+
+    /// Where the next length-prefixed field's content starts and ends; checks only that it is
+    /// inside the payload.
+    fn field(&self) -> Result<(usize, usize), DecodeError> {
         let len = match self
             .bytes
             .get(self.pos..)
@@ -163,6 +197,13 @@ impl<'a> TextReader<'a> {
         if end > self.bytes.len() {
             return Err(DecodeError::Truncated);
         }
+        Ok((start, end))
+    }
+
+    /// A two-byte length, then that many bytes of UTF-8 (not checked for U+0000: see
+    /// `Reader::utf8`).
+    pub(crate) fn utf8(&mut self) -> Result<&'a str, DecodeError> {
+        let (start, end) = self.field()?;
         let s = match self.text {
             Some(text) => text.get(start..end).ok_or(DecodeError::Utf8)?,
             None => self
@@ -174,6 +215,17 @@ impl<'a> TextReader<'a> {
         self.pos = end;
         Ok(s)
     }
+}
+
+/// True when every byte is below 0x80. Eight bytes at a time: `<[u8]>::is_ascii` goes byte by
+/// byte on slices this short, which made it cost more than half of `from_utf8`.
+fn is_ascii(bytes: &[u8]) -> bool {
+    let mut chunks = bytes.chunks_exact(8);
+    let words = (&mut chunks).fold(0u64, |acc, c| {
+        acc | u64::from_ne_bytes(c.try_into().unwrap_or([0x80; 8]))
+    });
+    let tail = chunks.remainder().iter().fold(0u8, |acc, &b| acc | b);
+    (words & 0x8080_8080_8080_8080) == 0 && tail < 0x80
 }
 
 /// A cursor over the caller's output buffer.
@@ -327,6 +379,42 @@ mod tests {
             Reader::new(&[0, 3, 0xef, 0xbb, 0xbf]).string(),
             Ok("\u{feff}")
         );
+    }
+
+    #[test]
+    fn ascii_check_sees_a_high_byte_anywhere() {
+        for len in 0..40 {
+            let mut buf = vec![b'a'; len];
+            assert!(is_ascii(&buf));
+            for at in 0..len {
+                buf[at] = 0x80;
+                assert!(!is_ascii(&buf), "{len} {at}");
+                buf[at] = 0x7f;
+            }
+        }
+    }
+
+    #[test]
+    fn text_reader_gives_the_same_strings_and_errors_on_either_path() {
+        // ASCII, valid non-ASCII, invalid UTF-8, a field cut in the middle of a character.
+        let cases: [&[u8]; 4] = [
+            &[0, 2, b'a', b'b', 0, 1, b'c'],
+            &[0, 2, 0xc3, 0xa9, 0, 1, b'c'],
+            &[0, 1, 0xff, 0, 1, b'c'],
+            &[0, 1, 0xc3, 0, 1, 0xa9],
+        ];
+        for bytes in cases {
+            let (mut a, mut b) = (TextReader::new(bytes), TextReader::checking(bytes));
+            let mut per_field = Reader::new(bytes);
+            while !per_field.is_empty() {
+                let want = per_field.utf8();
+                assert_eq!(a.utf8(), want, "{bytes:02x?}");
+                assert_eq!(b.utf8_bytes(), want.map(str::as_bytes), "{bytes:02x?}");
+                if want.is_err() {
+                    break;
+                }
+            }
+        }
     }
 
     #[test]

@@ -8,7 +8,7 @@
 use super::cursor::{field_len, Reader, TextReader, Writer};
 use super::error::{DecodeError, EncodeError, V5Only};
 use super::properties::{Context, Properties};
-use super::topic::{is_shared_subscription, topic_error, validate_topic_filter, TopicFilter};
+use super::topic::{topic_error, validate_filter_bytes, TopicFilter, SHARE_PREFIX};
 use super::{read_packet_id, PacketId, ProtocolVersion, QoS};
 
 /// When the server sends retained messages for a new subscription (MQTT 5.0 §3.8.3.1).
@@ -141,21 +141,16 @@ fn read_entry<'a>(r: &mut TextReader<'a>) -> Result<Subscription<'a>, DecodeErro
     Ok(Subscription { filter, options })
 }
 
-fn parse_entry<'a>(
-    r: &mut TextReader<'a>,
-    version: ProtocolVersion,
-) -> Result<Subscription<'a>, DecodeError> {
-    let filter = r.utf8()?;
-    validate_topic_filter(filter).map_err(topic_error)?;
+/// Checks one entry (the filter is checked on its bytes: see `TextReader::checking`).
+fn check_entry(r: &mut TextReader<'_>, version: ProtocolVersion) -> Result<(), DecodeError> {
+    let filter = r.utf8_bytes()?;
+    validate_filter_bytes(filter).map_err(topic_error)?;
     let options = SubscriptionOptions::parse(r.u8()?, version)?;
     // §3.8.3.1 [MQTT-3.8.3-4].
-    if options.no_local && is_shared_subscription(filter) {
+    if options.no_local && filter.starts_with(SHARE_PREFIX.as_bytes()) {
         return Err(DecodeError::SharedSubscriptionNoLocal);
     }
-    Ok(Subscription {
-        filter: TopicFilter::new_validated(filter),
-        options,
-    })
+    Ok(())
 }
 
 impl<'a> Iterator for SubscriptionIter<'a> {
@@ -177,9 +172,9 @@ fn validate_payload(bytes: &[u8], version: ProtocolVersion) -> Result<(), Decode
     if bytes.is_empty() {
         return Err(DecodeError::EmptyPayload);
     }
-    let mut r = TextReader::new(bytes);
+    let mut r = TextReader::checking(bytes);
     while !r.is_empty() {
-        parse_entry(&mut r, version)?;
+        check_entry(&mut r, version)?;
     }
     Ok(())
 }

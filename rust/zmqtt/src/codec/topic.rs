@@ -48,7 +48,7 @@ impl fmt::Display for TopicError {
 
 impl core::error::Error for TopicError {}
 
-const SHARE_PREFIX: &str = "$share/";
+pub(crate) const SHARE_PREFIX: &str = "$share/";
 
 /// The decode error for a topic read with `Reader::utf8`: U+0000 is reported as the string rule
 /// it breaks, like in every other string.
@@ -150,7 +150,7 @@ fn has_special(bytes: &[u8]) -> bool {
     whole | special_bytes(word(last)) != 0
 }
 
-fn check_len(s: &str) -> Result<(), TopicError> {
+fn check_len(s: &[u8]) -> Result<(), TopicError> {
     if s.is_empty() {
         Err(TopicError::Empty)
     } else if s.len() > usize::from(u16::MAX) {
@@ -165,7 +165,7 @@ fn check_len(s: &str) -> Result<(), TopicError> {
 /// MQTT 5.0 also allows an *empty* topic name in PUBLISH when a Topic Alias is present; the
 /// PUBLISH codec handles that case before calling this.
 pub fn validate_topic_name(name: &str) -> Result<(), TopicError> {
-    check_len(name)?;
+    check_len(name.as_bytes())?;
     if !has_special(name.as_bytes()) {
         Ok(())
     } else if name.as_bytes().contains(&0) {
@@ -180,14 +180,18 @@ pub fn validate_topic_name(name: &str) -> Result<(), TopicError> {
 /// `$share/{ShareName}/{filter}` needs a non-empty share name without wildcards or `/`, and a
 /// valid filter after it.
 pub fn validate_topic_filter(filter: &str) -> Result<(), TopicError> {
-    check_len(filter)?;
-    let bytes = filter.as_bytes();
+    validate_filter_bytes(filter.as_bytes())
+}
+
+/// [`validate_topic_filter`] on bytes known to be UTF-8 (the rules only look at ASCII bytes,
+/// which never occur inside a multi-byte character): lets a decoder check filters it has not
+/// turned into `&str`.
+pub(crate) fn validate_filter_bytes(bytes: &[u8]) -> Result<(), TopicError> {
+    check_len(bytes)?;
     // Where the filter proper starts: after `$share/{ShareName}/` for a shared subscription.
-    let start = match filter.strip_prefix(SHARE_PREFIX) {
-        Some(rest) => match rest.split_once('/') {
-            Some((share, inner)) if !share.is_empty() && !inner.is_empty() => {
-                filter.len() - inner.len()
-            }
+    let start = match bytes.strip_prefix(SHARE_PREFIX.as_bytes()) {
+        Some(rest) => match rest.iter().position(|&b| b == b'/') {
+            Some(share) if share > 0 && share + 1 < rest.len() => SHARE_PREFIX.len() + share + 1,
             _ => return Err(TopicError::SharedSubscription),
         },
         None => 0,

@@ -5,7 +5,7 @@
 use super::cursor::{field_len, Reader, TextReader, Writer};
 use super::error::{DecodeError, EncodeError, V5Only};
 use super::properties::{Context, Properties};
-use super::topic::{topic_error, validate_topic_filter, TopicFilter};
+use super::topic::{topic_error, validate_filter_bytes, TopicFilter};
 use super::{read_packet_id, PacketId, ProtocolVersion};
 
 /// The topic filters of an UNSUBSCRIBE: validated payload bytes from decode, or a list to encode.
@@ -55,10 +55,9 @@ enum Inner<'a> {
     List(core::slice::Iter<'a, TopicFilter<'a>>),
 }
 
-fn parse_entry<'a>(r: &mut TextReader<'a>) -> Result<&'a str, DecodeError> {
-    let filter = r.utf8()?;
-    validate_topic_filter(filter).map_err(topic_error)?;
-    Ok(filter)
+/// Checks one filter, on its bytes (see `TextReader::checking`).
+fn check_entry(r: &mut TextReader<'_>) -> Result<(), DecodeError> {
+    validate_filter_bytes(r.utf8_bytes()?).map_err(topic_error)
 }
 
 impl<'a> Iterator for TopicFilterIter<'a> {
@@ -82,9 +81,9 @@ fn validate_payload(bytes: &[u8]) -> Result<(), DecodeError> {
     if bytes.is_empty() {
         return Err(DecodeError::EmptyPayload);
     }
-    let mut r = TextReader::new(bytes);
+    let mut r = TextReader::checking(bytes);
     while !r.is_empty() {
-        parse_entry(&mut r)?;
+        check_entry(&mut r)?;
     }
     Ok(())
 }
