@@ -19,10 +19,6 @@
 //! - zmqtt keeps SUBSCRIBE filters as a validated view; its decode bench also walks the view so
 //!   that both sides end with every filter read.
 //!
-//! For the 16-byte PUBLISH there is a third encoder, `floor_encode`: hand-written for that one
-//! packet, with no checks beyond the bounds checks safe Rust needs. It is not a codec; it shows
-//! what copying the fields costs at all, which bounds how much faster any safe encoder can be.
-//!
 //! Run: `cargo bench -p zmqtt --bench codec` (or `scripts/bench-codec`, which also rewrites the
 //! table in BENCHMARKS.md). `ZMQTT_BENCH_SECS` sets the measurement time per bench (default 2).
 
@@ -196,35 +192,6 @@ fn mb_v5_write(p: &mqttbytes::v5::Packet, buf: &mut BytesMut) -> usize {
     .expect("mqttbytes v5 write")
 }
 
-/// The `floor_encode` reference: this PUBLISH shape only (QoS 1, no properties, remaining length
-/// below 128), checking nothing but what safe Rust makes it check.
-#[inline(never)]
-fn floor_publish(topic: &str, id: u16, v5: bool, payload: &[u8], buf: &mut [u8]) -> Option<usize> {
-    let props = usize::from(v5);
-    let body = 2 + topic.len() + 2 + props + payload.len();
-    let total = 2 + body;
-    let (head, rest) = buf.get_mut(..total)?.split_first_chunk_mut::<4>()?;
-    *head = [
-        0x32,
-        body as u8,
-        (topic.len() >> 8) as u8,
-        topic.len() as u8,
-    ];
-    let (t, rest) = rest.split_at_mut_checked(topic.len())?;
-    t.copy_from_slice(topic.as_bytes());
-    let (i, rest) = rest.split_first_chunk_mut::<2>()?;
-    *i = id.to_be_bytes();
-    let rest = match (v5, rest.split_first_mut()) {
-        (true, Some((p, rest))) => {
-            *p = 0;
-            rest
-        }
-        _ => rest,
-    };
-    rest.copy_from_slice(payload);
-    Some(total)
-}
-
 /// Reads everything a user of the packet would read, so that lazily-parsed views pay their cost.
 fn consume(p: &Packet<'_>) -> usize {
     match p {
@@ -277,28 +244,6 @@ fn bench_version(c: &mut Criterion, version: ProtocolVersion) {
                     .unwrap()
             })
         });
-        if let (Packet::Publish(p), "publish_16B") = (&case.zmqtt, case.name) {
-            let (topic, payload) = (p.topic.as_str(), p.payload);
-            let id = p.packet_id.map_or(0, |i| i.get());
-            let v5 = version == ProtocolVersion::V5;
-            let n = floor_publish(topic, id, v5, payload, &mut buf).expect("floor");
-            assert_eq!(
-                &buf[..n],
-                &ours[..],
-                "{tag}: floor_publish encodes other bytes"
-            );
-            g.bench_function("floor_encode", |b| {
-                b.iter(|| {
-                    floor_publish(
-                        black_box(topic),
-                        black_box(id),
-                        v5,
-                        black_box(payload),
-                        black_box(&mut buf),
-                    )
-                })
-            });
-        }
         let mut bm = BytesMut::with_capacity(2048);
         g.bench_function("mqttbytes_encode", |b| {
             b.iter(|| {
