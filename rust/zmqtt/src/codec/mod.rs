@@ -30,9 +30,11 @@
 //! published a thousand times is checked once. The `Repr`s stay plain structs with public fields.
 //! What `emit` still checks: the rules that tie fields together (QoS and packet identifier, an
 //! empty topic name and its Topic Alias, No Local on a shared subscription, what 3.1.1 cannot
-//! express), string and binary lengths, every write's bounds, and non-empty property sections
-//! and `Encoded` views in full (their rules depend on the packet, and a caller can build an
-//! `Encoded` view from any bytes).
+//! express), string and binary lengths, every write's bounds, non-empty property sections in
+//! full (their rules depend on the packet, and `Properties::Encoded` can hold any bytes), and
+//! decoded SUBSCRIBE/UNSUBSCRIBE payloads against the version being written. Those payload views
+//! ([`EncodedSubscriptions`], [`EncodedTopicFilters`]) only `decode` makes, so that iterating
+//! them can hand out `TopicFilter`s without a second check.
 //!
 //! Decoding validates everything the spec says a receiver must check: the fixed header flags,
 //! minimal Variable Byte Integers, UTF-8 strings, topic names and filters, reason codes per
@@ -72,15 +74,17 @@ pub use reason::ReasonCode;
 pub use string::{MqttStr, StringError};
 pub use suback::Repr as SubackRepr;
 pub use subscribe::{
-    Repr as SubscribeRepr, RetainHandling, Subscription, SubscriptionIter, SubscriptionOptions,
-    Subscriptions,
+    EncodedSubscriptions, Repr as SubscribeRepr, RetainHandling, Subscription, SubscriptionIter,
+    SubscriptionOptions, Subscriptions,
 };
 pub use topic::{
     is_shared_subscription, topic_matches, validate_topic_filter, validate_topic_name, TopicError,
     TopicFilter, TopicName,
 };
 pub use unsuback::Repr as UnsubackRepr;
-pub use unsubscribe::{Repr as UnsubscribeRepr, TopicFilterIter, TopicFilters};
+pub use unsubscribe::{
+    EncodedTopicFilters, Repr as UnsubscribeRepr, TopicFilterIter, TopicFilters,
+};
 pub use varint::MAX as MAX_REMAINING_LENGTH;
 
 use cursor::{Reader, Writer};

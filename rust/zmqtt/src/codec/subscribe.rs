@@ -86,12 +86,27 @@ pub struct Subscription<'a> {
     pub options: SubscriptionOptions,
 }
 
-/// The subscriptions of a SUBSCRIBE: validated payload bytes from decode, or a list to encode.
-/// Equality compares the entries, not the representation.
+/// The payload of a decoded SUBSCRIBE, as `decode` checked it.
+///
+/// Only the codec makes these: iterating one hands out [`TopicFilter`]s without checking each
+/// filter again, which is only right for bytes that were checked. (`emit` still checks them
+/// against the version it writes: a 5.0 SUBSCRIBE's options may not fit 3.1.1.)
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct EncodedSubscriptions<'a>(&'a [u8]);
+
+impl<'a> EncodedSubscriptions<'a> {
+    /// The payload as on the wire.
+    pub fn as_bytes(&self) -> &'a [u8] {
+        self.0
+    }
+}
+
+/// The subscriptions of a SUBSCRIBE: the checked payload of a decoded packet, or a list to
+/// encode. Equality compares the entries, not the representation.
 #[derive(Debug, Clone, Copy)]
 pub enum Subscriptions<'a> {
-    /// The payload of a decoded SUBSCRIBE, already validated.
-    Encoded(&'a [u8]),
+    /// The payload of a decoded SUBSCRIBE.
+    Encoded(EncodedSubscriptions<'a>),
     /// Subscriptions to encode.
     List(&'a [Subscription<'a>]),
 }
@@ -100,14 +115,14 @@ impl<'a> Subscriptions<'a> {
     /// The subscriptions in order.
     pub fn iter(&self) -> SubscriptionIter<'a> {
         SubscriptionIter(match *self {
-            Self::Encoded(b) => Inner::Encoded(TextReader::new(b)),
+            Self::Encoded(b) => Inner::Encoded(TextReader::new(b.0)),
             Self::List(l) => Inner::List(l.iter()),
         })
     }
 
     fn wire_len(&self) -> usize {
         match self {
-            Self::Encoded(b) => b.len(),
+            Self::Encoded(b) => b.0.len(),
             Self::List(l) => l.iter().fold(0usize, |n, s| {
                 n.saturating_add(field_len(s.filter.len()) + 1)
             }),
@@ -159,8 +174,8 @@ impl<'a> Iterator for SubscriptionIter<'a> {
     fn next(&mut self) -> Option<Subscription<'a>> {
         match &mut self.0 {
             Inner::Encoded(r) if r.is_empty() => None,
-            // The bytes were validated when decoded (or are refused by `emit` if built by hand),
-            // so iterating only splits them up again instead of re-checking every filter.
+            // The bytes were validated when decoded (only `decode` makes an
+            // `EncodedSubscriptions`), so iterating only splits them up again.
             Inner::Encoded(r) => read_entry(r).map_err(|_| r.finish()).ok(),
             Inner::List(it) => it.next().copied(),
         }
@@ -202,7 +217,7 @@ impl<'a> Repr<'a> {
         validate_payload(payload, version)?;
         Ok(Self {
             packet_id,
-            subscriptions: Subscriptions::Encoded(payload),
+            subscriptions: Subscriptions::Encoded(EncodedSubscriptions(payload)),
             properties,
         })
     }
@@ -230,7 +245,7 @@ impl<'a> Repr<'a> {
             ProtocolVersion::V3_1_1 => return Err(EncodeError::NotInV3_1_1(V5Only::Properties)),
         }
         match self.subscriptions {
-            Subscriptions::Encoded(b) => {
+            Subscriptions::Encoded(EncodedSubscriptions(b)) => {
                 validate_payload(b, version).map_err(|e| match e {
                     DecodeError::EmptyPayload => EncodeError::EmptyPayload,
                     DecodeError::Topic(t) => EncodeError::Topic(t),
@@ -273,7 +288,8 @@ pub(crate) mod tests {
         DecodeError, EncodeError, Packet, Properties, Property, QoS, TopicError, V5Only,
     };
     use super::{
-        Repr, RetainHandling, Subscription, SubscriptionOptions, Subscriptions, TopicFilter,
+        EncodedSubscriptions, Repr, RetainHandling, Subscription, SubscriptionOptions,
+        Subscriptions, TopicFilter,
     };
 
     /// MQTT 3.1.1 §3.8: packet id 10, "a/b" at QoS 1 and "c/d" at QoS 2.
@@ -479,9 +495,21 @@ pub(crate) mod tests {
 
     #[test]
     fn subscribe_encoded_views_are_validated_before_copying() {
+        // Only `decode` makes views outside this module; a 5.0 one may still not fit 3.1.1.
+        let Packet::Subscribe(v5) = decode_one(SUBSCRIBE_V5, V5) else {
+            panic!()
+        };
+        let v5 = Repr {
+            properties: Properties::EMPTY,
+            ..v5
+        };
+        assert_eq!(
+            encode_err(Packet::Subscribe(v5), V3),
+            EncodeError::NotInV3_1_1(V5Only::SubscriptionOptions)
+        );
         let bad = Repr {
             packet_id: pid(1),
-            subscriptions: Subscriptions::Encoded(&[0x00, 0x01, b'#', 0x07]),
+            subscriptions: Subscriptions::Encoded(EncodedSubscriptions(&[0x00, 0x01, b'#', 0x07])),
             properties: Properties::EMPTY,
         };
         assert_eq!(
@@ -489,7 +517,7 @@ pub(crate) mod tests {
             EncodeError::NotInV3_1_1(V5Only::SubscriptionOptions)
         );
         let bad = Repr {
-            subscriptions: Subscriptions::Encoded(&[0x00, 0x05, b'#']),
+            subscriptions: Subscriptions::Encoded(EncodedSubscriptions(&[0x00, 0x05, b'#'])),
             ..bad
         };
         assert_eq!(

@@ -8,12 +8,26 @@ use super::properties::{Context, Properties};
 use super::topic::{topic_error, validate_filter_bytes, TopicFilter};
 use super::{read_packet_id, PacketId, ProtocolVersion};
 
-/// The topic filters of an UNSUBSCRIBE: validated payload bytes from decode, or a list to encode.
-/// Equality compares the filters, not the representation.
+/// The payload of a decoded UNSUBSCRIBE, as `decode` checked it.
+///
+/// Only the codec makes these: iterating one hands out [`TopicFilter`]s without checking each
+/// filter again, which is only right for bytes that were checked.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct EncodedTopicFilters<'a>(&'a [u8]);
+
+impl<'a> EncodedTopicFilters<'a> {
+    /// The payload as on the wire.
+    pub fn as_bytes(&self) -> &'a [u8] {
+        self.0
+    }
+}
+
+/// The topic filters of an UNSUBSCRIBE: the checked payload of a decoded packet, or a list to
+/// encode. Equality compares the filters, not the representation.
 #[derive(Debug, Clone, Copy)]
 pub enum TopicFilters<'a> {
-    /// The payload of a decoded UNSUBSCRIBE, already validated.
-    Encoded(&'a [u8]),
+    /// The payload of a decoded UNSUBSCRIBE.
+    Encoded(EncodedTopicFilters<'a>),
     /// Filters to encode.
     List(&'a [TopicFilter<'a>]),
 }
@@ -22,14 +36,14 @@ impl<'a> TopicFilters<'a> {
     /// The filters in order.
     pub fn iter(&self) -> TopicFilterIter<'a> {
         TopicFilterIter(match *self {
-            Self::Encoded(b) => Inner::Encoded(TextReader::new(b)),
+            Self::Encoded(b) => Inner::Encoded(TextReader::new(b.0)),
             Self::List(l) => Inner::List(l.iter()),
         })
     }
 
     fn wire_len(&self) -> usize {
         match self {
-            Self::Encoded(b) => b.len(),
+            Self::Encoded(b) => b.0.len(),
             Self::List(l) => l
                 .iter()
                 .fold(0usize, |n, f| n.saturating_add(field_len(f.len()))),
@@ -111,7 +125,7 @@ impl<'a> Repr<'a> {
         validate_payload(payload)?;
         Ok(Self {
             packet_id,
-            filters: TopicFilters::Encoded(payload),
+            filters: TopicFilters::Encoded(EncodedTopicFilters(payload)),
             properties,
         })
     }
@@ -139,7 +153,7 @@ impl<'a> Repr<'a> {
             ProtocolVersion::V3_1_1 => return Err(EncodeError::NotInV3_1_1(V5Only::Properties)),
         }
         match self.filters {
-            TopicFilters::Encoded(b) => {
+            TopicFilters::Encoded(EncodedTopicFilters(b)) => {
                 validate_payload(b).map_err(|e| match e {
                     DecodeError::EmptyPayload => EncodeError::EmptyPayload,
                     DecodeError::Topic(t) => EncodeError::Topic(t),
