@@ -342,6 +342,27 @@ mod tests {
     }
 
     #[test]
+    fn checked_topic_types_apply_the_rules_once_and_read_as_str() {
+        let name = TopicName::new("a/b").unwrap();
+        assert_eq!((name.as_str(), name.len(), &*name), ("a/b", 3, "a/b"));
+        assert_eq!(name, "a/b");
+        assert_eq!(format!("{name} {name:?}"), "a/b \"a/b\"");
+        assert_eq!(TopicName::new(""), Err(TopicError::Empty));
+        assert!(TopicName::EMPTY.is_empty());
+        assert_eq!(TopicName::try_from("a/+"), Err(TopicError::WildcardInName));
+        let filter = TopicFilter::new("$share/g/a/#").unwrap();
+        assert!(filter.is_shared() && !TopicFilter::new("a/#").unwrap().is_shared());
+        assert_eq!(
+            TopicFilter::new("a/#/b"),
+            Err(TopicError::MultiLevelWildcard)
+        );
+        assert_eq!(
+            TopicFilter::new("$share//a"),
+            Err(TopicError::SharedSubscription)
+        );
+    }
+
+    #[test]
     fn topic_names_accept_plain_levels_and_empty_levels() {
         for ok in [
             "a",
