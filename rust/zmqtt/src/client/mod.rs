@@ -341,12 +341,12 @@ impl<
     /// event comes later.
     pub fn publish(&mut self, now: Instant, msg: &Publish<'_>) -> Result<PacketId, PublishError> {
         let _ = now;
-        codec::validate_topic_name(msg.topic).map_err(PublishError::InvalidTopic)?;
+        let topic = TopicName::new(msg.topic).map_err(PublishError::InvalidTopic)?;
         let repr = PublishRepr {
             dup: false,
             qos: msg.qos,
             retain: msg.retain,
-            topic: TopicName::new_validated(msg.topic),
+            topic,
             packet_id: (msg.qos != QoS::AtMostOnce).then_some(PacketId::MAX),
             properties: Properties::EMPTY,
             payload: msg.payload,
