@@ -15,7 +15,7 @@ use std::collections::HashSet;
 
 use libfuzzer_sys::fuzz_target;
 use zmqtt::client::{Client, Config, Event, Publish, State};
-use zmqtt::codec::{ProtocolVersion, QoS, Subscription, SubscriptionOptions};
+use zmqtt::codec::{ProtocolVersion, QoS, Subscription, SubscriptionOptions, TopicFilter};
 use zmqtt::{Duration, Instant};
 
 type FuzzClient = Client<'static, 4, 4, 512, 128>;
@@ -122,7 +122,10 @@ impl Run {
             7 => {
                 let _ = self.client.subscribe(
                     self.now,
-                    &[Subscription { filter: "fuzz/#", options: SubscriptionOptions::qos(QoS::ExactlyOnce) }],
+                    &[Subscription {
+                        filter: TopicFilter::new("fuzz/#").unwrap(),
+                        options: SubscriptionOptions::qos(QoS::ExactlyOnce),
+                    }],
                 );
             }
             8 => {

@@ -16,8 +16,13 @@ use core::ops::Range;
 use zephyr::sync::{Mutex, MutexGuard};
 use zephyr::sys::sync::Semaphore;
 use zephyr::time::Duration as ZDuration;
-use zmqtt::client::{Client, Config, DisconnectReason, Event, Publish, State};
-use zmqtt::codec::{Properties, ProtocolVersion, QoS, Subscription, SubscriptionOptions, Will};
+use zmqtt::client::{
+    Client, Config, ConfigError, DisconnectReason, Event, Publish, State, SubscribeError,
+};
+use zmqtt::codec::{
+    Properties, ProtocolVersion, QoS, Subscription, SubscriptionOptions, TopicError, TopicFilter,
+    TopicName, Will,
+};
 use zmqtt::{BrokerUrl, Instant, MqttError};
 
 use crate::config;
@@ -316,6 +321,11 @@ impl MqttClient {
         engine_config.connect_timeout =
             zmqtt::Duration::from_millis(config::CONNECT_TIMEOUT_MS as u64);
         if let Some(topic) = options.will_topic {
+            // The same codes as when the engine checked the topic: -17 empty, else per rule.
+            let topic = TopicName::new(topic).map_err(|e| match e {
+                TopicError::Empty => ConfigError::EmptyWillTopic,
+                e => ConfigError::InvalidWillTopic(e),
+            })?;
             engine_config = engine_config.will(Will {
                 topic,
                 payload: options.will_message,
@@ -436,16 +446,22 @@ pub(crate) fn subscribe(topics: &[(&str, u8)]) -> Result<Mid, MqttError> {
     if topics.is_empty() {
         return Err(MqttError::NullParameter);
     }
-    let mut subs = heapless::Vec::<Subscription<'_>, MAX_FILTERS>::new();
+    let mut checked = heapless::Vec::<(&str, SubscriptionOptions), MAX_FILTERS>::new();
     for (filter, q) in topics {
         if filter.len() > config::MAX_TOPIC_LEN {
             return Err(MqttError::TopicNameTruncated);
         }
-        subs.push(Subscription {
-            filter,
-            options: SubscriptionOptions::qos(qos(*q)?),
-        })
-        .map_err(|_| MqttError::BadStructure)?;
+        checked
+            .push((*filter, SubscriptionOptions::qos(qos(*q)?)))
+            .map_err(|_| MqttError::BadStructure)?;
+    }
+    // A second pass, so that the filter rules are checked after the checks above, in the
+    // order the engine used to apply them (-5 for a filter that breaks one).
+    let mut subs = heapless::Vec::<Subscription<'_>, MAX_FILTERS>::new();
+    for (filter, options) in checked {
+        let filter = TopicFilter::new(filter).map_err(SubscribeError::InvalidFilter)?;
+        // Cannot fail: `checked` has the same capacity.
+        let _ = subs.push(Subscription { filter, options });
     }
     let mid = with_engine(|e| {
         if e.subscription_len() + subs.len() > config::MAX_SUBSCRIPTIONS {

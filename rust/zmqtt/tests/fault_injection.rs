@@ -19,7 +19,7 @@ use std::time::{Duration as StdDuration, Instant as StdInstant};
 
 use common::*;
 use zmqtt::client::{Config, Publish};
-use zmqtt::codec::{ProtocolVersion, QoS, Subscription, SubscriptionOptions};
+use zmqtt::codec::{ProtocolVersion, QoS, Subscription, SubscriptionOptions, TopicFilter};
 use zmqtt::Duration;
 
 const TOTAL: u32 = 10_000;
@@ -104,8 +104,8 @@ fn ten_thousand_messages_survive_random_cuts_and_broker_restarts() {
             d.client().connect(now);
             run_until(&mut d, &mut rec, 10, |r| r.connects().iter().any(|c| c.0 == 0));
             let subs = [
-                Subscription { filter: t1, options: SubscriptionOptions::qos(QoS::AtLeastOnce) },
-                Subscription { filter: t2, options: SubscriptionOptions::qos(QoS::ExactlyOnce) },
+                Subscription { filter: TopicFilter::new(t1).unwrap(), options: SubscriptionOptions::qos(QoS::AtLeastOnce) },
+                Subscription { filter: TopicFilter::new(t2).unwrap(), options: SubscriptionOptions::qos(QoS::ExactlyOnce) },
             ];
             let now = d.now();
             d.client().subscribe(now, &subs).unwrap();

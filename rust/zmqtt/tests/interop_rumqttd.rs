@@ -11,7 +11,7 @@ use std::time::{Duration as StdDuration, Instant as StdInstant};
 use common::*;
 use rumqttd::{Broker, ConnectionSettings, RouterConfig, ServerSettings};
 use zmqtt::client::{Config, DisconnectReason, Publish};
-use zmqtt::codec::{ProtocolVersion, QoS, Subscription, SubscriptionOptions};
+use zmqtt::codec::{ProtocolVersion, QoS, Subscription, SubscriptionOptions, TopicFilter};
 
 /// Starts rumqttd with a 3.1.1 and a 5.0 listener; returns their addresses.
 fn start_rumqttd() -> (SocketAddr, SocketAddr) {
@@ -91,7 +91,7 @@ fn qos_0_1_2_round_trip_through_rumqttd_with_both_protocol_versions() {
         let filter = format!("{topic}/#");
         let now = d.now();
         let sub = [Subscription {
-            filter: &filter,
+            filter: TopicFilter::new(&filter).unwrap(),
             options: SubscriptionOptions::qos(QoS::ExactlyOnce),
         }];
         let mid = d.client().subscribe(now, &sub).unwrap().get();
@@ -158,7 +158,7 @@ fn the_client_reconnects_to_rumqttd_after_the_link_drops() {
     let topic = unique("rumq-cut");
     let now = d.now();
     let sub = [Subscription {
-        filter: &topic,
+        filter: TopicFilter::new(&topic).unwrap(),
         options: SubscriptionOptions::qos(QoS::AtLeastOnce),
     }];
     d.client().subscribe(now, &sub).unwrap();

@@ -14,7 +14,7 @@ use common::*;
 use zmqtt::client::{Config, DisconnectReason, ProtocolError, Publish};
 use zmqtt::codec::{
     self, AckRepr, ConnackRepr, DecodeError, Decoded, Packet, Properties, Property,
-    ProtocolVersion, PublishRepr, QoS, TopicError,
+    ProtocolVersion, PublishRepr, QoS, TopicError, TopicName,
 };
 use zmqtt::Duration;
 
@@ -140,7 +140,7 @@ fn cases() -> Vec<Case> {
                     dup: false,
                     qos: QoS::AtMostOnce,
                     retain: false,
-                    topic: "early",
+                    topic: TopicName::new("early").unwrap(),
                     packet_id: None,
                     properties: Properties::EMPTY,
                     payload: b"x",

@@ -5,7 +5,10 @@ mod common;
 
 use common::*;
 use zmqtt::client::{Config, DisconnectReason, Publish};
-use zmqtt::codec::{Properties, ProtocolVersion, QoS, Subscription, SubscriptionOptions, Will};
+use zmqtt::codec::{
+    Properties, ProtocolVersion, QoS, Subscription, SubscriptionOptions, TopicFilter, TopicName,
+    Will,
+};
 
 const VERSIONS: [ProtocolVersion; 2] = [ProtocolVersion::V3_1_1, ProtocolVersion::V5];
 
@@ -26,7 +29,7 @@ fn connect(d: &mut TestDriver, rec: &mut Recorder) {
 fn subscribe(d: &mut TestDriver, rec: &mut Recorder, filter: &str, qos: QoS) {
     let now = d.now();
     let sub = [Subscription {
-        filter,
+        filter: TopicFilter::new(filter).unwrap(),
         options: SubscriptionOptions::qos(qos),
     }];
     let mid = d.client().subscribe(now, &sub).unwrap().get();
@@ -184,7 +187,7 @@ fn will_is_published_when_the_link_dies_without_disconnect() {
         subscribe(&mut watcher, &mut wrec, will_topic, QoS::AtLeastOnce);
 
         let will = Will {
-            topic: will_topic,
+            topic: TopicName::new(will_topic).unwrap(),
             payload: b"device lost",
             qos: QoS::AtLeastOnce,
             retain: false,

@@ -12,7 +12,9 @@ use bench_rt::{
     KEEP_ALIVE_SECS, PASSWORD, PAYLOAD, TOPIC, USERNAME, WILL_PAYLOAD, WILL_TOPIC,
 };
 use zmqtt::client::{Client, Config, Message, Publish};
-use zmqtt::codec::{Properties, ProtocolVersion, QoS, Subscription, SubscriptionOptions, Will};
+use zmqtt::codec::{
+    Properties, ProtocolVersion, QoS, Subscription, SubscriptionOptions, TopicFilter, TopicName, Will,
+};
 use zmqtt::driver::{Clock, Connector, Driver, Handler, Link, Wake};
 use zmqtt::time::Instant;
 
@@ -124,12 +126,15 @@ impl Handler for App {
 
 #[no_mangle]
 pub extern "C" fn _start() -> ! {
+    let (Ok(will_topic), Ok(filter)) = (TopicName::new(WILL_TOPIC), TopicFilter::new(FILTER)) else {
+        panic!()
+    };
     let config = Config::new(CLIENT_ID)
         .protocol(ProtocolVersion::V5)
         .keep_alive(KEEP_ALIVE_SECS)
         .credentials(Some(USERNAME), Some(PASSWORD))
         .will(Will {
-            topic: WILL_TOPIC,
+            topic: will_topic,
             payload: WILL_PAYLOAD,
             qos: QoS::AtLeastOnce,
             retain: false,
@@ -152,7 +157,7 @@ pub extern "C" fn _start() -> ! {
 
     let now = driver.now();
     let filter = Subscription {
-        filter: FILTER,
+        filter,
         options: SubscriptionOptions::qos(QoS::ExactlyOnce),
     };
     let _ = driver.client().subscribe(now, &[filter]);

@@ -24,9 +24,9 @@ mod tests;
 use heapless::Deque;
 
 use crate::codec::{
-    self, AckRepr, ConnectRepr, Decoded, DisconnectRepr, Packet, Properties, Property,
+    self, AckRepr, ConnectRepr, Decoded, DisconnectRepr, MqttStr, Packet, Properties, Property,
     ProtocolVersion, PublishRepr, QoS, ReasonCode, RetainHandling, SubscribeRepr, Subscription,
-    SubscriptionOptions, Subscriptions, TopicFilters, UnsubscribeRepr,
+    SubscriptionOptions, Subscriptions, TopicFilter, TopicFilters, TopicName, UnsubscribeRepr,
 };
 use crate::time::{Duration, Instant};
 
@@ -341,12 +341,12 @@ impl<
     /// event comes later.
     pub fn publish(&mut self, now: Instant, msg: &Publish<'_>) -> Result<PacketId, PublishError> {
         let _ = now;
-        codec::validate_topic_name(msg.topic).map_err(PublishError::InvalidTopic)?;
+        let topic = TopicName::new(msg.topic).map_err(PublishError::InvalidTopic)?;
         let repr = PublishRepr {
             dup: false,
             qos: msg.qos,
             retain: msg.retain,
-            topic: msg.topic,
+            topic,
             packet_id: (msg.qos != QoS::AtMostOnce).then_some(PacketId::MAX),
             properties: Properties::EMPTY,
             payload: msg.payload,
@@ -401,8 +401,8 @@ impl<
         if subscriptions.len() > MAX_FILTERS {
             return Err(SubscribeError::TooManyFilters);
         }
+        // The filters are `TopicFilter`s, checked when they were built.
         for s in subscriptions {
-            codec::validate_topic_filter(s.filter).map_err(SubscribeError::InvalidFilter)?;
             if self.version() == ProtocolVersion::V3_1_1
                 && s.options != SubscriptionOptions::qos(s.options.qos)
             {
@@ -429,7 +429,7 @@ impl<
         for s in subscriptions {
             if !self
                 .topics
-                .add_subscription(id, s.filter, options_byte(s.options), true)
+                .add_subscription(id, s.filter.as_str(), options_byte(s.options), true)
             {
                 // has_room said yes, so this is unreachable; undo rather than send half a request.
                 self.topics.suback(id, &[]);
@@ -454,15 +454,18 @@ impl<
         if filters.len() > MAX_FILTERS {
             return Err(SubscribeError::TooManyFilters);
         }
+        let mut checked: heapless::Vec<TopicFilter<'_>, MAX_FILTERS> = heapless::Vec::new();
         for f in filters {
-            codec::validate_topic_filter(f).map_err(SubscribeError::InvalidFilter)?;
+            let f = TopicFilter::new(f).map_err(SubscribeError::InvalidFilter)?;
+            // `filters.len() <= MAX_FILTERS` was checked above, so this never drops one.
+            let _ = checked.push(f);
         }
         if !self.is_connected() {
             return Err(SubscribeError::NotConnected);
         }
         let repr = UnsubscribeRepr {
             packet_id: PacketId::MAX,
-            filters: TopicFilters::List(filters),
+            filters: TopicFilters::List(&checked),
             properties: Properties::EMPTY,
         };
         if Packet::Unsubscribe(repr).buffer_len(self.version()) > self.outgoing_limit() {
@@ -596,7 +599,7 @@ impl<
                     Some(a) if publish.topic.is_empty() => {
                         this.topics.incoming_alias(a).unwrap_or("")
                     }
-                    _ => publish.topic,
+                    _ => publish.topic.as_str(),
                 };
                 let message = Message {
                     topic,
@@ -856,7 +859,7 @@ impl<
                 if self.topics.incoming_alias(a).is_none() {
                     return Err(ProtocolError::TopicAliasUnknown);
                 }
-            } else if !self.topics.set_incoming_alias(a, p.topic) {
+            } else if !self.topics.set_incoming_alias(a, p.topic.as_str()) {
                 return Err(ProtocolError::TopicAliasNoRoom);
             }
         }
@@ -982,11 +985,20 @@ impl<
         } else {
             Properties::EMPTY
         };
+        // `Config::validate` has checked these; `new` checks again (a CONNECT is rare) rather
+        // than trust that `validate` was called on this very config.
+        let (Ok(client_id), Ok(username)) = (
+            MqttStr::new(self.client_id()),
+            c.username.map(MqttStr::new).transpose(),
+        ) else {
+            log::error!("client id or user name is not a valid MQTT string");
+            return false;
+        };
         let repr = ConnectRepr {
-            client_id: self.client_id(),
+            client_id,
             keep_alive: c.keep_alive,
             clean_start: c.clean_session,
-            username: c.username,
+            username,
             password: c.password,
             will: c.will,
             properties,
@@ -1029,8 +1041,10 @@ impl<
         while let Some(req) = self.topics.next_pending() {
             let put = {
                 let mut subs: heapless::Vec<Subscription<'_>, MAX_FILTERS> = heapless::Vec::new();
-                let mut filters: heapless::Vec<&str, MAX_FILTERS> = heapless::Vec::new();
+                let mut filters: heapless::Vec<TopicFilter<'_>, MAX_FILTERS> = heapless::Vec::new();
                 for (filter, opts) in self.topics.request_filters(req.id, req.subscribe) {
+                    // Stored by `subscribe`/`unsubscribe`, which took them as checked filters.
+                    let filter = TopicFilter::new_validated(filter);
                     // A request never has more than MAX_FILTERS filters; restores have one each.
                     let _ = subs.push(Subscription {
                         filter,
@@ -1122,7 +1136,8 @@ impl<
                 dup: m.sent,
                 qos: m.qos,
                 retain: m.retain,
-                topic: wire_topic,
+                // Checked by `publish` before it was queued ("" when an alias stands for it).
+                topic: TopicName::new_validated(wire_topic),
                 packet_id: (m.qos != QoS::AtMostOnce).then_some(m.id),
                 properties: if alias.is_some() {
                     Properties::List(&props)

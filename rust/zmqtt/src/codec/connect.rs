@@ -7,7 +7,8 @@
 use super::cursor::{field_len, Reader, Writer};
 use super::error::{DecodeError, EncodeError, V5Only};
 use super::properties::{Context, Properties};
-use super::topic::{topic_error, validate_topic_name};
+use super::string::MqttStr;
+use super::topic::{topic_error, validate_topic_name, TopicError, TopicName};
 use super::{ProtocolVersion, QoS};
 
 /// The protocol name of §3.1.2.1; MQTT 3.1's "MQIsdp" is not supported.
@@ -26,8 +27,8 @@ mod flag {
 /// The Will Message of a CONNECT (§3.1.2.5, §3.1.3.2 to §3.1.3.4).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Will<'a> {
-    /// Topic the will is published to (a topic name: no wildcards).
-    pub topic: &'a str,
+    /// Topic the will is published to (a topic name: no wildcards; not empty).
+    pub topic: TopicName<'a>,
     /// Application message of the will, at most 65,535 bytes.
     pub payload: &'a [u8],
     /// QoS of the will.
@@ -43,13 +44,13 @@ pub struct Will<'a> {
 #[derive(Clone, Copy, PartialEq, Eq)]
 pub struct Repr<'a> {
     /// Client identifier; may be empty (the server then assigns one, or refuses).
-    pub client_id: &'a str,
+    pub client_id: MqttStr<'a>,
     /// Keep alive in seconds; 0 turns keep alive off.
     pub keep_alive: u16,
     /// Clean Session (3.1.1) / Clean Start (5.0).
     pub clean_start: bool,
     /// User name.
-    pub username: Option<&'a str>,
+    pub username: Option<MqttStr<'a>>,
     /// Password (binary data). MQTT 3.1.1 needs a user name with it.
     pub password: Option<&'a [u8]>,
     /// The Will Message.
@@ -108,7 +109,7 @@ impl<'a> Repr<'a> {
             ProtocolVersion::V5 => Properties::parse(&mut r, Context::Connect)?,
             ProtocolVersion::V3_1_1 => Properties::EMPTY,
         };
-        let client_id = r.string()?;
+        let client_id = MqttStr::new_validated(r.string()?);
         let will = if has_will {
             let properties = match version {
                 ProtocolVersion::V5 => Properties::parse(&mut r, Context::Will)?,
@@ -118,7 +119,7 @@ impl<'a> Repr<'a> {
             validate_topic_name(topic).map_err(topic_error)?;
             let payload = r.binary()?;
             Some(Will {
-                topic,
+                topic: TopicName::new_validated(topic),
                 payload,
                 qos: will_qos,
                 retain: will_retain,
@@ -128,7 +129,7 @@ impl<'a> Repr<'a> {
             None
         };
         let username = if has_username {
-            Some(r.string()?)
+            Some(MqttStr::new_validated(r.string()?))
         } else {
             None
         };
@@ -194,7 +195,11 @@ impl<'a> Repr<'a> {
             flags |= flag::CLEAN_START;
         }
         if let Some(will) = &self.will {
-            validate_topic_name(will.topic).map_err(EncodeError::Topic)?;
+            // Only `TopicName::EMPTY` can be an invalid will topic; the rest was checked when
+            // the `TopicName` was built.
+            if will.topic.is_empty() {
+                return Err(EncodeError::Topic(TopicError::Empty));
+            }
             flags |= flag::WILL | (will.qos as u8) << flag::WILL_QOS_SHIFT;
             if will.retain {
                 flags |= flag::WILL_RETAIN;
@@ -213,16 +218,16 @@ impl<'a> Repr<'a> {
         if v5 {
             self.properties.emit(w, Context::Connect)?;
         }
-        w.string(self.client_id)?;
+        w.checked_string(self.client_id.as_str())?;
         if let Some(will) = &self.will {
             if v5 {
                 will.properties.emit(w, Context::Will)?;
             }
-            w.checked_string(will.topic)?;
+            w.checked_string(will.topic.as_str())?;
             w.binary(will.payload)?;
         }
         if let Some(u) = self.username {
-            w.string(u)?;
+            w.checked_string(u.as_str())?;
         }
         if let Some(p) = self.password {
             w.binary(p)?;
@@ -234,7 +239,9 @@ impl<'a> Repr<'a> {
 #[cfg(test)]
 pub(crate) mod tests {
     use super::super::testutil::*;
-    use super::super::{DecodeError, EncodeError, Packet, Properties, Property, QoS, V5Only};
+    use super::super::{
+        DecodeError, EncodeError, MqttStr, Packet, Properties, Property, QoS, TopicName, V5Only,
+    };
     use super::{Repr, Will};
 
     /// MQTT 3.1.1 §3.1: client id "abc", Clean Session, keep alive 60, nothing else.
@@ -276,7 +283,7 @@ pub(crate) mod tests {
 
     fn minimal(client_id: &str) -> Repr<'_> {
         Repr {
-            client_id,
+            client_id: MqttStr::new(client_id).unwrap(),
             keep_alive: 60,
             clean_start: true,
             username: None,
@@ -287,7 +294,7 @@ pub(crate) mod tests {
     }
 
     const WILL_V3: Will<'static> = Will {
-        topic: "w/t",
+        topic: TopicName::new_validated("w/t"),
         payload: b"bye",
         qos: QoS::AtLeastOnce,
         retain: true,
@@ -299,10 +306,10 @@ pub(crate) mod tests {
         will_properties: Properties<'static>,
     ) -> Repr<'static> {
         Repr {
-            client_id: "cid",
+            client_id: MqttStr::new_validated("cid"),
             keep_alive: 10,
             clean_start: true,
-            username: Some("user"),
+            username: Some(MqttStr::new_validated("user")),
             password: Some(b"pw"),
             will: Some(Will {
                 properties: will_properties,
@@ -353,7 +360,7 @@ pub(crate) mod tests {
     #[test]
     fn connect_v5_minimal_has_an_empty_property_section() {
         let repr = Repr {
-            client_id: "",
+            client_id: MqttStr::EMPTY,
             keep_alive: 0,
             ..minimal("")
         };
@@ -435,13 +442,19 @@ pub(crate) mod tests {
             DecodeError::Topic(super::super::TopicError::WildcardInName)
         );
         let mut repr = full(Properties::EMPTY, Properties::EMPTY);
+        // A will topic with a wildcard cannot be encoded: it cannot become a `TopicName`; the
+        // empty `TopicName` (for PUBLISH with a Topic Alias) is refused in a will.
+        assert_eq!(
+            TopicName::new("w/#"),
+            Err(super::super::TopicError::WildcardInName)
+        );
         repr.will = Some(Will {
-            topic: "w/#",
+            topic: TopicName::EMPTY,
             ..WILL_V3
         });
         assert_eq!(
             encode_err(Packet::Connect(repr), V3),
-            EncodeError::Topic(super::super::TopicError::WildcardInName)
+            EncodeError::Topic(super::super::TopicError::Empty)
         );
     }
 

@@ -7,7 +7,7 @@
 //! why `emit` cannot panic even if a length computation were wrong.
 
 use super::error::{DecodeError, EncodeError};
-use super::varint;
+use super::{string, varint};
 
 /// A cursor over untrusted bytes.
 #[derive(Debug, Clone)]
@@ -105,45 +105,189 @@ impl<'a> Reader<'a> {
     }
 }
 
+/// A cursor over a payload made of length-prefixed strings and small fields (the topic filter
+/// lists of SUBSCRIBE and UNSUBSCRIBE), which hands out the strings as `&str`.
+///
+/// Without `unsafe` the only way from bytes to `&str` is `core::str::from_utf8`, and running it
+/// over each short filter was the bulk of decoding a SUBSCRIBE (and again of iterating it). So
+/// the whole payload is checked once: when it is valid UTF-8 (it is whenever no length byte is
+/// 0x80 or above, i.e. every filter is shorter than 128 bytes, and the filters are valid), each
+/// string is cut out of it with `str::get`, which only checks that both ends are character
+/// boundaries; a slice of valid UTF-8 between two boundaries is valid UTF-8, and a string whose
+/// ends are not boundaries is not. Otherwise each string is checked on its own, as `Reader`
+/// does, so the result (and the error) is the same either way.
+///
+/// A decoder that only needs to know that the strings are UTF-8, not to hold them as `&str`, uses
+/// [`TextReader::checking`] and [`TextReader::utf8_bytes`]: an all-ASCII payload (the usual
+/// case) is then valid UTF-8 after a word-at-a-time `is_ascii`, cheaper than `from_utf8`.
+#[derive(Debug, Clone)]
+pub(crate) struct TextReader<'a> {
+    bytes: &'a [u8],
+    text: Option<&'a str>,
+    ascii: bool,
+    pos: usize,
+}
+
+impl<'a> TextReader<'a> {
+    /// For reading the strings as `&str`.
+    pub(crate) fn new(bytes: &'a [u8]) -> Self {
+        Self {
+            bytes,
+            text: core::str::from_utf8(bytes).ok(),
+            ascii: false,
+            pos: 0,
+        }
+    }
+
+    /// For checking the strings with `utf8_bytes`.
+    pub(crate) fn checking(bytes: &'a [u8]) -> Self {
+        let ascii = is_ascii(bytes);
+        Self {
+            bytes,
+            text: if ascii {
+                None
+            } else {
+                core::str::from_utf8(bytes).ok()
+            },
+            ascii,
+            pos: 0,
+        }
+    }
+
+    pub(crate) fn is_empty(&self) -> bool {
+        self.pos >= self.bytes.len()
+    }
+
+    /// Skips to the end.
+    pub(crate) fn finish(&mut self) {
+        self.pos = self.bytes.len();
+    }
+
+    pub(crate) fn u8(&mut self) -> Result<u8, DecodeError> {
+        let b = *self.bytes.get(self.pos).ok_or(DecodeError::Truncated)?;
+        self.pos += 1;
+        Ok(b)
+    }
+
+    /// Like `utf8`, but gives the bytes of the string, which lets an ASCII payload skip
+    /// `from_utf8`.
+    pub(crate) fn utf8_bytes(&mut self) -> Result<&'a [u8], DecodeError> {
+        if !self.ascii {
+            return self.utf8().map(str::as_bytes);
+        }
+        let (start, end) = self.field()?;
+        let s = self.bytes.get(start..end).ok_or(DecodeError::Truncated)?;
+        self.pos = end;
+        Ok(s)
+    }
+
+    /// Where the next length-prefixed field's content starts and ends; checks only that it is
+    /// inside the payload.
+    fn field(&self) -> Result<(usize, usize), DecodeError> {
+        let len = match self
+            .bytes
+            .get(self.pos..)
+            .and_then(|b| b.first_chunk::<2>())
+        {
+            Some(&[hi, lo]) => usize::from(u16::from_be_bytes([hi, lo])),
+            None => return Err(DecodeError::Truncated),
+        };
+        let start = self.pos + 2;
+        let end = start + len;
+        if end > self.bytes.len() {
+            return Err(DecodeError::Truncated);
+        }
+        Ok((start, end))
+    }
+
+    /// A two-byte length, then that many bytes of UTF-8 (not checked for U+0000: see
+    /// `Reader::utf8`).
+    pub(crate) fn utf8(&mut self) -> Result<&'a str, DecodeError> {
+        let (start, end) = self.field()?;
+        let s = match self.text {
+            Some(text) => text.get(start..end).ok_or(DecodeError::Utf8)?,
+            None => self
+                .bytes
+                .get(start..end)
+                .ok_or(DecodeError::Truncated)
+                .and_then(|b| core::str::from_utf8(b).map_err(|_| DecodeError::Utf8))?,
+        };
+        self.pos = end;
+        Ok(s)
+    }
+}
+
+/// True when every byte is below 0x80. Eight bytes at a time: `<[u8]>::is_ascii` goes byte by
+/// byte on slices this short, which made it cost more than half of `from_utf8`.
+fn is_ascii(bytes: &[u8]) -> bool {
+    let mut chunks = bytes.chunks_exact(8);
+    let words = (&mut chunks).fold(0u64, |acc, c| {
+        acc | u64::from_ne_bytes(c.try_into().unwrap_or([0x80; 8]))
+    });
+    let tail = chunks.remainder().iter().fold(0u8, |acc, &b| acc | b);
+    (words & 0x8080_8080_8080_8080) == 0 && tail < 0x80
+}
+
 /// A cursor over the caller's output buffer.
+///
+/// It keeps the part of the buffer not yet written, so that each write is one length comparison
+/// and a copy: `emit` hands it a buffer of exactly the packet's size, and the writes after that
+/// are on the hot path of every encode.
 #[derive(Debug)]
 pub(crate) struct Writer<'a> {
-    buf: &'a mut [u8],
-    pos: usize,
+    rest: &'a mut [u8],
+    /// The size of the whole buffer, for `position` and for the error of an overrun.
+    len: usize,
 }
 
 impl<'a> Writer<'a> {
     pub(crate) fn new(buf: &'a mut [u8]) -> Self {
-        Self { buf, pos: 0 }
+        Self {
+            len: buf.len(),
+            rest: buf,
+        }
     }
 
     pub(crate) fn position(&self) -> usize {
-        self.pos
+        self.len - self.rest.len()
+    }
+
+    #[cold]
+    fn overrun(&self, n: usize) -> EncodeError {
+        EncodeError::BufferTooSmall {
+            needed: self.position().saturating_add(n),
+        }
     }
 
     pub(crate) fn bytes(&mut self, src: &[u8]) -> Result<(), EncodeError> {
-        let end = self.pos.saturating_add(src.len());
-        let dst = self
-            .buf
-            .get_mut(self.pos..end)
-            .ok_or(EncodeError::BufferTooSmall { needed: end })?;
-        dst.copy_from_slice(src);
-        self.pos = end;
-        Ok(())
+        if src.len() > self.rest.len() {
+            return Err(self.overrun(src.len()));
+        }
+        // Checked above; the `None` arm is never taken but keeps the code free of panics.
+        match core::mem::take(&mut self.rest).split_at_mut_checked(src.len()) {
+            Some((dst, rest)) => {
+                dst.copy_from_slice(src);
+                self.rest = rest;
+                Ok(())
+            }
+            None => Err(EncodeError::BufferTooSmall { needed: self.len }),
+        }
     }
 
     /// Writes a fixed-size field. Taking an array rather than a slice lets the compiler turn the
     /// copy into a store of `N` bytes instead of a call to `memcpy`.
     fn array<const N: usize>(&mut self, src: [u8; N]) -> Result<(), EncodeError> {
-        let end = self.pos.saturating_add(N);
-        let dst: &mut [u8; N] = self
-            .buf
-            .get_mut(self.pos..end)
-            .and_then(|d| d.try_into().ok())
-            .ok_or(EncodeError::BufferTooSmall { needed: end })?;
-        *dst = src;
-        self.pos = end;
-        Ok(())
+        if N > self.rest.len() {
+            return Err(self.overrun(N));
+        }
+        match core::mem::take(&mut self.rest).split_first_chunk_mut::<N>() {
+            Some((dst, rest)) => {
+                *dst = src;
+                self.rest = rest;
+                Ok(())
+            }
+            None => Err(EncodeError::BufferTooSmall { needed: self.len }),
+        }
     }
 
     pub(crate) fn u8(&mut self, v: u8) -> Result<(), EncodeError> {
@@ -184,8 +328,10 @@ impl<'a> Writer<'a> {
         self.checked_string(s)
     }
 
-    /// Writes a string whose content the caller has already validated (a topic name or filter),
-    /// so that it is not scanned twice; only the length is (cheaply) checked again.
+    /// Writes a string whose content is already known to be valid (an [`MqttStr`], a topic name
+    /// or filter), so that it is not scanned again; only the length is (cheaply) checked again.
+    ///
+    /// [`MqttStr`]: super::MqttStr
     pub(crate) fn checked_string(&mut self, s: &str) -> Result<(), EncodeError> {
         let n = u16::try_from(s.len()).map_err(|_| EncodeError::StringTooLong)?;
         self.u16(n)?;
@@ -195,13 +341,7 @@ impl<'a> Writer<'a> {
 
 /// The rules a `&str` must still meet to be an MQTT string (UTF-8 is guaranteed by the type).
 pub(crate) fn check_string(s: &str) -> Result<(), EncodeError> {
-    if s.len() > usize::from(u16::MAX) {
-        Err(EncodeError::StringTooLong)
-    } else if s.as_bytes().contains(&0) {
-        Err(EncodeError::NullCharacter)
-    } else {
-        Ok(())
-    }
+    Ok(string::check(s)?)
 }
 
 /// Wire size of a string or binary field: two length bytes plus the content.
@@ -239,6 +379,42 @@ mod tests {
             Reader::new(&[0, 3, 0xef, 0xbb, 0xbf]).string(),
             Ok("\u{feff}")
         );
+    }
+
+    #[test]
+    fn ascii_check_sees_a_high_byte_anywhere() {
+        for len in 0..40 {
+            let mut buf = vec![b'a'; len];
+            assert!(is_ascii(&buf));
+            for at in 0..len {
+                buf[at] = 0x80;
+                assert!(!is_ascii(&buf), "{len} {at}");
+                buf[at] = 0x7f;
+            }
+        }
+    }
+
+    #[test]
+    fn text_reader_gives_the_same_strings_and_errors_on_either_path() {
+        // ASCII, valid non-ASCII, invalid UTF-8, a field cut in the middle of a character.
+        let cases: [&[u8]; 4] = [
+            &[0, 2, b'a', b'b', 0, 1, b'c'],
+            &[0, 2, 0xc3, 0xa9, 0, 1, b'c'],
+            &[0, 1, 0xff, 0, 1, b'c'],
+            &[0, 1, 0xc3, 0, 1, 0xa9],
+        ];
+        for bytes in cases {
+            let (mut a, mut b) = (TextReader::new(bytes), TextReader::checking(bytes));
+            let mut per_field = Reader::new(bytes);
+            while !per_field.is_empty() {
+                let want = per_field.utf8();
+                assert_eq!(a.utf8(), want, "{bytes:02x?}");
+                assert_eq!(b.utf8_bytes(), want.map(str::as_bytes), "{bytes:02x?}");
+                if want.is_err() {
+                    break;
+                }
+            }
+        }
     }
 
     #[test]

@@ -7,6 +7,7 @@
 use core::fmt;
 
 use super::reason::ReasonCode;
+use super::string::StringError;
 use super::topic::TopicError;
 
 /// Why a packet could not be decoded. Caused by the peer: the connection should be closed
@@ -221,3 +222,12 @@ impl fmt::Display for EncodeError {
 }
 
 impl core::error::Error for EncodeError {}
+
+impl From<StringError> for EncodeError {
+    fn from(e: StringError) -> Self {
+        match e {
+            StringError::TooLong => Self::StringTooLong,
+            StringError::NullCharacter => Self::NullCharacter,
+        }
+    }
+}

@@ -15,14 +15,26 @@
 //!   the length of the packet: there is no recursion, and every loop consumes input.
 //! - [`Packet::emit`] accepts any `Repr` and any buffer. A buffer shorter than
 //!   [`Packet::buffer_len`] gives [`EncodeError::BufferTooSmall`] before anything is written; a
-//!   `Repr` that breaks a rule (a wildcard in a topic name, a property the packet may not carry,
-//!   a 5.0-only field in a 3.1.1 packet, ...) gives the matching [`EncodeError`], possibly after
-//!   part of the buffer has been written.
+//!   `Repr` that breaks a rule (a property the packet may not carry, a 5.0-only field in a 3.1.1
+//!   packet, a packet identifier that does not match the QoS, ...) gives the matching
+//!   [`EncodeError`], possibly after part of the buffer has been written.
 //!
-//! Why `emit` validates rather than the `Repr` constructors: the `Repr`s are plain structs with
-//! public fields, so that callers can build them with struct literals and borrow what they
-//! already have; there is no constructor that could check them. Validation costs one pass over
-//! the strings that are written anyway.
+//! # Checked strings: validated once, when built
+//!
+//! The strings whose rules take a scan to check are typed: [`TopicName`] (PUBLISH and Will
+//! topics), [`TopicFilter`] (SUBSCRIBE and UNSUBSCRIBE) and [`MqttStr`] (CONNECT client
+//! identifier and user name). Each is built by a fallible `new` that applies the rules (length,
+//! U+0000, wildcards, shared subscription syntax) and then dereferences to `str`; decoding
+//! builds them from the bytes it has just validated. So a `Repr` cannot hold an invalid topic or
+//! client identifier, and `emit` copies these strings without scanning them again: a topic
+//! published a thousand times is checked once. The `Repr`s stay plain structs with public fields.
+//! What `emit` still checks: the rules that tie fields together (QoS and packet identifier, an
+//! empty topic name and its Topic Alias, No Local on a shared subscription, what 3.1.1 cannot
+//! express), string and binary lengths, every write's bounds, non-empty property sections in
+//! full (their rules depend on the packet, and `Properties::Encoded` can hold any bytes), and
+//! decoded SUBSCRIBE/UNSUBSCRIBE payloads against the version being written. Those payload views
+//! ([`EncodedSubscriptions`], [`EncodedTopicFilters`]) only `decode` makes, so that iterating
+//! them can hand out `TopicFilter`s without a second check.
 //!
 //! Decoding validates everything the spec says a receiver must check: the fixed header flags,
 //! minimal Variable Byte Integers, UTF-8 strings, topic names and filters, reason codes per
@@ -39,6 +51,7 @@ mod error;
 mod properties;
 mod publish;
 mod reason;
+mod string;
 mod suback;
 mod subscribe;
 mod topic;
@@ -58,16 +71,20 @@ pub use error::{DecodeError, EncodeError, V5Only};
 pub use properties::{property_id, Iter as PropertyIter, Properties, Property};
 pub use publish::Repr as PublishRepr;
 pub use reason::ReasonCode;
+pub use string::{MqttStr, StringError};
 pub use suback::Repr as SubackRepr;
 pub use subscribe::{
-    Repr as SubscribeRepr, RetainHandling, Subscription, SubscriptionIter, SubscriptionOptions,
-    Subscriptions,
+    EncodedSubscriptions, Repr as SubscribeRepr, RetainHandling, Subscription, SubscriptionIter,
+    SubscriptionOptions, Subscriptions,
 };
 pub use topic::{
     is_shared_subscription, topic_matches, validate_topic_filter, validate_topic_name, TopicError,
+    TopicFilter, TopicName,
 };
 pub use unsuback::Repr as UnsubackRepr;
-pub use unsubscribe::{Repr as UnsubscribeRepr, TopicFilterIter, TopicFilters};
+pub use unsubscribe::{
+    EncodedTopicFilters, Repr as UnsubscribeRepr, TopicFilterIter, TopicFilters,
+};
 pub use varint::MAX as MAX_REMAINING_LENGTH;
 
 use cursor::{Reader, Writer};
@@ -803,48 +820,22 @@ mod tests {
     #[test]
     fn oversized_fields_are_refused_when_encoding() {
         let long = "a".repeat(65_536);
-        let connect = |username, password, client_id| {
-            Packet::Connect(ConnectRepr {
-                client_id,
-                keep_alive: 0,
-                clean_start: true,
-                username,
-                password,
-                will: None,
-                properties: Properties::EMPTY,
-            })
-        };
-        assert_eq!(
-            encode_err(connect(Some(long.as_str()), None, "c"), V3),
-            EncodeError::StringTooLong
-        );
-        assert_eq!(
-            encode_err(connect(None, None, long.as_str()), V3),
-            EncodeError::StringTooLong
-        );
-        assert_eq!(
-            encode_err(connect(Some("u"), Some(long.as_bytes()), "c"), V3),
-            EncodeError::BinaryTooLong
-        );
-        assert_eq!(
-            encode_err(connect(None, None, "a\0"), V3),
-            EncodeError::NullCharacter
-        );
-        let publish = |topic| {
-            Packet::Publish(PublishRepr {
-                dup: false,
-                qos: QoS::AtMostOnce,
-                retain: false,
-                topic,
-                packet_id: None,
-                properties: Properties::EMPTY,
-                payload: b"",
-            })
-        };
-        assert_eq!(
-            encode_err(publish(long.as_str()), V3),
-            EncodeError::Topic(TopicError::TooLong)
-        );
+        // Strings too long (or holding U+0000) cannot even be built; binary data is checked by
+        // `emit`.
+        assert_eq!(MqttStr::new(&long), Err(StringError::TooLong));
+        assert_eq!(MqttStr::new("a\0"), Err(StringError::NullCharacter));
+        assert_eq!(TopicName::new(&long), Err(TopicError::TooLong));
+        assert_eq!(TopicFilter::new(&long), Err(TopicError::TooLong));
+        let connect = Packet::Connect(ConnectRepr {
+            client_id: MqttStr::new_validated("c"),
+            keep_alive: 0,
+            clean_start: true,
+            username: Some(MqttStr::new_validated("u")),
+            password: Some(long.as_bytes()),
+            will: None,
+            properties: Properties::EMPTY,
+        });
+        assert_eq!(encode_err(connect, V3), EncodeError::BinaryTooLong);
     }
 
     #[test]
@@ -854,7 +845,7 @@ mod tests {
             dup: false,
             qos: QoS::AtMostOnce,
             retain: false,
-            topic: "t",
+            topic: TopicName::new_validated("t"),
             packet_id: None,
             properties: Properties::EMPTY,
             payload: &payload,
@@ -870,7 +861,7 @@ mod tests {
                 needed: 268_435_460
             })
         );
-        p.topic = "tt";
+        p.topic = TopicName::new_validated("tt");
         assert_eq!(
             Packet::Publish(p).emit(V3, &mut [0u8; 8]),
             Err(EncodeError::PacketTooLarge)

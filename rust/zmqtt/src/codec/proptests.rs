@@ -154,7 +154,7 @@ fn connect(v: ProtocolVersion) -> BoxedStrategy<Packet<'static>> {
         properties(Context::Will, v),
     )
         .prop_map(|(topic, payload, qos, retain, properties)| Will {
-            topic,
+            topic: TopicName::new(topic).unwrap(),
             payload,
             qos,
             retain,
@@ -183,10 +183,10 @@ fn connect(v: ProtocolVersion) -> BoxedStrategy<Packet<'static>> {
                     password = None;
                 }
                 Packet::Connect(ConnectRepr {
-                    client_id,
+                    client_id: MqttStr::new(client_id).unwrap(),
                     keep_alive,
                     clean_start,
-                    username,
+                    username: username.map(|u| MqttStr::new(u).unwrap()),
                     password,
                     will,
                     properties,
@@ -244,7 +244,11 @@ fn publish(v: ProtocolVersion) -> BoxedStrategy<Packet<'static>> {
                     dup: dup && !qos0,
                     qos,
                     retain,
-                    topic,
+                    topic: if topic.is_empty() {
+                        TopicName::EMPTY
+                    } else {
+                        TopicName::new(topic).unwrap()
+                    },
                     packet_id: if qos0 { None } else { Some(id) },
                     properties,
                     payload,
@@ -306,7 +310,10 @@ fn subscribe(v: ProtocolVersion) -> BoxedStrategy<Packet<'static>> {
         });
     let sub = (topic_filter(), options).prop_map(|(filter, mut options)| {
         options.no_local &= !is_shared_subscription(filter);
-        Subscription { filter, options }
+        Subscription {
+            filter: TopicFilter::new(filter).unwrap(),
+            options,
+        }
     });
     (
         packet_id(),
@@ -353,7 +360,12 @@ fn unsubscribe(v: ProtocolVersion) -> BoxedStrategy<Packet<'static>> {
         .prop_map(|(packet_id, filters, properties)| {
             Packet::Unsubscribe(UnsubscribeRepr {
                 packet_id,
-                filters: TopicFilters::List(leak(filters)),
+                filters: TopicFilters::List(leak(
+                    filters
+                        .into_iter()
+                        .map(|f| TopicFilter::new(f).unwrap())
+                        .collect(),
+                )),
                 properties,
             })
         })

@@ -7,7 +7,7 @@
 use super::cursor::{field_len, Reader, Writer};
 use super::error::{DecodeError, EncodeError, V5Only};
 use super::properties::{Context, Properties};
-use super::topic::{topic_error, validate_topic_name, TopicError};
+use super::topic::{topic_error, validate_topic_name, TopicError, TopicName};
 use super::{read_packet_id, PacketId, ProtocolVersion, QoS};
 
 /// A PUBLISH packet.
@@ -19,8 +19,9 @@ pub struct Repr<'a> {
     pub qos: QoS,
     /// Whether the server should retain the message.
     pub retain: bool,
-    /// Topic name; may be empty in 5.0 when the properties carry a Topic Alias.
-    pub topic: &'a str,
+    /// Topic name, checked when it was built; may be [`TopicName::EMPTY`] in 5.0 when the
+    /// properties carry a Topic Alias.
+    pub topic: TopicName<'a>,
     /// Packet identifier: `Some` for QoS 1 and 2, `None` for QoS 0.
     pub packet_id: Option<PacketId>,
     /// PUBLISH properties (5.0 only; must be empty for 3.1.1).
@@ -60,7 +61,7 @@ impl<'a> Repr<'a> {
             dup: flags & 0x08 != 0,
             qos,
             retain: flags & 0x01 != 0,
-            topic,
+            topic: TopicName::new_validated(topic),
             packet_id,
             properties,
             payload: r.rest(),
@@ -103,13 +104,12 @@ impl<'a> Repr<'a> {
                     return Err(EncodeError::NotInV3_1_1(V5Only::EmptyTopic))
                 }
             }
-        } else {
-            validate_topic_name(self.topic).map_err(EncodeError::Topic)?;
         }
+        // The topic itself was checked when the `TopicName` was built.
         if version == ProtocolVersion::V3_1_1 && !self.properties.is_empty() {
             return Err(EncodeError::NotInV3_1_1(V5Only::Properties));
         }
-        w.checked_string(self.topic)?;
+        w.checked_string(self.topic.as_str())?;
         if let Some(id) = self.packet_id {
             w.u16(id.get())?;
         }
@@ -124,7 +124,7 @@ impl<'a> Repr<'a> {
 pub(crate) mod tests {
     use super::super::testutil::*;
     use super::super::{
-        DecodeError, EncodeError, Packet, Properties, Property, QoS, TopicError, V5Only,
+        DecodeError, EncodeError, Packet, Properties, Property, QoS, TopicError, TopicName, V5Only,
     };
     use super::Repr;
 
@@ -167,7 +167,11 @@ pub(crate) mod tests {
             dup: false,
             qos: QoS::AtMostOnce,
             retain: false,
-            topic,
+            topic: if topic.is_empty() {
+                TopicName::EMPTY
+            } else {
+                TopicName::new(topic).unwrap()
+            },
             packet_id: None,
             properties: Properties::EMPTY,
             payload,
@@ -251,10 +255,8 @@ pub(crate) mod tests {
             decode_err(&b, V3),
             DecodeError::Topic(TopicError::WildcardInName)
         );
-        assert_eq!(
-            encode_err(Packet::Publish(qos0("a/#", b"")), V3),
-            EncodeError::Topic(TopicError::WildcardInName)
-        );
+        // A topic with a wildcard cannot be encoded: it cannot become a `TopicName`.
+        assert_eq!(TopicName::new("a/#"), Err(TopicError::WildcardInName));
     }
 
     #[test]

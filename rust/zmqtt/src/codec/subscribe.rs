@@ -5,10 +5,10 @@
 //! holds No Local (bit 2), Retain As Published (bit 3) and Retain Handling (bits 5-4), with bits
 //! 7-6 reserved.
 
-use super::cursor::{field_len, Reader, Writer};
+use super::cursor::{field_len, Reader, TextReader, Writer};
 use super::error::{DecodeError, EncodeError, V5Only};
 use super::properties::{Context, Properties};
-use super::topic::{is_shared_subscription, topic_error, validate_topic_filter};
+use super::topic::{topic_error, validate_filter_bytes, TopicFilter, SHARE_PREFIX};
 use super::{read_packet_id, PacketId, ProtocolVersion, QoS};
 
 /// When the server sends retained messages for a new subscription (MQTT 5.0 §3.8.3.1).
@@ -80,18 +80,33 @@ impl SubscriptionOptions {
 /// One entry of a SUBSCRIBE.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Subscription<'a> {
-    /// Topic filter (wildcards allowed).
-    pub filter: &'a str,
+    /// Topic filter (wildcards allowed), checked when it was built.
+    pub filter: TopicFilter<'a>,
     /// Subscription options.
     pub options: SubscriptionOptions,
 }
 
-/// The subscriptions of a SUBSCRIBE: validated payload bytes from decode, or a list to encode.
-/// Equality compares the entries, not the representation.
+/// The payload of a decoded SUBSCRIBE, as `decode` checked it.
+///
+/// Only the codec makes these: iterating one hands out [`TopicFilter`]s without checking each
+/// filter again, which is only right for bytes that were checked. (`emit` still checks them
+/// against the version it writes: a 5.0 SUBSCRIBE's options may not fit 3.1.1.)
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct EncodedSubscriptions<'a>(&'a [u8]);
+
+impl<'a> EncodedSubscriptions<'a> {
+    /// The payload as on the wire.
+    pub fn as_bytes(&self) -> &'a [u8] {
+        self.0
+    }
+}
+
+/// The subscriptions of a SUBSCRIBE: the checked payload of a decoded packet, or a list to
+/// encode. Equality compares the entries, not the representation.
 #[derive(Debug, Clone, Copy)]
 pub enum Subscriptions<'a> {
-    /// The payload of a decoded SUBSCRIBE, already validated.
-    Encoded(&'a [u8]),
+    /// The payload of a decoded SUBSCRIBE.
+    Encoded(EncodedSubscriptions<'a>),
     /// Subscriptions to encode.
     List(&'a [Subscription<'a>]),
 }
@@ -100,14 +115,14 @@ impl<'a> Subscriptions<'a> {
     /// The subscriptions in order.
     pub fn iter(&self) -> SubscriptionIter<'a> {
         SubscriptionIter(match *self {
-            Self::Encoded(b) => Inner::Encoded(Reader::new(b)),
+            Self::Encoded(b) => Inner::Encoded(TextReader::new(b.0)),
             Self::List(l) => Inner::List(l.iter()),
         })
     }
 
     fn wire_len(&self) -> usize {
         match self {
-            Self::Encoded(b) => b.len(),
+            Self::Encoded(b) => b.0.len(),
             Self::List(l) => l.iter().fold(0usize, |n, s| {
                 n.saturating_add(field_len(s.filter.len()) + 1)
             }),
@@ -129,30 +144,28 @@ pub struct SubscriptionIter<'a>(Inner<'a>);
 
 #[derive(Debug, Clone)]
 enum Inner<'a> {
-    Encoded(Reader<'a>),
+    Encoded(TextReader<'a>),
     List(core::slice::Iter<'a, Subscription<'a>>),
 }
 
 /// Splits off one entry without checking the filter; the options byte is read as in 5.0 (3.1.1
 /// only adds reserved bits, which validation has already found clear).
-fn read_entry<'a>(r: &mut Reader<'a>) -> Result<Subscription<'a>, DecodeError> {
-    let filter = r.utf8()?;
+fn read_entry<'a>(r: &mut TextReader<'a>) -> Result<Subscription<'a>, DecodeError> {
+    let filter = TopicFilter::new_validated(r.utf8()?);
     let options = SubscriptionOptions::parse(r.u8()?, ProtocolVersion::V5)?;
     Ok(Subscription { filter, options })
 }
 
-fn parse_entry<'a>(
-    r: &mut Reader<'a>,
-    version: ProtocolVersion,
-) -> Result<Subscription<'a>, DecodeError> {
-    let filter = r.utf8()?;
-    validate_topic_filter(filter).map_err(topic_error)?;
+/// Checks one entry (the filter is checked on its bytes: see `TextReader::checking`).
+fn check_entry(r: &mut TextReader<'_>, version: ProtocolVersion) -> Result<(), DecodeError> {
+    let filter = r.utf8_bytes()?;
+    validate_filter_bytes(filter).map_err(topic_error)?;
     let options = SubscriptionOptions::parse(r.u8()?, version)?;
     // §3.8.3.1 [MQTT-3.8.3-4].
-    if options.no_local && is_shared_subscription(filter) {
+    if options.no_local && filter.starts_with(SHARE_PREFIX.as_bytes()) {
         return Err(DecodeError::SharedSubscriptionNoLocal);
     }
-    Ok(Subscription { filter, options })
+    Ok(())
 }
 
 impl<'a> Iterator for SubscriptionIter<'a> {
@@ -161,9 +174,9 @@ impl<'a> Iterator for SubscriptionIter<'a> {
     fn next(&mut self) -> Option<Subscription<'a>> {
         match &mut self.0 {
             Inner::Encoded(r) if r.is_empty() => None,
-            // The bytes were validated when decoded (or are refused by `emit` if built by hand),
-            // so iterating only splits them up again instead of re-checking every filter.
-            Inner::Encoded(r) => read_entry(r).map_err(|_| r.rest()).ok(),
+            // The bytes were validated when decoded (only `decode` makes an
+            // `EncodedSubscriptions`), so iterating only splits them up again.
+            Inner::Encoded(r) => read_entry(r).map_err(|_| r.finish()).ok(),
             Inner::List(it) => it.next().copied(),
         }
     }
@@ -174,9 +187,9 @@ fn validate_payload(bytes: &[u8], version: ProtocolVersion) -> Result<(), Decode
     if bytes.is_empty() {
         return Err(DecodeError::EmptyPayload);
     }
-    let mut r = Reader::new(bytes);
+    let mut r = TextReader::checking(bytes);
     while !r.is_empty() {
-        parse_entry(&mut r, version)?;
+        check_entry(&mut r, version)?;
     }
     Ok(())
 }
@@ -204,7 +217,7 @@ impl<'a> Repr<'a> {
         validate_payload(payload, version)?;
         Ok(Self {
             packet_id,
-            subscriptions: Subscriptions::Encoded(payload),
+            subscriptions: Subscriptions::Encoded(EncodedSubscriptions(payload)),
             properties,
         })
     }
@@ -232,7 +245,7 @@ impl<'a> Repr<'a> {
             ProtocolVersion::V3_1_1 => return Err(EncodeError::NotInV3_1_1(V5Only::Properties)),
         }
         match self.subscriptions {
-            Subscriptions::Encoded(b) => {
+            Subscriptions::Encoded(EncodedSubscriptions(b)) => {
                 validate_payload(b, version).map_err(|e| match e {
                     DecodeError::EmptyPayload => EncodeError::EmptyPayload,
                     DecodeError::Topic(t) => EncodeError::Topic(t),
@@ -248,9 +261,10 @@ impl<'a> Repr<'a> {
             }
             Subscriptions::List([]) => Err(EncodeError::EmptyPayload),
             Subscriptions::List(l) => {
+                // The filters were checked when their `TopicFilter`s were built; what is left
+                // are the rules that tie a filter to its options or the version.
                 for s in l {
-                    validate_topic_filter(s.filter).map_err(EncodeError::Topic)?;
-                    if s.options.no_local && is_shared_subscription(s.filter) {
+                    if s.options.no_local && s.filter.is_shared() {
                         return Err(EncodeError::SharedSubscriptionNoLocal);
                     }
                     if version == ProtocolVersion::V3_1_1
@@ -258,7 +272,7 @@ impl<'a> Repr<'a> {
                     {
                         return Err(EncodeError::NotInV3_1_1(V5Only::SubscriptionOptions));
                     }
-                    w.checked_string(s.filter)?;
+                    w.checked_string(s.filter.as_str())?;
                     w.u8(s.options.to_byte())?;
                 }
                 Ok(())
@@ -273,7 +287,10 @@ pub(crate) mod tests {
     use super::super::{
         DecodeError, EncodeError, Packet, Properties, Property, QoS, TopicError, V5Only,
     };
-    use super::{Repr, RetainHandling, Subscription, SubscriptionOptions, Subscriptions};
+    use super::{
+        EncodedSubscriptions, Repr, RetainHandling, Subscription, SubscriptionOptions,
+        Subscriptions, TopicFilter,
+    };
 
     /// MQTT 3.1.1 §3.8: packet id 10, "a/b" at QoS 1 and "c/d" at QoS 2.
     pub const SUBSCRIBE_V3: &[u8] = &[
@@ -289,17 +306,17 @@ pub(crate) mod tests {
 
     const SUBS_V3: &[Subscription<'static>] = &[
         Subscription {
-            filter: "a/b",
+            filter: TopicFilter::new_validated("a/b"),
             options: SubscriptionOptions::qos(QoS::AtLeastOnce),
         },
         Subscription {
-            filter: "c/d",
+            filter: TopicFilter::new_validated("c/d"),
             options: SubscriptionOptions::qos(QoS::ExactlyOnce),
         },
     ];
     const SUBS_V5: &[Subscription<'static>] = &[
         Subscription {
-            filter: "a/+",
+            filter: TopicFilter::new_validated("a/+"),
             options: SubscriptionOptions {
                 qos: QoS::AtLeastOnce,
                 no_local: true,
@@ -308,7 +325,7 @@ pub(crate) mod tests {
             },
         },
         Subscription {
-            filter: "$share/g/x",
+            filter: TopicFilter::new_validated("$share/g/x"),
             options: SubscriptionOptions::qos(QoS::AtMostOnce),
         },
     ];
@@ -410,7 +427,7 @@ pub(crate) mod tests {
             DecodeError::SharedSubscriptionNoLocal
         );
         let subs = [Subscription {
-            filter: "$share/g/x",
+            filter: TopicFilter::new_validated("$share/g/x"),
             options: SubscriptionOptions {
                 no_local: true,
                 ..SubscriptionOptions::default()
@@ -436,13 +453,10 @@ pub(crate) mod tests {
             decode_err(&with_options(0, b"$share/+/x", V5), V5),
             DecodeError::Topic(TopicError::SharedSubscription)
         );
-        let subs = [Subscription {
-            filter: "a/b+",
-            options: SubscriptionOptions::default(),
-        }];
+        // An invalid filter cannot be encoded: it cannot become a `TopicFilter`.
         assert_eq!(
-            encode_err(subscribe(&subs, Properties::EMPTY), V3),
-            EncodeError::Topic(TopicError::SingleLevelWildcard)
+            TopicFilter::new("a/b+"),
+            Err(TopicError::SingleLevelWildcard)
         );
     }
 
@@ -481,9 +495,21 @@ pub(crate) mod tests {
 
     #[test]
     fn subscribe_encoded_views_are_validated_before_copying() {
+        // Only `decode` makes views outside this module; a 5.0 one may still not fit 3.1.1.
+        let Packet::Subscribe(v5) = decode_one(SUBSCRIBE_V5, V5) else {
+            panic!()
+        };
+        let v5 = Repr {
+            properties: Properties::EMPTY,
+            ..v5
+        };
+        assert_eq!(
+            encode_err(Packet::Subscribe(v5), V3),
+            EncodeError::NotInV3_1_1(V5Only::SubscriptionOptions)
+        );
         let bad = Repr {
             packet_id: pid(1),
-            subscriptions: Subscriptions::Encoded(&[0x00, 0x01, b'#', 0x07]),
+            subscriptions: Subscriptions::Encoded(EncodedSubscriptions(&[0x00, 0x01, b'#', 0x07])),
             properties: Properties::EMPTY,
         };
         assert_eq!(
@@ -491,7 +517,7 @@ pub(crate) mod tests {
             EncodeError::NotInV3_1_1(V5Only::SubscriptionOptions)
         );
         let bad = Repr {
-            subscriptions: Subscriptions::Encoded(&[0x00, 0x05, b'#']),
+            subscriptions: Subscriptions::Encoded(EncodedSubscriptions(&[0x00, 0x05, b'#'])),
             ..bad
         };
         assert_eq!(

@@ -10,6 +10,7 @@
 use core::fmt;
 
 use super::error::DecodeError;
+use super::string::str_newtype;
 
 /// Why a topic name or topic filter is not valid.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -47,7 +48,7 @@ impl fmt::Display for TopicError {
 
 impl core::error::Error for TopicError {}
 
-const SHARE_PREFIX: &str = "$share/";
+pub(crate) const SHARE_PREFIX: &str = "$share/";
 
 /// The decode error for a topic read with `Reader::utf8`: U+0000 is reported as the string rule
 /// it breaks, like in every other string.
@@ -149,7 +150,7 @@ fn has_special(bytes: &[u8]) -> bool {
     whole | special_bytes(word(last)) != 0
 }
 
-fn check_len(s: &str) -> Result<(), TopicError> {
+fn check_len(s: &[u8]) -> Result<(), TopicError> {
     if s.is_empty() {
         Err(TopicError::Empty)
     } else if s.len() > usize::from(u16::MAX) {
@@ -164,7 +165,7 @@ fn check_len(s: &str) -> Result<(), TopicError> {
 /// MQTT 5.0 also allows an *empty* topic name in PUBLISH when a Topic Alias is present; the
 /// PUBLISH codec handles that case before calling this.
 pub fn validate_topic_name(name: &str) -> Result<(), TopicError> {
-    check_len(name)?;
+    check_len(name.as_bytes())?;
     if !has_special(name.as_bytes()) {
         Ok(())
     } else if name.as_bytes().contains(&0) {
@@ -179,14 +180,18 @@ pub fn validate_topic_name(name: &str) -> Result<(), TopicError> {
 /// `$share/{ShareName}/{filter}` needs a non-empty share name without wildcards or `/`, and a
 /// valid filter after it.
 pub fn validate_topic_filter(filter: &str) -> Result<(), TopicError> {
-    check_len(filter)?;
-    let bytes = filter.as_bytes();
+    validate_filter_bytes(filter.as_bytes())
+}
+
+/// [`validate_topic_filter`] on bytes known to be UTF-8 (the rules only look at ASCII bytes,
+/// which never occur inside a multi-byte character): lets a decoder check filters it has not
+/// turned into `&str`.
+pub(crate) fn validate_filter_bytes(bytes: &[u8]) -> Result<(), TopicError> {
+    check_len(bytes)?;
     // Where the filter proper starts: after `$share/{ShareName}/` for a shared subscription.
-    let start = match filter.strip_prefix(SHARE_PREFIX) {
-        Some(rest) => match rest.split_once('/') {
-            Some((share, inner)) if !share.is_empty() && !inner.is_empty() => {
-                filter.len() - inner.len()
-            }
+    let start = match bytes.strip_prefix(SHARE_PREFIX.as_bytes()) {
+        Some(rest) => match rest.iter().position(|&b| b == b'/') {
+            Some(share) if share > 0 && share + 1 < rest.len() => SHARE_PREFIX.len() + share + 1,
             _ => return Err(TopicError::SharedSubscription),
         },
         None => 0,
@@ -213,6 +218,61 @@ pub fn validate_topic_filter(filter: &str) -> Result<(), TopicError> {
         }
     })
 }
+
+/// A checked topic name: what a PUBLISH (or a Will) is sent to.
+///
+/// [`TopicName::new`] applies [`validate_topic_name`]: non-empty, at most 65,535 bytes, no
+/// U+0000, no wildcards. The one exception is [`TopicName::EMPTY`], which only a MQTT 5.0
+/// PUBLISH carrying a Topic Alias may use (`emit` refuses it anywhere else). Checking when the
+/// value is built, not when it is encoded, means a topic published many times is scanned once.
+#[derive(Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct TopicName<'a>(&'a str);
+
+impl<'a> TopicName<'a> {
+    /// The empty topic name of a MQTT 5.0 PUBLISH that names its topic by a Topic Alias
+    /// (§3.3.2.3.4).
+    pub const EMPTY: Self = Self("");
+
+    /// Checks `name` with [`validate_topic_name`].
+    pub fn new(name: &'a str) -> Result<Self, TopicError> {
+        validate_topic_name(name)?;
+        Ok(Self(name))
+    }
+
+    /// For names the codec or the client has validated itself.
+    pub(crate) const fn new_validated(name: &'a str) -> Self {
+        Self(name)
+    }
+}
+
+str_newtype!(TopicName, TopicError);
+
+/// A checked topic filter: what a SUBSCRIBE or UNSUBSCRIBE names.
+///
+/// [`TopicFilter::new`] applies [`validate_topic_filter`] (wildcard placement, shared
+/// subscription syntax, length, U+0000), once, so that encoding only copies it.
+#[derive(Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct TopicFilter<'a>(&'a str);
+
+impl<'a> TopicFilter<'a> {
+    /// Checks `filter` with [`validate_topic_filter`].
+    pub fn new(filter: &'a str) -> Result<Self, TopicError> {
+        validate_topic_filter(filter)?;
+        Ok(Self(filter))
+    }
+
+    /// For filters the codec or the client has validated itself.
+    pub(crate) const fn new_validated(filter: &'a str) -> Self {
+        Self(filter)
+    }
+
+    /// True for a `$share/{ShareName}/...` shared subscription (MQTT 5.0 §4.8.2).
+    pub fn is_shared(&self) -> bool {
+        is_shared_subscription(self.0)
+    }
+}
+
+str_newtype!(TopicFilter, TopicError);
 
 /// True when `filter` is a `$share/{ShareName}/...` shared subscription (MQTT 5.0 §4.8.2).
 pub fn is_shared_subscription(filter: &str) -> bool {
@@ -279,6 +339,27 @@ mod tests {
                 }
             }
         }
+    }
+
+    #[test]
+    fn checked_topic_types_apply_the_rules_once_and_read_as_str() {
+        let name = TopicName::new("a/b").unwrap();
+        assert_eq!((name.as_str(), name.len(), &*name), ("a/b", 3, "a/b"));
+        assert_eq!(name, "a/b");
+        assert_eq!(format!("{name} {name:?}"), "a/b \"a/b\"");
+        assert_eq!(TopicName::new(""), Err(TopicError::Empty));
+        assert!(TopicName::EMPTY.is_empty());
+        assert_eq!(TopicName::try_from("a/+"), Err(TopicError::WildcardInName));
+        let filter = TopicFilter::new("$share/g/a/#").unwrap();
+        assert!(filter.is_shared() && !TopicFilter::new("a/#").unwrap().is_shared());
+        assert_eq!(
+            TopicFilter::new("a/#/b"),
+            Err(TopicError::MultiLevelWildcard)
+        );
+        assert_eq!(
+            TopicFilter::new("$share//a"),
+            Err(TopicError::SharedSubscription)
+        );
     }
 
     #[test]

@@ -2,34 +2,48 @@
 //!
 //! Packet identifier, (5.0) properties, then one or more topic filters.
 
-use super::cursor::{field_len, Reader, Writer};
+use super::cursor::{field_len, Reader, TextReader, Writer};
 use super::error::{DecodeError, EncodeError, V5Only};
 use super::properties::{Context, Properties};
-use super::topic::{topic_error, validate_topic_filter};
+use super::topic::{topic_error, validate_filter_bytes, TopicFilter};
 use super::{read_packet_id, PacketId, ProtocolVersion};
 
-/// The topic filters of an UNSUBSCRIBE: validated payload bytes from decode, or a list to encode.
-/// Equality compares the filters, not the representation.
+/// The payload of a decoded UNSUBSCRIBE, as `decode` checked it.
+///
+/// Only the codec makes these: iterating one hands out [`TopicFilter`]s without checking each
+/// filter again, which is only right for bytes that were checked.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct EncodedTopicFilters<'a>(&'a [u8]);
+
+impl<'a> EncodedTopicFilters<'a> {
+    /// The payload as on the wire.
+    pub fn as_bytes(&self) -> &'a [u8] {
+        self.0
+    }
+}
+
+/// The topic filters of an UNSUBSCRIBE: the checked payload of a decoded packet, or a list to
+/// encode. Equality compares the filters, not the representation.
 #[derive(Debug, Clone, Copy)]
 pub enum TopicFilters<'a> {
-    /// The payload of a decoded UNSUBSCRIBE, already validated.
-    Encoded(&'a [u8]),
+    /// The payload of a decoded UNSUBSCRIBE.
+    Encoded(EncodedTopicFilters<'a>),
     /// Filters to encode.
-    List(&'a [&'a str]),
+    List(&'a [TopicFilter<'a>]),
 }
 
 impl<'a> TopicFilters<'a> {
     /// The filters in order.
     pub fn iter(&self) -> TopicFilterIter<'a> {
         TopicFilterIter(match *self {
-            Self::Encoded(b) => Inner::Encoded(Reader::new(b)),
+            Self::Encoded(b) => Inner::Encoded(TextReader::new(b.0)),
             Self::List(l) => Inner::List(l.iter()),
         })
     }
 
     fn wire_len(&self) -> usize {
         match self {
-            Self::Encoded(b) => b.len(),
+            Self::Encoded(b) => b.0.len(),
             Self::List(l) => l
                 .iter()
                 .fold(0usize, |n, f| n.saturating_add(field_len(f.len()))),
@@ -51,24 +65,27 @@ pub struct TopicFilterIter<'a>(Inner<'a>);
 
 #[derive(Debug, Clone)]
 enum Inner<'a> {
-    Encoded(Reader<'a>),
-    List(core::slice::Iter<'a, &'a str>),
+    Encoded(TextReader<'a>),
+    List(core::slice::Iter<'a, TopicFilter<'a>>),
 }
 
-fn parse_entry<'a>(r: &mut Reader<'a>) -> Result<&'a str, DecodeError> {
-    let filter = r.utf8()?;
-    validate_topic_filter(filter).map_err(topic_error)?;
-    Ok(filter)
+/// Checks one filter, on its bytes (see `TextReader::checking`).
+fn check_entry(r: &mut TextReader<'_>) -> Result<(), DecodeError> {
+    validate_filter_bytes(r.utf8_bytes()?).map_err(topic_error)
 }
 
 impl<'a> Iterator for TopicFilterIter<'a> {
-    type Item = &'a str;
+    type Item = TopicFilter<'a>;
 
-    fn next(&mut self) -> Option<&'a str> {
+    fn next(&mut self) -> Option<TopicFilter<'a>> {
         match &mut self.0 {
             Inner::Encoded(r) if r.is_empty() => None,
             // Validated when decoded: iterating only splits the filters up again.
-            Inner::Encoded(r) => r.utf8().map_err(|_| r.rest()).ok(),
+            Inner::Encoded(r) => r
+                .utf8()
+                .map(TopicFilter::new_validated)
+                .map_err(|_| r.finish())
+                .ok(),
             Inner::List(it) => it.next().copied(),
         }
     }
@@ -78,9 +95,9 @@ fn validate_payload(bytes: &[u8]) -> Result<(), DecodeError> {
     if bytes.is_empty() {
         return Err(DecodeError::EmptyPayload);
     }
-    let mut r = Reader::new(bytes);
+    let mut r = TextReader::checking(bytes);
     while !r.is_empty() {
-        parse_entry(&mut r)?;
+        check_entry(&mut r)?;
     }
     Ok(())
 }
@@ -108,7 +125,7 @@ impl<'a> Repr<'a> {
         validate_payload(payload)?;
         Ok(Self {
             packet_id,
-            filters: TopicFilters::Encoded(payload),
+            filters: TopicFilters::Encoded(EncodedTopicFilters(payload)),
             properties,
         })
     }
@@ -136,7 +153,7 @@ impl<'a> Repr<'a> {
             ProtocolVersion::V3_1_1 => return Err(EncodeError::NotInV3_1_1(V5Only::Properties)),
         }
         match self.filters {
-            TopicFilters::Encoded(b) => {
+            TopicFilters::Encoded(EncodedTopicFilters(b)) => {
                 validate_payload(b).map_err(|e| match e {
                     DecodeError::EmptyPayload => EncodeError::EmptyPayload,
                     DecodeError::Topic(t) => EncodeError::Topic(t),
@@ -146,9 +163,9 @@ impl<'a> Repr<'a> {
             }
             TopicFilters::List([]) => Err(EncodeError::EmptyPayload),
             TopicFilters::List(l) => {
+                // Checked when the `TopicFilter`s were built.
                 for f in l {
-                    validate_topic_filter(f).map_err(EncodeError::Topic)?;
-                    w.checked_string(f)?;
+                    w.checked_string(f.as_str())?;
                 }
                 Ok(())
             }
@@ -160,7 +177,7 @@ impl<'a> Repr<'a> {
 pub(crate) mod tests {
     use super::super::testutil::*;
     use super::super::{
-        DecodeError, EncodeError, Packet, Properties, Property, TopicError, V5Only,
+        DecodeError, EncodeError, Packet, Properties, Property, TopicError, TopicFilter, V5Only,
     };
     use super::{Repr, TopicFilters};
 
@@ -177,10 +194,14 @@ pub(crate) mod tests {
         0xa2, 0x0d, 0x00, 0x0b, 0x07, 0x26, 0x00, 0x01, b'a', 0x00, 0x01, b'b', 0x00, 0x01, b'+',
     ];
 
-    fn unsubscribe<'a>(filters: &'a [&'a str], properties: Properties<'a>) -> Packet<'a> {
+    fn unsubscribe<'a>(filters: &[&'static str], properties: Properties<'a>) -> Packet<'a> {
+        let filters = filters
+            .iter()
+            .map(|f| TopicFilter::new(f).unwrap())
+            .collect::<Vec<_>>();
         Packet::Unsubscribe(Repr {
             packet_id: pid(11),
-            filters: TopicFilters::List(filters),
+            filters: TopicFilters::List(filters.leak()),
             properties,
         })
     }
@@ -226,10 +247,8 @@ pub(crate) mod tests {
             decode_err(&bad, V3),
             DecodeError::Topic(TopicError::MultiLevelWildcard)
         );
-        assert_eq!(
-            encode_err(unsubscribe(&["a+"], Properties::EMPTY), V3),
-            EncodeError::Topic(TopicError::SingleLevelWildcard)
-        );
+        // An invalid filter cannot be encoded: it cannot become a `TopicFilter`.
+        assert_eq!(TopicFilter::new("a+"), Err(TopicError::SingleLevelWildcard));
         let mut flags = UNSUBSCRIBE_V3.to_vec();
         flags[0] = 0xa0;
         assert_eq!(decode_err(&flags, V3), DecodeError::Flags);

@@ -227,7 +227,7 @@ impl FakeBroker {
             dup,
             qos,
             retain: false,
-            topic,
+            topic: topic_name(topic),
             packet_id: id.and_then(crate::client::PacketId::new),
             properties: Properties::EMPTY,
             payload,
@@ -489,5 +489,14 @@ impl Harness {
         self.link_open = false;
         self.client.handle_closed(self.now);
         self.drive();
+    }
+}
+
+/// A topic name for a test PUBLISH: "" is the empty name of a PUBLISH with a Topic Alias.
+pub fn topic_name(topic: &str) -> crate::codec::TopicName<'_> {
+    if topic.is_empty() {
+        crate::codec::TopicName::EMPTY
+    } else {
+        crate::codec::TopicName::new(topic).unwrap()
     }
 }

@@ -11,7 +11,7 @@ use harness::{Harness, OwnedProp, Sent};
 use super::*;
 use crate::codec::{
     AckRepr, Packet, Properties, ProtocolVersion, QoS, ReasonCode, Subscription,
-    SubscriptionOptions, Will,
+    SubscriptionOptions, TopicFilter, TopicName, Will,
 };
 use crate::MqttError;
 
@@ -78,7 +78,7 @@ fn disconnected(events: &[Event]) -> Vec<(DisconnectReason, Option<Duration>)> {
 fn connect_carries_every_dl7450_option() {
     both(|v| {
         let will = Will {
-            topic: "dev1/status",
+            topic: TopicName::new("dev1/status").unwrap(),
             payload: b"gone",
             qos: QoS::AtLeastOnce,
             retain: true,
@@ -588,7 +588,7 @@ fn lost_session_resends_in_flight_messages_as_new_and_restores_subscriptions() {
             .subscribe(
                 h.now,
                 &[Subscription {
-                    filter: "cmd/#",
+                    filter: TopicFilter::new("cmd/#").unwrap(),
                     options: SubscriptionOptions::qos(QoS::AtLeastOnce),
                 }],
             )
@@ -644,7 +644,7 @@ fn subscriptions_are_not_resent_when_the_session_is_kept() {
             .subscribe(
                 h.now,
                 &[Subscription {
-                    filter: "a",
+                    filter: TopicFilter::new("a").unwrap(),
                     options: SubscriptionOptions::qos(QoS::AtMostOnce),
                 }],
             )
@@ -844,11 +844,11 @@ fn subscribe_reports_granted_qos_and_unsubscribe_is_acknowledged() {
         let mut h = Harness::connected(config(v));
         let subs = [
             Subscription {
-                filter: "a/+",
+                filter: TopicFilter::new("a/+").unwrap(),
                 options: SubscriptionOptions::qos(QoS::ExactlyOnce),
             },
             Subscription {
-                filter: "b/#",
+                filter: TopicFilter::new("b/#").unwrap(),
                 options: SubscriptionOptions::qos(QoS::AtMostOnce),
             },
         ];
@@ -888,7 +888,7 @@ fn subscribe_reports_granted_qos_and_unsubscribe_is_acknowledged() {
 fn subscribe_errors_carry_dl7450_numbers() {
     let mut h = Harness::new(config(V3));
     let sub = [Subscription {
-        filter: "a",
+        filter: TopicFilter::new("a").unwrap(),
         options: SubscriptionOptions::qos(QoS::AtMostOnce),
     }];
     assert_eq!(
@@ -896,16 +896,13 @@ fn subscribe_errors_carry_dl7450_numbers() {
         -3
     );
     let mut h = Harness::connected(config(V3));
-    let bad = [Subscription {
-        filter: "a/#/b",
-        options: SubscriptionOptions::qos(QoS::AtMostOnce),
-    }];
+    // A bad filter cannot become a `TopicFilter` for `subscribe`; `unsubscribe` takes `&str`.
     assert_eq!(
-        MqttError::from(h.client.subscribe(h.now, &bad).unwrap_err()).code(),
+        MqttError::from(h.client.unsubscribe(h.now, &["a/#/b"]).unwrap_err()).code(),
         -5
     );
     let v5_only = [Subscription {
-        filter: "a",
+        filter: TopicFilter::new("a").unwrap(),
         options: SubscriptionOptions {
             no_local: true,
             ..SubscriptionOptions::qos(QoS::AtMostOnce)
@@ -930,7 +927,7 @@ fn refused_filters_are_not_restored() {
         .subscribe(
             h.now,
             &[Subscription {
-                filter: "secret",
+                filter: TopicFilter::new("secret").unwrap(),
                 options: SubscriptionOptions::qos(QoS::AtMostOnce),
             }],
         )
@@ -1125,7 +1122,7 @@ fn incoming_topic_aliases_are_resolved() {
             dup: false,
             qos: QoS::AtMostOnce,
             retain: false,
-            topic,
+            topic: harness::topic_name(topic),
             packet_id: None,
             properties: Properties::List(&alias),
             payload,
@@ -1153,7 +1150,7 @@ fn unknown_or_out_of_range_incoming_aliases_are_protocol_errors() {
             dup: false,
             qos: QoS::AtMostOnce,
             retain: false,
-            topic,
+            topic: harness::topic_name(topic),
             packet_id: None,
             properties: Properties::List(&props),
             payload: b"x",
