@@ -446,22 +446,15 @@ pub(crate) fn subscribe(topics: &[(&str, u8)]) -> Result<Mid, MqttError> {
     if topics.is_empty() {
         return Err(MqttError::NullParameter);
     }
-    let mut checked = heapless::Vec::<(&str, SubscriptionOptions), MAX_FILTERS>::new();
+    let mut subs = heapless::Vec::<Subscription<'_>, MAX_FILTERS>::new();
     for (filter, q) in topics {
         if filter.len() > config::MAX_TOPIC_LEN {
             return Err(MqttError::TopicNameTruncated);
         }
-        checked
-            .push((*filter, SubscriptionOptions::qos(qos(*q)?)))
-            .map_err(|_| MqttError::BadStructure)?;
-    }
-    // A second pass, so that the filter rules are checked after the checks above, in the
-    // order the engine used to apply them (-5 for a filter that breaks one).
-    let mut subs = heapless::Vec::<Subscription<'_>, MAX_FILTERS>::new();
-    for (filter, options) in checked {
+        let options = SubscriptionOptions::qos(qos(*q)?);
         let filter = TopicFilter::new(filter).map_err(SubscribeError::InvalidFilter)?;
-        // Cannot fail: `checked` has the same capacity.
-        let _ = subs.push(Subscription { filter, options });
+        subs.push(Subscription { filter, options })
+            .map_err(|_| MqttError::BadStructure)?;
     }
     let mid = with_engine(|e| {
         if e.subscription_len() + subs.len() > config::MAX_SUBSCRIPTIONS {

@@ -1259,7 +1259,15 @@ impl<
     }
 
     fn protocol_error(&mut self, now: Instant, e: ProtocolError) {
-        log::error!("broker broke the protocol: {e}");
+        if e == ProtocolError::Decode(codec::DecodeError::PacketTooLarge) {
+            // Not the broker's fault under 3.1.1, which cannot tell it our limit.
+            log::error!(
+                "incoming packet larger than the receive limit of {} bytes; dropping the link",
+                self.config.max_incoming_packet
+            );
+        } else {
+            log::error!("broker broke the protocol: {e}");
+        }
         let disconnect = (self.version() == ProtocolVersion::V5 && self.state == State::Connected)
             .then(|| e.reason_code());
         self.lose(now, DisconnectReason::Protocol(e), disconnect);

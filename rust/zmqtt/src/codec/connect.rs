@@ -541,17 +541,16 @@ pub(crate) mod tests {
     #[test]
     fn debug_output_hides_the_password() {
         let repr = Repr {
-            client_id: "c",
-            keep_alive: 10,
-            clean_start: true,
-            username: Some("user"),
+            username: Some(MqttStr::new("user").unwrap()),
             password: Some(b"hunter2"),
-            will: None,
-            properties: Properties::EMPTY,
+            ..minimal("c")
         };
         let mut out = heapless::String::<512>::new();
         core::fmt::write(&mut out, format_args!("{repr:?}")).unwrap();
-        assert!(!out.contains("hunter2") && !out.contains("104, 117"), "{out}");
+        assert!(
+            !out.contains("hunter2") && !out.contains("104, 117"),
+            "{out}"
+        );
         assert!(out.contains("<7 bytes>") && out.contains("user"), "{out}");
     }
 }
