@@ -134,8 +134,33 @@ struct Callbacks {
     on_disconnect: Option<fn(i32)>,
 }
 
+/// Where `SHARED` keeps the engine. Not an `Option<Engine>`: its `None` is a niche value
+/// that is not all zeros, which put the whole of `SHARED` in `.data`, its initial image
+/// stored in flash (3 KB). The empty state of this enum is tag 0, so `SHARED` is `.bss`.
+#[repr(C, u8)]
+enum EngineSlot {
+    Empty,
+    Present(Engine),
+}
+
+impl EngineSlot {
+    fn as_ref(&self) -> Option<&Engine> {
+        match self {
+            EngineSlot::Present(e) => Some(e),
+            EngineSlot::Empty => None,
+        }
+    }
+
+    fn as_mut(&mut self) -> Option<&mut Engine> {
+        match self {
+            EngineSlot::Present(e) => Some(e),
+            EngineSlot::Empty => None,
+        }
+    }
+}
+
 struct Shared {
-    engine: Option<Engine>,
+    engine: EngineSlot,
     /// The broker URL, checked by `new`; parsed again where it is used.
     url: heapless::String<URL_LEN>,
     callbacks: Callbacks,
@@ -148,7 +173,7 @@ struct Shared {
 }
 
 static SHARED: Mutex<Shared> = Mutex::new(Shared {
-    engine: None,
+    engine: EngineSlot::Empty,
     url: heapless::String::new(),
     callbacks: Callbacks {
         on_connect: None,
@@ -255,7 +280,7 @@ impl MqttClient {
         shared.stop = false;
         shared.url = url_copy;
         // The engine with the id alone; connect() rebuilds it with all the options.
-        shared.engine = Some(Engine::new(engine_config)?);
+        shared.engine = EngineSlot::Present(Engine::new(engine_config)?);
         Ok(MqttClient { _private: () })
     }
 
@@ -421,7 +446,7 @@ impl Drop for MqttClient {
             log::warn!("client thread did not finish disconnecting in time");
         }
         let mut shared = shared();
-        shared.engine = None;
+        shared.engine = EngineSlot::Empty;
         shared.url.clear();
         shared.claimed = false;
         #[cfg(CONFIG_ZMQTT_TLS)]
