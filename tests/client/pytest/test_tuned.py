@@ -1,8 +1,11 @@
 # SPDX-License-Identifier: Apache-2.0
-"""CONFIG_ZMQTT_RX_BUFFER_SIZE and CONFIG_ZMQTT_TOPIC_STORE_SIZE, set small in the
-zmqtt.client.tuned build, seen from outside with a real broker."""
+"""CONFIG_ZMQTT_RX_BUFFER_SIZE, CONFIG_ZMQTT_TOPIC_STORE_SIZE and CONFIG_ZMQTT_KEEPALIVE_SEC,
+set away from their defaults in the zmqtt.client.tuned build, seen from outside with a real
+broker."""
 
-from mqtt_fixtures import kconfig, wait_line
+import re
+
+from mqtt_fixtures import broker_log, kconfig, wait_line
 
 # The filter the firmware subscribes to at each connection.
 FIRST_FILTER = "{}/in/#"
@@ -49,3 +52,14 @@ def test_the_topic_store_bounds_the_subscriptions_remembered(broker, observer, d
     observer.publish(f"{client_id}/in/sub", third, 1)
     # -2: the topic store (MqttError "persistence") is full.
     wait_line(dut, r"subscribe error=-2 ", 20)
+
+
+def test_connect_without_keep_alive_uses_the_configured_default(broker, dut, client_id,
+                                                                 build_dir):
+    assert int(kconfig(build_dir, "APP_KEEPALIVE_SEC")) == -1, "the firmware must not set one"
+    keepalive = int(kconfig(build_dir, "ZMQTT_KEEPALIVE_SEC"))
+    wait_line(dut, r"on_connect rc=0", 30)
+    # mosquitto: "New client connected from ... as zmqtt-test (p2, c0, k<keep-alive>, u'...')".
+    m = re.search(rf"connected from \S+ as {client_id} \(p\d+, c\d+, k(\d+)", broker_log(broker))
+    assert m, broker_log(broker)
+    assert int(m.group(1)) == keepalive

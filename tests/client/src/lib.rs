@@ -131,7 +131,7 @@ extern "C" fn rust_main() {
     let options = ConnectOptions {
         username: (!CONFIG_APP_USERNAME.is_empty()).then_some(CONFIG_APP_USERNAME),
         password: (!CONFIG_APP_PASSWORD.is_empty()).then_some(CONFIG_APP_PASSWORD),
-        keep_alive: Some(CONFIG_APP_KEEPALIVE_SEC as u16),
+        keep_alive: u16::try_from(CONFIG_APP_KEEPALIVE_SEC).ok(),
         will_topic: Some(will_topic()),
         will_qos: 1,
         will_message: b"offline",
