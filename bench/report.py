@@ -364,7 +364,13 @@ client thread has much of the engine inlined into it). Where it goes:
                            "credentials and TLS sockets in the glue; 5.0 was already there)")
         s += [f"- {x}." for x in details]
         shipped = fp.get("default-shipped")
-        if shipped:
+        if shipped and shipped["image"]["flash"] == d["image"]["flash"]:
+            s.append("\nThe sample ships with that size profile (`[profile.release] opt-level = \"s\", "
+                     "lto = true, codegen-units = 1` in its `Cargo.toml`), so \"default, as shipped\" is the "
+                     "default profile. Applications should set the same: at opt-level 3 without LTO the "
+                     "client is larger (55.9 KiB against 36.1 KiB when last measured that way, at "
+                     "commit e2b46bc).")
+        elif shipped:
             s.append(f"\nBuilt as the sample ships today (opt-level 3, no LTO) the default client is "
                      f"{kib(shipped['client']['flash'])} and the image {kib(shipped['image']['flash'])}, against "
                      f"{kib(d['client']['flash'])} and {kib(d['image']['flash'])} with the size profile: setting "
