@@ -1,10 +1,14 @@
 # SPDX-License-Identifier: Apache-2.0
-"""CONFIG_ZMQTT_RX_BUFFER_SIZE, CONFIG_ZMQTT_TOPIC_STORE_SIZE and CONFIG_ZMQTT_KEEPALIVE_SEC,
-set away from their defaults in the zmqtt.client.tuned build, seen from outside with a real
+"""CONFIG_ZMQTT_RX_BUFFER_SIZE, CONFIG_ZMQTT_TOPIC_STORE_SIZE, CONFIG_ZMQTT_KEEPALIVE_SEC and
+CONFIG_ZMQTT_CONNECT_TIMEOUT_MS, set away from their defaults in the zmqtt.client.tuned build, seen from outside with a real
 broker."""
 
 import re
+import socket
+import threading
+import time
 
+import pytest
 from mqtt_fixtures import broker_log, kconfig, wait_line
 
 # The filter the firmware subscribes to at each connection.
@@ -63,3 +67,69 @@ def test_connect_without_keep_alive_uses_the_configured_default(broker, dut, cli
     m = re.search(rf"connected from \S+ as {client_id} \(p\d+, c\d+, k(\d+)", broker_log(broker))
     assert m, broker_log(broker)
     assert int(m.group(1)) == keepalive
+
+
+class SilentBroker:
+    """A TCP peer on the broker's port that takes the client's CONNECT and never answers:
+    a broker that hangs, which mosquitto cannot be made to be."""
+
+    def __init__(self, port: int):
+        self.server = socket.socket()
+        self.server.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        self.server.bind(("127.0.0.1", port))
+        self.server.listen()
+        self.server.settimeout(0.2)
+        self.links = []  # (first bytes, seconds from accept until the client closed)
+        self.running = True
+        self.thread = threading.Thread(target=self._serve, daemon=True)
+        self.thread.start()
+
+    def _serve(self):
+        while self.running:
+            try:
+                conn, _ = self.server.accept()
+            except socket.timeout:
+                continue
+            accepted = time.monotonic()
+            conn.settimeout(0.2)
+            first = b""
+            while self.running:
+                try:
+                    data = conn.recv(512)
+                except socket.timeout:
+                    continue
+                except OSError:
+                    data = b""
+                if not data:
+                    self.links.append((first, time.monotonic() - accepted))
+                    break
+                first = first or data
+            conn.close()
+
+    def stop(self):
+        self.running = False
+        self.thread.join()
+        self.server.close()
+
+
+@pytest.fixture()
+def silent_broker(broker_port):
+    b = SilentBroker(broker_port)
+    yield b
+    b.stop()
+
+
+def test_a_broker_that_never_sends_connack_is_left_after_the_connect_timeout(
+    silent_broker, dut, build_dir
+):
+    timeout = int(kconfig(build_dir, "ZMQTT_CONNECT_TIMEOUT_MS")) / 1000
+    wait_line(dut, r"disconnected: no CONNACK: connect timeout", timeout + 10)
+    wait_line(dut, r"connecting to ", 10)  # and it tries again, after its back-off
+    deadline = time.monotonic() + 5
+    while not silent_broker.links and time.monotonic() < deadline:
+        time.sleep(0.05)
+    assert silent_broker.links, "the client never closed the silent link"
+    first, held = silent_broker.links[0]
+    assert first[:1] == b"\x10", f"expected a CONNECT first, got {first[:8]!r}"
+    # The client gave up after CONFIG_ZMQTT_CONNECT_TIMEOUT_MS (not the 10 s default).
+    assert timeout - 0.2 <= held <= timeout + 1.5, f"link held {held:.2f} s, timeout {timeout} s"
