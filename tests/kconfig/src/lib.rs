@@ -24,6 +24,12 @@ extern "C" fn rust_main() {
         config::KEEPALIVE_SEC,
         config::MAX_INFLIGHT
     );
+    // CONFIG_ZMQTT_TLS is off in every variant: a TLS URL is -13 (SSL not supported).
+    printkln!(
+        "zmqtt tls {} mqtts url {}",
+        config::TLS,
+        outcome(MqttClient::new("mqtts://127.0.0.1:9", "kconfig-test").map(|_| 0))
+    );
     // Never connected: every publish below waits offline, which is what the queue,
     // in-flight and store limits govern. Nothing listens on port 9.
     let client = match MqttClient::new("mqtt://127.0.0.1:9", "kconfig-test") {
