@@ -490,6 +490,14 @@ impl Harness {
         self.client.handle_closed(self.now);
         self.drive();
     }
+
+    /// Cuts the link and lets the client reconnect after its back-off, to a broker that
+    /// answers CONNACK with `session_present`.
+    pub fn reconnect(&mut self, session_present: bool) {
+        self.cut_link();
+        self.broker.auto.connack = Some((0, session_present));
+        self.advance_to_timeout();
+    }
 }
 
 /// A topic name for a test PUBLISH: "" is the empty name of a PUBLISH with a Topic Alias.

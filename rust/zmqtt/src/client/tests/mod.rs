@@ -508,9 +508,7 @@ fn qos1_is_resent_with_dup_after_reconnect_with_session() {
             .unwrap();
         h.drive();
         h.broker.take_sent();
-        h.cut_link();
-        h.broker.auto.connack = Some((0, true));
-        h.advance_to_timeout();
+        h.reconnect(true);
         let sent = h.broker.take_sent();
         assert!(matches!(sent[0], Sent::Connect { .. }));
         assert_eq!(
@@ -539,9 +537,7 @@ fn qos2_resends_pubrel_after_reconnect() {
             h.broker.take_sent().last(),
             Some(&Sent::Pubrel(mid.get(), 0))
         );
-        h.cut_link();
-        h.broker.auto.connack = Some((0, true));
-        h.advance_to_timeout();
+        h.reconnect(true);
         let sent = h.broker.take_sent();
         assert_eq!(
             &sent[1..],
@@ -612,9 +608,7 @@ fn lost_session_resends_in_flight_messages_as_new_and_restores_subscriptions() {
         h.broker.ack(Packet::Pubrec, q2.get());
         h.drive();
         h.broker.take_sent();
-        h.cut_link();
-        h.broker.auto.connack = Some((0, false));
-        h.advance_to_timeout();
+        h.reconnect(false);
         let sent = h.broker.take_sent();
         assert!(sent.iter().any(|s| matches!(s, Sent::Subscribe { filters, .. } if filters == &vec![("cmd/#".into(), QoS::AtLeastOnce)])));
         // The new session never saw them: first attempts, no DUP, and no PUBREL for q2 (whose
@@ -651,9 +645,7 @@ fn subscriptions_are_not_resent_when_the_session_is_kept() {
             .unwrap();
         h.drive();
         h.broker.take_sent();
-        h.cut_link();
-        h.broker.auto.connack = Some((0, true));
-        h.advance_to_timeout();
+        h.reconnect(true);
         let sent = h.broker.take_sent();
         assert!(
             !sent.iter().any(|s| matches!(s, Sent::Subscribe { .. })),
@@ -748,9 +740,7 @@ fn incoming_qos2_ids_survive_a_reconnect_with_session() {
         h.broker
             .publish("a", b"two", QoS::ExactlyOnce, Some(3), false);
         h.drive();
-        h.cut_link();
-        h.broker.auto.connack = Some((0, true));
-        h.advance_to_timeout();
+        h.reconnect(true);
         h.broker
             .publish("a", b"two", QoS::ExactlyOnce, Some(3), true);
         h.drive();
