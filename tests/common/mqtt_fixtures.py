@@ -32,7 +32,35 @@ def kconfig(build_dir: str, name: str) -> str:
     return value
 
 
-class SntpServer:
+class FakePeer:
+    """A host-side peer the firmware talks to, served on a thread until `stop()`: for what
+    no real program here can be (a hung broker, an NTP server without root). Subclasses
+    bind `sock` and implement `_serve_once()`, which returns within about 0.2 s."""
+
+    def __init__(self, sock: socket.socket):
+        self.sock = sock
+        self.sock.settimeout(0.2)
+        self.running = True
+        self.thread = threading.Thread(target=self._serve, daemon=True)
+        self.thread.start()
+
+    def _serve(self):
+        while self.running:
+            try:
+                self._serve_once()
+            except socket.timeout:
+                continue
+
+    def _serve_once(self):
+        raise NotImplementedError
+
+    def stop(self):
+        self.running = False
+        self.thread.join()
+        self.sock.close()
+
+
+class SntpServer(FakePeer):
     """Answers SNTP requests (RFC 4330) on 127.0.0.1:port with the host's clock.
 
     The dl7450 model's clock starts at 1970, so certificate dates cannot be checked
@@ -43,51 +71,69 @@ class SntpServer:
     NTP_EPOCH_OFFSET = 2208988800  # 1900-01-01 to 1970-01-01
 
     def __init__(self, port: int):
-        self.sock = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
-        self.sock.bind(("127.0.0.1", port))
-        self.sock.settimeout(0.2)
         self.requests = 0
-        self.running = True
-        self.thread = threading.Thread(target=self._serve, daemon=True)
-        self.thread.start()
+        sock = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+        sock.bind(("127.0.0.1", port))
+        super().__init__(sock)
 
     @classmethod
     def _timestamp(cls) -> bytes:
         now = time.time() + cls.NTP_EPOCH_OFFSET
         return struct.pack("!II", int(now), int((now % 1) * 2**32))
 
-    def _serve(self):
+    def _serve_once(self):
+        request, peer = self.sock.recvfrom(512)
+        if len(request) < 48:
+            return
+        received = self._timestamp()
+        version = (request[0] >> 3) & 7
+        header = struct.pack("!BBbb", (version << 3) | 4, 1, 0, -20)  # server, stratum 1
+        # root delay, root dispersion, reference id "LOCL", reference timestamp;
+        # originate = the client's transmit timestamp, which the client checks.
+        reply = (header + bytes(8) + b"LOCL" + received + request[40:48] + received
+                 + self._timestamp())
+        self.sock.sendto(reply, peer)
+        self.requests += 1
+
+
+class SilentBroker(FakePeer):
+    """A TCP peer on 127.0.0.1:port that takes the client's CONNECT and never answers:
+    a broker that hangs, which mosquitto cannot be made to be."""
+
+    def __init__(self, port: int):
+        self.links = []  # (first bytes, seconds from accept until the client closed)
+        sock = socket.socket()
+        sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        sock.bind(("127.0.0.1", port))
+        sock.listen()
+        super().__init__(sock)
+
+    def _serve_once(self):
+        conn, _ = self.sock.accept()
+        accepted = time.monotonic()
+        conn.settimeout(0.2)
+        first = b""
         while self.running:
             try:
-                request, peer = self.sock.recvfrom(512)
+                data = conn.recv(512)
             except socket.timeout:
                 continue
-            if len(request) < 48:
-                continue
-            received = self._timestamp()
-            version = (request[0] >> 3) & 7
-            header = struct.pack("!BBbb", (version << 3) | 4, 1, 0, -20)  # server, stratum 1
-            # root delay, root dispersion, reference id "LOCL", reference timestamp;
-            # originate = the client's transmit timestamp, which the client checks.
-            reply = (header + bytes(8) + b"LOCL" + received + request[40:48] + received
-                     + self._timestamp())
-            self.sock.sendto(reply, peer)
-            self.requests += 1
-
-    def stop(self):
-        self.running = False
-        self.thread.join()
-        self.sock.close()
+            except OSError:
+                data = b""
+            if not data:
+                self.links.append((first, time.monotonic() - accepted))
+                break
+            first = first or data
+        conn.close()
 
 
 @pytest.fixture(scope="session", autouse=True)
-def wall_clock(request):
+def wall_clock(build_dir):
     """An SNTP server where the firmware looks for one (CONFIG_NET_CONFIG_SNTP_INIT_SERVER
     "10.0.2.2:<port>"), started before the device boots; nothing for other builds."""
-    build = request.config.getoption("--build-dir")
     server = None
-    if kconfig_or_none(build, "NET_CONFIG_CLOCK_SNTP_INIT") == "y":
-        address = kconfig(build, "NET_CONFIG_SNTP_INIT_SERVER")
+    if kconfig_or_none(build_dir, "NET_CONFIG_CLOCK_SNTP_INIT") == "y":
+        address = kconfig(build_dir, "NET_CONFIG_SNTP_INIT_SERVER")
         host, _, port = address.rpartition(":")
         assert host == "10.0.2.2" and port, f"SNTP server {address!r}: expected 10.0.2.2:<port>"
         server = SntpServer(int(port))

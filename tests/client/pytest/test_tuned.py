@@ -1,15 +1,13 @@
 # SPDX-License-Identifier: Apache-2.0
 """CONFIG_ZMQTT_RX_BUFFER_SIZE, CONFIG_ZMQTT_TOPIC_STORE_SIZE, CONFIG_ZMQTT_KEEPALIVE_SEC and
-CONFIG_ZMQTT_CONNECT_TIMEOUT_MS, set away from their defaults in the zmqtt.client.tuned build, seen from outside with a real
-broker."""
+CONFIG_ZMQTT_CONNECT_TIMEOUT_MS, set away from their defaults in the zmqtt.client.tuned build,
+seen from outside with a real broker (or a silent TCP peer)."""
 
 import re
-import socket
-import threading
 import time
 
 import pytest
-from mqtt_fixtures import broker_log, kconfig, wait_line
+from mqtt_fixtures import SilentBroker, broker_log, kconfig, wait_line
 
 # The filter the firmware subscribes to at each connection.
 FIRST_FILTER = "{}/in/#"
@@ -67,49 +65,6 @@ def test_connect_without_keep_alive_uses_the_configured_default(broker, dut, cli
     m = re.search(rf"connected from \S+ as {client_id} \(p\d+, c\d+, k(\d+)", broker_log(broker))
     assert m, broker_log(broker)
     assert int(m.group(1)) == keepalive
-
-
-class SilentBroker:
-    """A TCP peer on the broker's port that takes the client's CONNECT and never answers:
-    a broker that hangs, which mosquitto cannot be made to be."""
-
-    def __init__(self, port: int):
-        self.server = socket.socket()
-        self.server.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-        self.server.bind(("127.0.0.1", port))
-        self.server.listen()
-        self.server.settimeout(0.2)
-        self.links = []  # (first bytes, seconds from accept until the client closed)
-        self.running = True
-        self.thread = threading.Thread(target=self._serve, daemon=True)
-        self.thread.start()
-
-    def _serve(self):
-        while self.running:
-            try:
-                conn, _ = self.server.accept()
-            except socket.timeout:
-                continue
-            accepted = time.monotonic()
-            conn.settimeout(0.2)
-            first = b""
-            while self.running:
-                try:
-                    data = conn.recv(512)
-                except socket.timeout:
-                    continue
-                except OSError:
-                    data = b""
-                if not data:
-                    self.links.append((first, time.monotonic() - accepted))
-                    break
-                first = first or data
-            conn.close()
-
-    def stop(self):
-        self.running = False
-        self.thread.join()
-        self.server.close()
 
 
 @pytest.fixture()
