@@ -116,8 +116,9 @@ pub struct Driver<
     const QUEUE: usize,
     const MSG_BYTES: usize,
     const TOPIC_BYTES: usize,
+    const INCOMING_QOS2: usize = 32,
 > {
-    client: Client<'c, INFLIGHT, QUEUE, MSG_BYTES, TOPIC_BYTES>,
+    client: Client<'c, INFLIGHT, QUEUE, MSG_BYTES, TOPIC_BYTES, INCOMING_QOS2>,
     connector: C,
     clock: K,
     link: Option<C::Link>,
@@ -135,11 +136,12 @@ impl<
         const QUEUE: usize,
         const MSG_BYTES: usize,
         const TOPIC_BYTES: usize,
-    > Driver<'c, 'b, C, K, INFLIGHT, QUEUE, MSG_BYTES, TOPIC_BYTES>
+        const INCOMING_QOS2: usize,
+    > Driver<'c, 'b, C, K, INFLIGHT, QUEUE, MSG_BYTES, TOPIC_BYTES, INCOMING_QOS2>
 {
     /// A driver for `client`. Nothing happens until `client().connect(now)` and [`step`](Self::step).
     pub fn new(
-        client: Client<'c, INFLIGHT, QUEUE, MSG_BYTES, TOPIC_BYTES>,
+        client: Client<'c, INFLIGHT, QUEUE, MSG_BYTES, TOPIC_BYTES, INCOMING_QOS2>,
         connector: C,
         clock: K,
         rx: &'b mut [u8],
@@ -166,7 +168,9 @@ impl<
 
     /// The client, for commands (`publish`, `subscribe`, `connect`, `disconnect` …) and getters.
     /// Pass [`now`](Self::now) as the time.
-    pub fn client(&mut self) -> &mut Client<'c, INFLIGHT, QUEUE, MSG_BYTES, TOPIC_BYTES> {
+    pub fn client(
+        &mut self,
+    ) -> &mut Client<'c, INFLIGHT, QUEUE, MSG_BYTES, TOPIC_BYTES, INCOMING_QOS2> {
         &mut self.client
     }
 
@@ -186,7 +190,7 @@ impl<
     }
 
     /// Gives the client back (dropping any open link).
-    pub fn into_client(self) -> Client<'c, INFLIGHT, QUEUE, MSG_BYTES, TOPIC_BYTES> {
+    pub fn into_client(self) -> Client<'c, INFLIGHT, QUEUE, MSG_BYTES, TOPIC_BYTES, INCOMING_QOS2> {
         self.client
     }
 
@@ -231,7 +235,9 @@ impl<
     pub fn run_until(
         &mut self,
         handler: &mut impl Handler,
-        mut done: impl FnMut(&Client<'c, INFLIGHT, QUEUE, MSG_BYTES, TOPIC_BYTES>) -> bool,
+        mut done: impl FnMut(
+            &Client<'c, INFLIGHT, QUEUE, MSG_BYTES, TOPIC_BYTES, INCOMING_QOS2>,
+        ) -> bool,
     ) {
         while !done(&self.client) {
             if self.client.state() == State::Idle && self.link.is_none() {

@@ -4,6 +4,7 @@ use crate::codec::{ProtocolVersion, Will};
 use crate::time::Duration;
 
 use super::error::ConfigError;
+use super::forbidden_chars::has_forbidden_char;
 
 /// How to connect and how to behave when the connection is lost.
 ///
@@ -156,6 +157,14 @@ impl<'a> Config<'a> {
         if self.client_id.contains('\0') || self.username.is_some_and(|u| u.contains('\0')) {
             return Err(ConfigError::NullCharacter);
         }
+        let will_topic = self.will.as_ref().map(|w| w.topic.as_str());
+        if [Some(self.client_id), self.username, will_topic]
+            .into_iter()
+            .flatten()
+            .any(has_forbidden_char)
+        {
+            return Err(ConfigError::ForbiddenCharacter);
+        }
         if let Some(will) = &self.will {
             // The rest of the topic rules were checked when the `TopicName` was built; only
             // `TopicName::EMPTY`, meant for PUBLISH with a Topic Alias, can still be wrong here.
@@ -252,6 +261,20 @@ mod tests {
         assert_eq!(c.validate(), Err(ConfigError::OptionForV5Only));
         assert_eq!(MqttError::from(ConfigError::OptionForV5Only).code(), -15);
         assert_eq!(c.protocol(ProtocolVersion::V5).validate(), Ok(()));
+    }
+
+    #[test]
+    fn control_and_noncharacters_in_id_user_or_will_topic_are_error_minus_23() {
+        for c in [
+            Config::new("dev\u{7}"),
+            Config::new("dev").credentials(Some("user\u{85}"), Some(b"\x01 binary is fine")),
+            Config::new("dev").will(will("dev/\u{fffe}")),
+        ] {
+            assert_eq!(c.validate(), Err(ConfigError::ForbiddenCharacter));
+        }
+        assert_eq!(MqttError::from(ConfigError::ForbiddenCharacter).code(), -23);
+        let password_bytes = Config::new("dev").credentials(Some("u"), Some(b"\x01\x7f"));
+        assert_eq!(password_bytes.validate(), Ok(()));
     }
 
     #[test]

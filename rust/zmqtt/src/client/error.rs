@@ -11,7 +11,11 @@ fn topic_error_code(e: TopicError) -> MqttError {
     match e {
         TopicError::Empty => MqttError::NullParameter,
         TopicError::NullCharacter => MqttError::TopicNameTruncated,
-        _ => MqttError::BadUtf8String,
+        TopicError::TooLong => MqttError::TopicTooLong,
+        TopicError::WildcardInName => MqttError::WildcardInTopicName,
+        TopicError::MultiLevelWildcard
+        | TopicError::SingleLevelWildcard
+        | TopicError::SharedSubscription => MqttError::BadTopicFilter,
     }
 }
 
@@ -25,6 +29,9 @@ pub enum ConfigError {
     EmptyClientId,
     /// The client id or user name contains U+0000 (-5).
     NullCharacter,
+    /// The client id, user name or will topic holds a control character or a Unicode
+    /// non-character, which brokers may treat as malformed (-23).
+    ForbiddenCharacter,
     /// The will topic is empty (-17).
     EmptyWillTopic,
     /// The will topic is not a valid topic name (wildcards, U+0000 …) (-5).
@@ -49,6 +56,9 @@ impl fmt::Display for ConfigError {
                 f.write_str("empty client id needs a clean session (MQTT 3.1.1)")
             }
             ConfigError::NullCharacter => f.write_str("client id or user name contains U+0000"),
+            ConfigError::ForbiddenCharacter => f.write_str(
+                "client id, user name or will topic contains a control character or non-character",
+            ),
             ConfigError::EmptyWillTopic => f.write_str("zero-length will topic"),
             ConfigError::InvalidWillTopic(e) => write!(f, "invalid will topic: {e}"),
             ConfigError::WillTooLarge => f.write_str("will payload longer than 65535 bytes"),
@@ -69,6 +79,7 @@ impl From<ConfigError> for MqttError {
                 MqttError::NullParameter
             }
             ConfigError::NullCharacter => MqttError::BadUtf8String,
+            ConfigError::ForbiddenCharacter => MqttError::ForbiddenCharacter,
             ConfigError::EmptyWillTopic => MqttError::ZeroLengthWillTopic,
             ConfigError::InvalidWillTopic(e) => topic_error_code(e),
             ConfigError::OptionForV5Only => MqttError::BadMqttOption,
@@ -84,12 +95,16 @@ impl From<ConfigError> for MqttError {
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 #[non_exhaustive]
 pub enum PublishError {
-    /// Caused by the application: the topic is not a valid topic name (-6 empty, -7 U+0000, -5 else).
+    /// Caused by the application: the topic is not a valid topic name (-6 empty, -7 U+0000, -20
+    /// too long, -21 a wildcard).
     InvalidTopic(TopicError),
+    /// Caused by the application: the topic holds a control character or a Unicode
+    /// non-character, which brokers may treat as malformed (-23).
+    ForbiddenCharacter,
     /// Caused by the application: MQTT 5.0 properties on an MQTT 3.1.1 connection (-15).
     OptionForV5Only,
     /// Caused by the application or the broker: the PUBLISH would be larger than the transmit
-    /// buffer or the broker's Maximum Packet Size (-1).
+    /// buffer or the broker's Maximum Packet Size (-24).
     PacketTooLarge,
     /// Caused by the broker's limits: it announced a lower Maximum QoS (-9).
     QosNotSupported,
@@ -105,6 +120,9 @@ impl fmt::Display for PublishError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
             PublishError::InvalidTopic(e) => write!(f, "invalid topic: {e}"),
+            PublishError::ForbiddenCharacter => {
+                f.write_str("topic contains a control character or non-character")
+            }
             PublishError::OptionForV5Only => f.write_str("publish properties need MQTT 5.0"),
             PublishError::PacketTooLarge => {
                 f.write_str("message larger than the packet size limit")
@@ -123,8 +141,9 @@ impl From<PublishError> for MqttError {
     fn from(e: PublishError) -> MqttError {
         match e {
             PublishError::InvalidTopic(t) => topic_error_code(t),
+            PublishError::ForbiddenCharacter => MqttError::ForbiddenCharacter,
             PublishError::OptionForV5Only => MqttError::BadMqttOption,
-            PublishError::PacketTooLarge => MqttError::Failure,
+            PublishError::PacketTooLarge => MqttError::MessageTooLarge,
             PublishError::QosNotSupported => MqttError::BadQos,
             PublishError::InflightFull => MqttError::MaxMessagesInflight,
             PublishError::QueueFull => MqttError::MaxBufferedMessages,
@@ -137,8 +156,12 @@ impl From<PublishError> for MqttError {
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 #[non_exhaustive]
 pub enum SubscribeError {
-    /// Caused by the application: a filter is not a valid topic filter (-6 empty, -7 U+0000, -5 else).
+    /// Caused by the application: a filter is not a valid topic filter (-6 empty, -7 U+0000, -20
+    /// too long, -22 a misplaced wildcard).
     InvalidFilter(TopicError),
+    /// Caused by the application: a filter holds a control character or a Unicode non-character,
+    /// which brokers may treat as malformed (-23).
+    ForbiddenCharacter,
     /// Caused by the application: the list of filters is empty (-6).
     NoFilters,
     /// Caused by the application: more filters than one request may carry
@@ -147,7 +170,7 @@ pub enum SubscribeError {
     /// Caused by the application: MQTT 5.0 subscription options on a 3.1.1 connection (-15).
     OptionForV5Only,
     /// Caused by the application or the broker: the packet would be larger than the transmit
-    /// buffer or the broker's Maximum Packet Size (-1).
+    /// buffer or the broker's Maximum Packet Size (-24).
     PacketTooLarge,
     /// Connect first: subscriptions need a connection (-3).
     NotConnected,
@@ -161,6 +184,9 @@ impl fmt::Display for SubscribeError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
             SubscribeError::InvalidFilter(e) => write!(f, "invalid topic filter: {e}"),
+            SubscribeError::ForbiddenCharacter => {
+                f.write_str("topic filter contains a control character or non-character")
+            }
             SubscribeError::NoFilters => f.write_str("no topic filters"),
             SubscribeError::TooManyFilters => f.write_str("too many topic filters in one request"),
             SubscribeError::OptionForV5Only => f.write_str("subscription options need MQTT 5.0"),
@@ -180,10 +206,11 @@ impl From<SubscribeError> for MqttError {
     fn from(e: SubscribeError) -> MqttError {
         match e {
             SubscribeError::InvalidFilter(t) => topic_error_code(t),
+            SubscribeError::ForbiddenCharacter => MqttError::ForbiddenCharacter,
             SubscribeError::NoFilters => MqttError::NullParameter,
             SubscribeError::TooManyFilters => MqttError::BadStructure,
             SubscribeError::OptionForV5Only => MqttError::BadMqttOption,
-            SubscribeError::PacketTooLarge => MqttError::Failure,
+            SubscribeError::PacketTooLarge => MqttError::MessageTooLarge,
             SubscribeError::NotConnected => MqttError::Disconnected,
             SubscribeError::StoreFull => MqttError::Persistence,
             SubscribeError::NoPacketId => MqttError::NoMoreMsgIds,
@@ -206,7 +233,7 @@ pub enum ProtocolError {
     WrongAck,
     /// A SUBACK with a different number of return codes than the SUBSCRIBE had filters.
     SubackMismatch,
-    /// More unreleased QoS 2 messages than this client can track (twice the Receive Maximum it
+    /// More unreleased QoS 2 messages than this client can track (the Receive Maximum it
     /// announced). The excess is left unacknowledged and the client reconnects, with a normal
     /// DISCONNECT, once the others are released, so the broker sends it again.
     ReceiveMaximumExceeded,

@@ -13,7 +13,7 @@ use crate::codec::{
 use crate::time::{Duration, Instant};
 
 /// The client type the scenarios use: small capacities so limits are easy to reach.
-pub type TestClient = Client<'static, 4, 4, 1024, 256>;
+pub type TestClient = Client<'static, 4, 4, 1024, 256, 8>;
 
 /// An owned summary of a packet the client sent.
 #[derive(Debug, Clone, PartialEq, Eq)]

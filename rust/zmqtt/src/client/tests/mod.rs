@@ -117,7 +117,8 @@ fn connect_carries_every_dl7450_option() {
             ))
         );
         match v {
-            V5 => assert_eq!(*props, (Some(u32::MAX), Some(4), Some(1024), Some(8))),
+            // Receive Maximum: the incoming QoS 2 table (8 in `TestClient`), not the outgoing window.
+            V5 => assert_eq!(*props, (Some(u32::MAX), Some(8), Some(1024), Some(8))),
             _ => assert_eq!(*props, (None, None, None, None)),
         }
         assert_eq!(h.client.state(), State::Connecting);
@@ -450,14 +451,34 @@ fn publish_validates_topic_size_and_qos() {
         let e = |h: &mut Harness, p: Publish<'static>| {
             MqttError::from(h.client.publish(h.now, &p).unwrap_err()).code()
         };
+        // Each rule its own number (see `MqttError`): -6 empty, -21 wildcard in a name, -7 U+0000,
+        // -20 longer than a string field holds, -23 control or non-character, -24 too large.
         assert_eq!(e(&mut h, msg("", b"x", QoS::AtMostOnce)), -6);
-        assert_eq!(e(&mut h, msg("a/#", b"x", QoS::AtMostOnce)), -5);
+        assert_eq!(e(&mut h, msg("a/#", b"x", QoS::AtMostOnce)), -21);
+        assert_eq!(e(&mut h, msg("a/+/b", b"x", QoS::AtMostOnce)), -21);
         assert_eq!(e(&mut h, msg("a\0b", b"x", QoS::AtMostOnce)), -7);
+        let long: &'static str = Box::leak("t".repeat(65_536).into_boxed_str());
+        assert_eq!(e(&mut h, msg(long, b"x", QoS::AtMostOnce)), -20);
+        for poison in [
+            "a/b\u{1}",
+            "a/\u{7f}",
+            "a/\u{9f}",
+            "x/\u{ffff}",
+            "x/\u{fdd0}",
+        ] {
+            assert_eq!(
+                e(&mut h, msg(poison, b"x", QoS::AtLeastOnce)),
+                -23,
+                "{poison:?}"
+            );
+        }
         let big: &'static [u8] = &[0; 1100];
         assert_eq!(
             h.client.publish(h.now, &msg("t", big, QoS::AtMostOnce)),
             Err(PublishError::PacketTooLarge)
         );
+        assert_eq!(e(&mut h, msg("t", big, QoS::AtMostOnce)), -24);
+        assert_eq!(h.client.queued_len() + h.client.inflight_len(), 0);
     });
 }
 
@@ -576,7 +597,7 @@ fn qos2_publish_is_resent_with_dup_when_pubrec_was_lost() {
 }
 
 #[test]
-fn lost_session_resends_in_flight_messages_as_new_and_restores_subscriptions() {
+fn lost_session_resends_unacknowledged_messages_reports_received_ones_and_restores_subscriptions() {
     both(|v| {
         let mut h = Harness::connected(config(v));
         let sub = h
@@ -611,17 +632,20 @@ fn lost_session_resends_in_flight_messages_as_new_and_restores_subscriptions() {
         h.reconnect(false);
         let sent = h.broker.take_sent();
         assert!(sent.iter().any(|s| matches!(s, Sent::Subscribe { filters, .. } if filters == &vec![("cmd/#".into(), QoS::AtLeastOnce)])));
-        // The new session never saw them: first attempts, no DUP, and no PUBREL for q2 (whose
-        // release the broker forgot, so it never reached a subscriber).
+        // q1 was never acknowledged: a first attempt in the new session, no DUP. q2 was (PUBREC):
+        // sending it again could deliver it twice (MQTT 3.1.1 §4.3.3), so it is reported instead,
+        // and no PUBREL goes to a session that forgot it.
         assert_eq!(
             publishes(&sent),
-            vec![
-                (Some(q1.get()), b"one".to_vec(), false),
-                (Some(q2.get()), b"two".to_vec(), false)
-            ]
+            vec![(Some(q1.get()), b"one".to_vec(), false)]
         );
         assert!(!sent.iter().any(|s| matches!(s, Sent::Pubrel(..))));
         assert!(published(&h.events).is_empty());
+        assert!(h.events.contains(&Event::PublishFailed {
+            packet_id: q2,
+            reason: Failure::SessionLost
+        }));
+        assert_eq!(Failure::SessionLost.code(), -26);
         // The restore is internal: no second Subscribed event.
         assert!(!h
             .events
@@ -889,8 +913,27 @@ fn subscribe_errors_carry_dl7450_numbers() {
     // A bad filter cannot become a `TopicFilter` for `subscribe`; `unsubscribe` takes `&str`.
     assert_eq!(
         MqttError::from(h.client.unsubscribe(h.now, &["a/#/b"]).unwrap_err()).code(),
-        -5
+        -22
     );
+    assert_eq!(
+        MqttError::from(h.client.unsubscribe(h.now, &["a/b+"]).unwrap_err()).code(),
+        -22
+    );
+    for poison in ["x/\u{ffff}", "x/\u{1b}[0m"] {
+        let filter = [Subscription {
+            filter: TopicFilter::new(poison).unwrap(),
+            options: SubscriptionOptions::qos(QoS::AtMostOnce),
+        }];
+        assert_eq!(
+            MqttError::from(h.client.subscribe(h.now, &filter).unwrap_err()).code(),
+            -23
+        );
+        assert_eq!(
+            h.client.unsubscribe(h.now, &[poison]),
+            Err(SubscribeError::ForbiddenCharacter)
+        );
+    }
+    assert_eq!(h.client.subscription_len(), 0);
     let v5_only = [Subscription {
         filter: TopicFilter::new("a").unwrap(),
         options: SubscriptionOptions {
@@ -962,7 +1005,7 @@ fn broker_receive_maximum_limits_the_inflight_window() {
 #[test]
 fn qos2_messages_beyond_the_table_wait_for_a_reconnect_instead_of_losing_an_id() {
     both(|v| {
-        // INFLIGHT is 4, so 8 ids fit. The 9th is neither delivered nor acknowledged; once the
+        // The table holds 8 ids. The 9th is neither delivered nor acknowledged; once the
         // broker released the 8, the client reconnects (normal DISCONNECT, no will) and the broker,
         // keeping the session, sends the 9th again.
         let mut h = Harness::connected(config(v));
@@ -984,21 +1027,26 @@ fn qos2_messages_beyond_the_table_wait_for_a_reconnect_instead_of_losing_an_id()
             .publish("a", &[10], QoS::ExactlyOnce, Some(10), false);
         h.drive();
         assert_eq!(h.messages.len(), 8);
+        h.broker.auto.connack = Some((0, true));
         for i in 2..=8 {
             h.broker.ack(Packet::Pubrel, i);
         }
         h.drive();
         let sent = h.broker.take_sent();
-        assert_eq!(sent.last(), Some(&Sent::Disconnect(0)));
+        let bye = sent.iter().position(|s| *s == Sent::Disconnect(0));
+        assert!(
+            matches!(sent.get(bye.unwrap() + 1), Some(Sent::Connect { .. })),
+            "{sent:?}"
+        );
         assert_eq!(
             disconnected(&h.events),
+            // This connection delivered messages: the client is catching up, and reconnects at once.
             vec![(
                 DisconnectReason::Protocol(ProtocolError::ReceiveMaximumExceeded),
-                Some(Duration::from_secs(1))
+                Some(Duration::ZERO)
             )]
         );
-        h.broker.auto.connack = Some((0, true));
-        h.advance_to_timeout();
+        assert!(h.client.is_connected());
         h.broker.publish("a", &[9], QoS::ExactlyOnce, Some(9), true);
         h.broker
             .publish("a", &[10], QoS::ExactlyOnce, Some(10), true);
@@ -1442,4 +1490,184 @@ mod set_config {
             Err(ConfigError::NotIdle)
         );
     }
+}
+
+// ----- issue #16: a broker that drops the link, a full QoS 2 table, aliases, session loss -----
+
+#[test]
+fn a_message_the_broker_drops_the_link_over_is_given_up_after_three_tries_and_the_rest_go_through()
+{
+    both(|v| {
+        let mut h = Harness::connected(config(v));
+        h.broker.auto.ack = false;
+        let [a, b, c] = [b"a", b"b", b"c"].map(|p| {
+            h.client
+                .publish(h.now, &msg("t", p, QoS::AtLeastOnce))
+                .unwrap()
+        });
+        h.drive();
+        assert_eq!(publishes(&h.broker.take_sent()).len(), 3);
+        // The broker takes `a`, then closes the link at `b` (as mosquitto does with a packet it
+        // finds malformed or too large), never reading `c`.
+        h.broker.ack(Packet::Puback, a.get());
+        h.drive();
+        for attempt in 1..STRIKES_TO_FAIL {
+            h.reconnect(true);
+            // The suspect goes alone, so that the next close is certainly its doing.
+            assert_eq!(
+                publishes(&h.broker.take_sent()),
+                vec![(Some(b.get()), b"b".to_vec(), true)],
+                "attempt {attempt}"
+            );
+            assert!(!h
+                .events
+                .iter()
+                .any(|e| matches!(e, Event::PublishFailed { .. })));
+        }
+        h.reconnect(true);
+        assert!(h.events.contains(&Event::PublishFailed {
+            packet_id: b,
+            reason: Failure::BrokerDroppedLink
+        }));
+        assert_eq!(Failure::BrokerDroppedLink.code(), -25);
+        // After the third close `b` is given up: `c` goes out and is delivered.
+        let sent = publishes(&h.broker.take_sent());
+        assert_eq!(sent, vec![(Some(c.get()), b"c".to_vec(), true)]);
+        h.broker.ack(Packet::Puback, c.get());
+        h.drive();
+        assert_eq!(published(&h.events), vec![a.get(), c.get()]);
+        assert_eq!(h.client.inflight_len() + h.client.queued_len(), 0);
+    });
+}
+
+#[test]
+fn a_suspect_that_the_broker_then_acknowledges_is_delivered_and_the_rest_resume() {
+    let mut h = Harness::connected(config(V3));
+    h.broker.auto.ack = false;
+    let ids = [b"a", b"b"].map(|p| {
+        h.client
+            .publish(h.now, &msg("t", p, QoS::AtLeastOnce))
+            .unwrap()
+    });
+    h.drive();
+    assert_eq!(publishes(&h.broker.take_sent()).len(), 2);
+    // A cut with nothing acknowledged: `a` is the suspect, though it was not its fault.
+    h.reconnect(true);
+    assert_eq!(publishes(&h.broker.take_sent()).len(), 1);
+    h.broker.ack(Packet::Puback, ids[0].get());
+    h.drive();
+    assert_eq!(
+        publishes(&h.broker.take_sent()),
+        vec![(Some(ids[1].get()), b"b".to_vec(), true)]
+    );
+    h.broker.ack(Packet::Puback, ids[1].get());
+    h.drive();
+    assert_eq!(published(&h.events), vec![ids[0].get(), ids[1].get()]);
+}
+
+#[test]
+fn links_cut_by_the_client_itself_do_not_count_against_a_message() {
+    let mut h = Harness::connected(config(V3));
+    h.broker.auto.ack = false;
+    let mid = h
+        .client
+        .publish(h.now, &msg("t", b"x", QoS::AtLeastOnce))
+        .unwrap();
+    h.drive();
+    for _ in 0..STRIKES_TO_FAIL + 1 {
+        // No PINGRESP: the client drops the link (keepalive timeout), not the broker.
+        h.advance_to_timeout();
+        h.advance_to_timeout();
+        h.broker.auto.connack = Some((0, true));
+        h.advance_to_timeout();
+    }
+    assert!(!h
+        .events
+        .iter()
+        .any(|e| matches!(e, Event::PublishFailed { .. })));
+    h.broker.ack(Packet::Puback, mid.get());
+    h.drive();
+    assert_eq!(published(&h.events), vec![mid.get()]);
+}
+
+#[test]
+fn resyncs_that_deliver_nothing_back_off() {
+    // A broker that never releases the 8 ids the table holds (no PUBREL) and keeps sending a new
+    // QoS 2 message on every connection: the client skips it and reconnects to get it again.
+    // The first connection delivered the 8 messages, so its resync is immediate; the later ones
+    // deliver nothing, so their reconnects back off.
+    let mut h = Harness::connected(config(V3));
+    h.broker.auto.ack = false;
+    h.broker.auto.connack = Some((0, true));
+    for i in 1..=8 {
+        h.broker
+            .publish("a", &[0], QoS::ExactlyOnce, Some(i), false);
+    }
+    h.drive();
+    assert_eq!(h.messages.len(), 8);
+    for _ in 0..5 {
+        h.broker
+            .publish("a", &[9], QoS::ExactlyOnce, Some(9), false);
+        h.drive();
+        // The keepalive (or the back-off) is due next: let the client act on it.
+        h.advance_to_timeout();
+        h.advance_to_timeout();
+    }
+    let delays: Vec<u64> = disconnected(&h.events)
+        .into_iter()
+        .map(|(reason, delay)| {
+            assert_eq!(
+                reason,
+                DisconnectReason::Protocol(ProtocolError::ReceiveMaximumExceeded)
+            );
+            delay.expect("reconnects").secs()
+        })
+        .collect();
+    assert!(delays.len() >= 4, "{delays:?}");
+    assert_eq!(delays[..4], [0, 1, 2, 4]);
+    assert_eq!(h.messages.len(), 8, "nothing delivered twice");
+}
+
+#[test]
+fn a_topic_alias_never_pushes_a_message_over_the_broker_maximum_packet_size() {
+    // MQTT 5.0 §3.3: PUBLISH = 1 byte header + remaining length (1 byte below 128) + topic
+    // (2 + len) + packet id (2, QoS 1) + property length (1) + properties + payload. A Topic
+    // Alias property is 3 bytes (§2.2.2.2: identifier 0x23 + two-byte integer).
+    let max = 100u32;
+    let topic = "t/x";
+    let payload_len = max as usize - (1 + 1 + 2 + topic.len() + 2 + 1);
+    let mut h = v5_with(
+        vec![
+            OwnedProp::MaximumPacketSize(max),
+            OwnedProp::TopicAliasMaximum(4),
+        ],
+        config(V5),
+    );
+    let big: &'static [u8] = Box::leak(vec![7u8; payload_len].into_boxed_slice());
+    let mid = h
+        .client
+        .publish(h.now, &msg(topic, big, QoS::AtLeastOnce))
+        .unwrap();
+    h.drive();
+    let sent = h.broker.take_sent();
+    assert!(
+        matches!(&sent[..], [Sent::Publish { topic: t, alias: None, payload, .. }] if t == topic && payload.len() == payload_len),
+        "{sent:?}"
+    );
+    assert_eq!(published(&h.events), vec![mid.get()]);
+    // One byte over the limit without an alias is refused at `publish` (-24).
+    let over: &'static [u8] = Box::leak(vec![7u8; payload_len + 1].into_boxed_slice());
+    assert_eq!(
+        h.client.publish(h.now, &msg(topic, over, QoS::AtLeastOnce)),
+        Err(PublishError::PacketTooLarge)
+    );
+    // A message with room for the alias still gets one.
+    h.client
+        .publish(h.now, &msg(topic, b"small", QoS::AtLeastOnce))
+        .unwrap();
+    h.drive();
+    assert!(matches!(
+        &h.broker.take_sent()[..],
+        [Sent::Publish { alias: Some(1), .. }]
+    ));
 }
