@@ -38,6 +38,7 @@ type Engine = Client<
     { config::OFFLINE_QUEUE_LEN },
     { config::MESSAGE_STORE_SIZE },
     { config::TOPIC_STORE_SIZE },
+    { config::MAX_INCOMING_QOS2 },
 >;
 
 /// Longest broker URL, in bytes: a 253-character host name plus scheme and port.
@@ -300,9 +301,12 @@ impl MqttClient {
         shared().callbacks.on_publish = Some(callback);
     }
 
-    /// Called when an accepted message will never be delivered, with an error number
-    /// (for example the broker refused it with a 5.0 reason code, or it was too large
-    /// for the broker).
+    /// Called when an accepted message will never be delivered, with why: the broker's
+    /// MQTT 5.0 reason code (0x80 and above) when it refused the message, else a negative
+    /// [`MqttError`] number: -24 larger than the broker's maximum packet size, -9 above its
+    /// maximum QoS, -25 the broker closed the connection each time it was sent (5 in a row),
+    /// -26 a QoS 2 message the broker had received (PUBREC) when it lost the session, so its
+    /// delivery cannot be confirmed and it is not sent again.
     pub fn on_publish_failed(&self, callback: fn(Mid, i32)) {
         shared().callbacks.on_publish_failed = Some(callback);
     }
@@ -318,7 +322,8 @@ impl MqttClient {
     /// re-established by themselves, except after "bad user name or password" or "not
     /// authorised".
     ///
-    /// Errors: -6 password without user name, -17 empty will topic, -9 bad will QoS,
+    /// Errors: -6 password without user name, -17 empty will topic, -9 bad will QoS, -23 a
+    /// control character or Unicode non-character in the client id, user name or will topic,
     /// -15/-16 an option or version this build does not speak, -1 TLS credentials that
     /// could not be registered, -8 a PEM credential without its terminating NUL, -11
     /// still connected (call `disconnect` first). Messages published before `connect`
@@ -386,24 +391,34 @@ impl MqttClient {
     /// Publishes `msg` to `topic` at `qos` and returns its mid; `on_publish(mid)` follows
     /// once it is delivered. While offline the message waits in the queue.
     ///
-    /// Errors: -9 QoS above `CONFIG_ZMQTT_MAX_QOS`, -5 a topic that is not a valid topic
-    /// name, -7 a topic longer than `CONFIG_ZMQTT_MAX_TOPIC_LEN`, -12 queue or store full,
-    /// -4 in-flight table full in a build without a queue, -10 no free message id.
+    /// Errors (see [`MqttError`] for the texts):
+    /// - -9 QoS above `CONFIG_ZMQTT_MAX_QOS`;
+    /// - -6 an empty topic, -7 a topic containing U+0000, -20 a topic longer than
+    ///   `CONFIG_ZMQTT_MAX_TOPIC_LEN`, -21 a wildcard (`+`, `#`) in the topic, -23 a control
+    ///   character or Unicode non-character in it (brokers drop the link over those);
+    /// - -24 a message larger than `CONFIG_ZMQTT_TX_BUFFER_SIZE` (or, once connected, than
+    ///   the broker's maximum packet size);
+    /// - -12 queue or store full, -4 in-flight table full in a build without a queue,
+    ///   -10 no free message id.
     pub fn publish(&self, topic: &str, msg: &[u8], qos_value: u8) -> Result<Mid, MqttError> {
         publish(topic, msg, qos_value)
     }
 
     /// Subscribes to `(filter, qos)` pairs and returns the mid `on_subscribe` will report.
     ///
-    /// Errors: -9 a QoS above `CONFIG_ZMQTT_MAX_QOS`, -5 an invalid filter, -7 a filter
-    /// longer than `CONFIG_ZMQTT_MAX_TOPIC_LEN`, -6 no filters, -8 more than
-    /// [`MAX_FILTERS`] filters, -12 `CONFIG_ZMQTT_MAX_SUBSCRIPTIONS` reached,
-    /// -3 not connected.
+    /// Errors (see [`MqttError`] for the texts):
+    /// - -9 a QoS above `CONFIG_ZMQTT_MAX_QOS`;
+    /// - -6 an empty filter (or no filters), -7 a filter containing U+0000, -20 a filter
+    ///   longer than `CONFIG_ZMQTT_MAX_TOPIC_LEN`, -22 a misplaced wildcard (`a/#/b`, `a+`),
+    ///   -23 a control character or Unicode non-character;
+    /// - -8 more than [`MAX_FILTERS`] filters, -12 `CONFIG_ZMQTT_MAX_SUBSCRIPTIONS` reached,
+    ///   -24 a request larger than the transmit buffer, -3 not connected.
     pub fn subscribe(&self, topics: &[(&str, u8)]) -> Result<Mid, MqttError> {
         subscribe(topics)
     }
 
-    /// Unsubscribes from `filters`; returns the mid of the UNSUBSCRIBE.
+    /// Unsubscribes from `filters`; returns the mid of the UNSUBSCRIBE. Errors as for
+    /// [`subscribe`](Self::subscribe).
     pub fn unsubscribe(&self, filters: &[&str]) -> Result<Mid, MqttError> {
         unsubscribe(filters)
     }
@@ -459,7 +474,7 @@ impl Drop for MqttClient {
 pub(crate) fn publish(topic: &str, msg: &[u8], qos_value: u8) -> Result<Mid, MqttError> {
     let qos = qos(qos_value)?;
     if topic.len() > config::MAX_TOPIC_LEN {
-        return Err(MqttError::TopicNameTruncated);
+        return Err(MqttError::TopicTooLong);
     }
     let mid = with_engine(|e| e.publish(now(), &Publish::new(topic, msg, qos)))
         .ok_or(MqttError::Failure)??;
@@ -474,7 +489,7 @@ pub(crate) fn subscribe(topics: &[(&str, u8)]) -> Result<Mid, MqttError> {
     let mut subs = heapless::Vec::<Subscription<'_>, MAX_FILTERS>::new();
     for (filter, q) in topics {
         if filter.len() > config::MAX_TOPIC_LEN {
-            return Err(MqttError::TopicNameTruncated);
+            return Err(MqttError::TopicTooLong);
         }
         let options = SubscriptionOptions::qos(qos(*q)?);
         let filter = TopicFilter::new(filter).map_err(SubscribeError::InvalidFilter)?;
@@ -772,7 +787,7 @@ fn dispatch(event: &Event) {
                 packet_id.get()
             );
             if let Some(cb) = callbacks.on_publish_failed {
-                cb(packet_id.get(), MqttError::Failure.code());
+                cb(packet_id.get(), reason.code());
             }
         }
         Event::Disconnected {

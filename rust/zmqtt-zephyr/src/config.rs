@@ -15,6 +15,8 @@ pub const MESSAGE_STORE_SIZE: usize = kconfig::CONFIG_ZMQTT_MESSAGE_STORE_SIZE a
 pub const TOPIC_STORE_SIZE: usize = kconfig::CONFIG_ZMQTT_TOPIC_STORE_SIZE as usize;
 /// Outgoing QoS 1/2 messages awaiting acknowledgement.
 pub const MAX_INFLIGHT: usize = kconfig::CONFIG_ZMQTT_MAX_INFLIGHT as usize;
+/// Incoming QoS 2 ids remembered until PUBREL (MQTT 5.0 Receive Maximum).
+pub const MAX_INCOMING_QOS2: usize = kconfig::CONFIG_ZMQTT_MAX_INCOMING_QOS2 as usize;
 /// Highest QoS that publish and subscribe accept.
 pub const MAX_QOS: u8 = kconfig::CONFIG_ZMQTT_MAX_QOS as u8;
 /// Publishes queued while offline or while the in-flight table is full.

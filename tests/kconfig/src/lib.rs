@@ -96,4 +96,15 @@ extern "C" fn rust_main() {
         outcome(other.map(|_| 0))
     );
     printkln!("zmqtt pending {}", client.pending());
+    printkln!("zmqtt max_incoming_qos2 {}", config::MAX_INCOMING_QOS2);
+
+    // zmqtt's logger (variant zmqtt.kconfig.log, Zephyr's deferred logging): a line over the
+    // 160-byte limit arrives cut there, and a short line logged after it from the same place
+    // carries nothing of it. Deferred logging copies a line by strlen(), so a line handed over
+    // without its NUL came out with whatever followed it in memory (issue #16, item 5).
+    zmqtt_zephyr::log_init();
+    let line = [b'L'; 300];
+    for text in [core::str::from_utf8(&line).unwrap_or(""), "log check: short"] {
+        log::info!("{text}");
+    }
 }
