@@ -62,6 +62,17 @@ extern "C" fn rust_main() {
         ))
     );
 
+    // Topics a broker treats as malformed (a control character) or that break a rule of
+    // topic names (a wildcard) are refused, each with its own number.
+    printkln!(
+        "zmqtt control character topic {}",
+        outcome(client.publish("kconfig/\u{1}", b"x", 0))
+    );
+    printkln!(
+        "zmqtt wildcard topic {}",
+        outcome(client.publish("kconfig/#", b"x", 0))
+    );
+
     // 15-byte topic and 16-byte payload: 39 bytes of the message store each.
     let mut accepted = 0;
     let last = loop {
