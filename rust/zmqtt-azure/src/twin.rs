@@ -8,6 +8,7 @@
 
 use core::fmt;
 
+use crate::property_bag::PropertyBag;
 use crate::topic::{decimal, parse_status_and_query, request_id, TopicParseError};
 
 /// Subscribe to this for the answers to twin GET and PATCH.
@@ -107,7 +108,7 @@ impl DesiredPatch {
         let query = tail
             .strip_prefix('?')
             .ok_or(TopicParseError::MissingQuery)?;
-        let query = crate::property_bag::PropertyBag::parse(query)?;
+        let query = PropertyBag::parse(query)?;
         let version = query
             .get("$version")
             .and_then(|p| p.value_raw())
