@@ -45,6 +45,13 @@ pub(crate) struct IncomingQos2<const N: usize> {
 
 impl<const N: usize> Default for IncomingQos2<N> {
     fn default() -> Self {
+        Self::new()
+    }
+}
+
+impl<const N: usize> IncomingQos2<N> {
+    /// An empty table.
+    pub(crate) const fn new() -> Self {
         IncomingQos2 {
             halves: [[0; N]; 2],
             len: 0,
@@ -52,9 +59,7 @@ impl<const N: usize> Default for IncomingQos2<N> {
             next_released: 0,
         }
     }
-}
 
-impl<const N: usize> IncomingQos2<N> {
     fn get(&self, i: usize) -> u16 {
         self.halves[i / N][i % N]
     }
