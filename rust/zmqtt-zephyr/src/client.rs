@@ -287,10 +287,9 @@ impl MqttClient {
     /// without `CONFIG_ZMQTT_TLS`, -6 for an empty client id, -1 while another client exists.
     pub fn new(broker_url: &str, client_id: &'static str) -> Result<MqttClient, MqttError> {
         let url = BrokerUrl::parse(broker_url)?;
-        let mut url_copy = heapless::String::<URL_LEN>::new();
-        url_copy
-            .push_str(broker_url)
-            .map_err(|_| MqttError::BadProtocol)?;
+        if broker_url.len() > URL_LEN {
+            return Err(MqttError::BadProtocol);
+        }
         if url.is_tls() && !config::TLS {
             return Err(MqttError::SslNotSupported);
         }
@@ -303,7 +302,10 @@ impl MqttClient {
             .max_packet(config::RX_BUFFER_SIZE as u32, config::TX_BUFFER_SIZE as u32);
         engine_config.validate()?;
         shared.claimed = true;
-        shared.url = url_copy;
+        // Straight into the static, like the engine: `new` runs on the application's main
+        // thread, whose stack is Zephyr's default 1 KiB.
+        shared.url.clear();
+        let _ = shared.url.push_str(broker_url);
         // The engine with the id alone (connect() brings the other options), built in the
         // static: validated above, so the const constructor needs no `Result` to move out of.
         shared.engine = EngineSlot::Present(Engine::new_unchecked(engine_config));
