@@ -208,12 +208,14 @@ struct Plan {
     idle: bool,
     /// Work is left (events, input, maybe output): the next turn must not wait.
     more: bool,
+    /// The engine has more events than `events` holds.
+    events_left: bool,
     deadline: Option<Instant>,
 }
 
 /// The loop around a [`Client`] behind a [`Lock`]: owns the connector, the wake-up, the clock,
-/// the open link and the buffers. One turn ([`turn`](Self::turn)) then one
-/// [`wait`](Self::wait), forever ([`step`](Self::step) does both).
+/// the open link and the buffers. A [`turn`](Self::turn), then a [`wait`](Self::wait), forever
+/// ([`step`](Self::step) does both, waiting first).
 ///
 /// `rx` must hold at least `max_incoming_packet` bytes and `tx` at least `max_outgoing_packet`
 /// bytes of the client's config; `topic` holds the topic of a message sent with an MQTT 5.0
@@ -288,7 +290,8 @@ impl<
                 rx_len: 0,
                 tx,
                 topic,
-                more: false,
+                // The first wait only looks.
+                more: true,
                 deadline: None,
             },
             _client: PhantomData,
@@ -349,6 +352,7 @@ impl<
             close: false,
             idle: true,
             more: false,
+            events_left: false,
             deadline: None,
         };
         let io = &mut self.io;
@@ -365,7 +369,34 @@ impl<
             io.deadline = None;
             return true;
         }
-        io.unlocked_turn(handler, plan)
+        let events_left = plan.events_left;
+        let mut idle = io.unlocked_turn(handler, plan);
+        if events_left {
+            // A burst of completions (a read full of PUBACKs) is delivered in this turn too, a
+            // batch per lock: a message leaves the pool only once its event is polled.
+            loop {
+                let mut events = heapless::Vec::<Event, EVENTS_PER_TURN>::new();
+                let drained = self.lock.with(|client| {
+                    while !events.is_full() {
+                        match client.poll_event() {
+                            Some(e) => {
+                                let _ = events.push(e);
+                            }
+                            None => return true,
+                        }
+                    }
+                    false
+                });
+                for event in &events {
+                    dispatch(handler, event);
+                }
+                if drained != Some(false) {
+                    break;
+                }
+            }
+            idle = false;
+        }
+        idle
     }
 
     /// Blocks until the deadline of the last turn, the link becoming readable, or a wake-up
@@ -375,10 +406,12 @@ impl<
         self.io.wait();
     }
 
-    /// A [`turn`](Self::turn), then a [`wait`](Self::wait).
+    /// A [`wait`](Self::wait), then a [`turn`](Self::turn): when it returns, the callbacks for
+    /// what arrived have run, so a caller on the same thread can act on them before the next
+    /// wait (the first wait only looks).
     pub fn step(&mut self, handler: &mut impl Handler) {
-        self.turn(handler);
         self.wait();
+        self.turn(handler);
     }
 
     /// Runs [`step`](Self::step)s until `done` returns true for the client, or it is idle with
@@ -515,6 +548,7 @@ impl<C: Connector, W: Waker<C::Link>, K: Clock> Io<'_, C, W, K> {
             }
         }
         plan.more = true;
+        plan.events_left = true;
         false
     }
 
