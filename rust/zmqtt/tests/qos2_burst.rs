@@ -22,7 +22,6 @@ use std::time::{Duration as StdDuration, Instant as StdInstant};
 use common::*;
 use zmqtt::client::{Config, DisconnectReason, ProtocolError, Publish};
 use zmqtt::codec::{ProtocolVersion, QoS, Subscription, SubscriptionOptions, TopicFilter};
-use zmqtt::driver::Driver;
 use zmqtt::Duration;
 
 const MESSAGES: u32 = 400;
@@ -62,14 +61,8 @@ fn run<const TABLE: usize>() -> Outcome {
         thread::Builder::new()
             .name("sub".into())
             .spawn(move || {
-                let clock = StdClock::new();
-                let client = zmqtt::client::Client::<'static, 16, 64, 16384, 1024, TABLE>::new(
-                    config(&unique("burst-sub")),
-                )
-                .unwrap();
-                let rx: &'static mut [u8] = Box::leak(vec![0u8; 4096].into_boxed_slice());
-                let tx: &'static mut [u8] = Box::leak(vec![0u8; 4096].into_boxed_slice());
-                let mut d = Driver::new(client, StdConnector::new(addr, clock), clock, rx, tx);
+                let mut d: GenDriver<16, 64, 16384, 1024, TABLE> =
+                    driver_with(config(&unique("burst-sub")), addr);
                 if std::env::var("ZMQTT_TRACE").is_ok() {
                     init_logger();
                 }

@@ -16,6 +16,10 @@ fn outcome(result: Result<u16, MqttError>) -> heapless::String<24> {
     s
 }
 
+// Statics, not locals: the test runs on Zephyr's default 1 KiB main stack.
+static LONG: [u8; 300] = [b'a'; 300];
+static BIG: [u8; 1200] = [0; 1200];
+
 #[no_mangle]
 extern "C" fn rust_main() {
     printkln!("zmqtt version {}", zmqtt_zephyr::VERSION);
@@ -44,20 +48,18 @@ extern "C" fn rust_main() {
         outcome(client.publish("kconfig/qos", b"x", 2))
     );
 
-    let long = [b'a'; 300];
-    let long_topic = core::str::from_utf8(&long[..config::MAX_TOPIC_LEN + 1]).unwrap_or("");
+    let long_topic = core::str::from_utf8(&LONG[..config::MAX_TOPIC_LEN + 1]).unwrap_or("");
     printkln!(
         "zmqtt topic {} bytes {}",
         long_topic.len(),
         outcome(client.publish(long_topic, b"x", 0))
     );
-    let big = [0u8; 1200];
     printkln!(
         "zmqtt payload {} bytes {}",
         config::TX_BUFFER_SIZE,
         outcome(client.publish(
             "kconfig/big",
-            &big[..config::TX_BUFFER_SIZE.min(big.len())],
+            &BIG[..config::TX_BUFFER_SIZE.min(BIG.len())],
             0
         ))
     );

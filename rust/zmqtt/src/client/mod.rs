@@ -3,8 +3,8 @@
 //!
 //! [`Client`] owns no socket, clock or thread. Bytes from the broker go in through
 //! [`Client::handle_input`], time through [`Client::handle_timeout`], and bytes to send come out of
-//! [`Client::poll_transmit`]. The driver in [`crate::driver`] runs it over a blocking link; the
-//! Zephyr glue uses that driver.
+//! [`Client::poll_transmit`]. The one I/O loop, [`crate::driver`], runs it behind a lock over a
+//! link, for the Zephyr client thread and the host tests alike.
 
 mod backoff;
 mod config;
@@ -216,16 +216,23 @@ impl<
     /// A client that will connect with `config`; it stays `Idle` until [`connect`](Self::connect).
     pub fn new(config: Config<'c>) -> Result<Self, ConfigError> {
         config.validate()?;
-        Ok(Client {
+        Ok(Self::new_unchecked(config))
+    }
+
+    /// [`new`](Self::new) without checking `config` (call [`Config::validate`] first): `const`,
+    /// so the client and its pools can be built where they live — a static in `.bss`, or in
+    /// place over an old client — rather than on the caller's stack and then moved.
+    pub const fn new_unchecked(config: Config<'c>) -> Self {
+        Client {
             config,
             state: State::Idle,
             closing: None,
             after_close: None,
-            timers: TimerTable::default(),
-            backoff: Backoff::default(),
-            ids: PacketIdAllocator::default(),
-            queue: MessageQueue::default(),
-            topics: Topics::default(),
+            timers: TimerTable::new(),
+            backoff: Backoff::new(),
+            ids: PacketIdAllocator::new(),
+            queue: MessageQueue::new(),
+            topics: Topics::new(),
             incoming: IncomingQos2::new(),
             acks: Deque::new(),
             events: Deque::new(),
@@ -235,11 +242,11 @@ impl<
             send_connect: false,
             send_ping: false,
             qos2_skipped: false,
-            resync_backoff: Backoff::default(),
+            resync_backoff: Backoff::new(),
             delivered_on_link: false,
             last_tx: Instant::ZERO,
             last_rx: Instant::ZERO,
-        })
+        }
     }
 
     // ----- getters -----

@@ -180,6 +180,13 @@ pub(crate) struct MessageQueue<const B: usize> {
 }
 
 impl<const B: usize> MessageQueue<B> {
+    /// An empty queue.
+    pub(crate) const fn new() -> Self {
+        MessageQueue {
+            store: RecordStore::new(),
+        }
+    }
+
     /// Bytes a message with this topic and payload takes in the pool.
     pub(crate) const fn footprint(topic: &str, payload: &[u8]) -> usize {
         HEADER + topic.len() + payload.len()

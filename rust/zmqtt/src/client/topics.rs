@@ -73,6 +73,13 @@ pub(crate) struct Topics<const B: usize> {
 }
 
 impl<const B: usize> Topics<B> {
+    /// An empty pool.
+    pub(crate) const fn new() -> Self {
+        Topics {
+            store: RecordStore::new(),
+        }
+    }
+
     fn recs(&self) -> impl Iterator<Item = (usize, Rec)> + '_ {
         self.store
             .offsets()
