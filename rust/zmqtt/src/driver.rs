@@ -23,6 +23,7 @@ use embedded_io::{Read, Write};
 
 use crate::client::{Client, DisconnectReason, Event, Failure, Message, PacketId, State};
 use crate::codec::{Properties, ReasonCode};
+use crate::log;
 use crate::time::{Duration, Instant};
 
 /// A monotonic clock in milliseconds.

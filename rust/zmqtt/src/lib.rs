@@ -15,6 +15,7 @@ pub const VERSION: &str = env!("CARGO_PKG_VERSION");
 pub mod client;
 pub mod driver;
 pub mod error;
+mod log;
 pub mod time;
 pub mod url;
 

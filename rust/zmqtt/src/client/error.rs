@@ -40,6 +40,8 @@ pub enum ConfigError {
     WillTooLarge,
     /// An MQTT 5.0 option (session expiry, will properties) on an MQTT 3.1.1 configuration (-15).
     OptionForV5Only,
+    /// MQTT 5.0 asked of a build without it (the `v5` feature, `CONFIG_ZMQTT_MQTT5`) (-15).
+    ProtocolNotBuilt,
     /// `max_incoming_packet` or `max_outgoing_packet` below 16 bytes (-8).
     BufferTooSmall,
     /// `reconnect_min` is zero or above `reconnect_max` (-8).
@@ -63,6 +65,7 @@ impl fmt::Display for ConfigError {
             ConfigError::InvalidWillTopic(e) => write!(f, "invalid will topic: {e}"),
             ConfigError::WillTooLarge => f.write_str("will payload longer than 65535 bytes"),
             ConfigError::OptionForV5Only => f.write_str("option needs MQTT 5.0"),
+            ConfigError::ProtocolNotBuilt => f.write_str("MQTT 5.0 is not in this build"),
             ConfigError::BufferTooSmall => f.write_str("packet size limit below 16 bytes"),
             ConfigError::ReconnectDelays => f.write_str("reconnect delays: need 0 < min <= max"),
             ConfigError::NotIdle => f.write_str("configuration can change only while idle"),
@@ -82,7 +85,9 @@ impl From<ConfigError> for MqttError {
             ConfigError::ForbiddenCharacter => MqttError::ForbiddenCharacter,
             ConfigError::EmptyWillTopic => MqttError::ZeroLengthWillTopic,
             ConfigError::InvalidWillTopic(e) => topic_error_code(e),
-            ConfigError::OptionForV5Only => MqttError::BadMqttOption,
+            ConfigError::OptionForV5Only | ConfigError::ProtocolNotBuilt => {
+                MqttError::BadMqttOption
+            }
             ConfigError::NotIdle => MqttError::OperationIncomplete,
             ConfigError::WillTooLarge
             | ConfigError::BufferTooSmall

@@ -29,6 +29,7 @@ use crate::codec::{
     ProtocolVersion, PublishRepr, QoS, ReasonCode, RetainHandling, SubscribeRepr, Subscription,
     SubscriptionOptions, Subscriptions, TopicFilter, TopicFilters, TopicName, UnsubscribeRepr,
 };
+use crate::log;
 use crate::time::{Duration, Instant};
 
 pub use config::Config;
@@ -165,7 +166,7 @@ impl BrokerLimits {
 /// A message `publish` accepted is delivered or reported failed, never dropped silently: its
 /// bytes stay in the pool, across lost connections, until a `Published` or `PublishFailed` event
 /// for its id was polled.
-#[derive(Debug)]
+#[cfg_attr(any(test, feature = "log-debug"), derive(Debug))]
 pub struct Client<
     'c,
     const INFLIGHT: usize = 8,
@@ -303,7 +304,8 @@ impl<
     }
 
     fn version(&self) -> ProtocolVersion {
-        self.config.protocol
+        // A constant 3.1.1 without the `v5` feature, so every 5.0 branch below is compiled out.
+        self.config.protocol.in_build()
     }
 
     // ----- commands -----
@@ -746,11 +748,10 @@ impl<
                             granted,
                         });
                     }
-                    Some(_) => {
-                        if s.reason_codes.iter().any(|&c| c >= 0x80) {
-                            log::error!("broker refused to restore a subscription");
-                        }
+                    Some(_) if s.reason_codes.iter().any(|&c| c >= 0x80) => {
+                        log::error!("broker refused to restore a subscription");
                     }
+                    Some(_) => {}
                     None => log::debug!("SUBACK for unknown id {}", s.packet_id),
                 }
                 Ok(Delivery::None(s.properties))
@@ -1270,9 +1271,9 @@ impl<
     }
 
     fn push_event(&mut self, e: Event) {
-        if let Err(e) = self.events.push_back(e) {
+        if self.events.push_back(e).is_err() {
             // Only reachable when the caller never polls events, against the documented call order.
-            log::error!("event queue full; dropped {e:?}");
+            log::error!("event queue full; an event was dropped");
         }
     }
 
@@ -1459,7 +1460,8 @@ impl Writer<'_> {
             }
             Err(codec::EncodeError::BufferTooSmall { .. }) => Put::NoRoom,
             Err(e) => {
-                log::error!("cannot encode {packet:?}: {e}");
+                log::error!("cannot encode a packet: {e}");
+                log::trace!("not encoded: {packet:?}");
                 Put::Invalid
             }
         }

@@ -1,5 +1,11 @@
 //! Client scenarios against a fake broker and a fake clock. Broker bytes reach the client one
 //! byte at a time (see `Harness::byte_by_byte`), so every flow also proves the framing.
+//! The fake broker decodes what the client sends with the server-direction codec.
+#![cfg(feature = "broker")]
+#![cfg_attr(
+    not(all(feature = "v5", feature = "qos2")),
+    allow(unused_imports, dead_code)
+)]
 
 mod harness;
 
@@ -74,6 +80,7 @@ fn disconnected(events: &[Event]) -> Vec<(DisconnectReason, Option<Duration>)> {
 
 // ----- CONNECT and CONNACK -----
 
+#[cfg(feature = "v5")]
 #[test]
 fn connect_carries_every_dl7450_option() {
     both(|v| {
@@ -125,6 +132,7 @@ fn connect_carries_every_dl7450_option() {
     });
 }
 
+#[cfg(feature = "v5")]
 #[test]
 fn clean_session_choice_reaches_the_wire() {
     both(|v| {
@@ -151,6 +159,7 @@ fn clean_session_choice_reaches_the_wire() {
     });
 }
 
+#[cfg(feature = "v5")]
 #[test]
 fn accepted_connack_reports_code_and_session_present() {
     both(|v| {
@@ -170,6 +179,7 @@ fn accepted_connack_reports_code_and_session_present() {
     });
 }
 
+#[cfg(feature = "v5")]
 #[test]
 fn bad_credentials_and_not_authorised_are_not_retried() {
     for (v, code) in [(V3, 4), (V3, 5), (V5, 0x86), (V5, 0x87)] {
@@ -193,6 +203,7 @@ fn bad_credentials_and_not_authorised_are_not_retried() {
     }
 }
 
+#[cfg(feature = "v5")]
 #[test]
 fn other_refusals_are_retried_with_backoff() {
     for (v, code) in [(V3, 3), (V5, 0x88)] {
@@ -213,6 +224,7 @@ fn other_refusals_are_retried_with_backoff() {
     }
 }
 
+#[cfg(feature = "v5")]
 #[test]
 fn reconnect_delays_are_1_2_4_8_16_32_then_60_seconds_and_reset_after_success() {
     both(|v| {
@@ -241,6 +253,7 @@ fn reconnect_delays_are_1_2_4_8_16_32_then_60_seconds_and_reset_after_success() 
     });
 }
 
+#[cfg(feature = "v5")]
 #[test]
 fn missing_connack_times_out_and_retries() {
     both(|v| {
@@ -259,6 +272,7 @@ fn missing_connack_times_out_and_retries() {
     });
 }
 
+#[cfg(feature = "v5")]
 #[test]
 fn disconnect_sends_disconnect_and_stops_reconnecting() {
     both(|v| {
@@ -278,6 +292,7 @@ fn disconnect_sends_disconnect_and_stops_reconnecting() {
 
 // ----- outgoing QoS 0/1/2 -----
 
+#[cfg(feature = "v5")]
 #[test]
 fn qos0_is_published_when_written() {
     both(|v| {
@@ -295,6 +310,7 @@ fn qos0_is_published_when_written() {
     });
 }
 
+#[cfg(feature = "v5")]
 #[test]
 fn qos1_is_published_when_acked() {
     both(|v| {
@@ -319,6 +335,7 @@ fn qos1_is_published_when_acked() {
     });
 }
 
+#[cfg(all(feature = "v5", feature = "qos2"))]
 #[test]
 fn qos2_is_published_when_completed() {
     both(|v| {
@@ -341,6 +358,7 @@ fn qos2_is_published_when_completed() {
     });
 }
 
+#[cfg(feature = "v5")]
 #[test]
 fn full_inflight_window_queues_in_order_and_a_full_queue_is_error_minus_12() {
     both(|v| {
@@ -408,6 +426,7 @@ fn a_full_message_pool_refuses_even_below_the_count_limits() {
         .unwrap();
 }
 
+#[cfg(all(feature = "v5", feature = "qos2"))]
 #[test]
 fn publishes_made_while_disconnected_go_out_in_order_after_connect() {
     both(|v| {
@@ -444,6 +463,7 @@ fn publishes_made_while_disconnected_go_out_in_order_after_connect() {
     });
 }
 
+#[cfg(feature = "v5")]
 #[test]
 fn publish_validates_topic_size_and_qos() {
     both(|v| {
@@ -518,6 +538,7 @@ fn packet_ids_wrap_around_and_skip_ids_in_use() {
 
 // ----- resending after reconnect -----
 
+#[cfg(feature = "v5")]
 #[test]
 fn qos1_is_resent_with_dup_after_reconnect_with_session() {
     both(|v| {
@@ -542,6 +563,7 @@ fn qos1_is_resent_with_dup_after_reconnect_with_session() {
     });
 }
 
+#[cfg(all(feature = "v5", feature = "qos2"))]
 #[test]
 fn qos2_resends_pubrel_after_reconnect() {
     both(|v| {
@@ -571,6 +593,7 @@ fn qos2_resends_pubrel_after_reconnect() {
     });
 }
 
+#[cfg(all(feature = "v5", feature = "qos2"))]
 #[test]
 fn qos2_publish_is_resent_with_dup_when_pubrec_was_lost() {
     both(|v| {
@@ -596,6 +619,7 @@ fn qos2_publish_is_resent_with_dup_when_pubrec_was_lost() {
     });
 }
 
+#[cfg(all(feature = "v5", feature = "qos2"))]
 #[test]
 fn lost_session_resends_unacknowledged_messages_reports_received_ones_and_restores_subscriptions() {
     both(|v| {
@@ -654,6 +678,7 @@ fn lost_session_resends_unacknowledged_messages_reports_received_ones_and_restor
     });
 }
 
+#[cfg(feature = "v5")]
 #[test]
 fn subscriptions_are_not_resent_when_the_session_is_kept() {
     both(|v| {
@@ -680,6 +705,7 @@ fn subscriptions_are_not_resent_when_the_session_is_kept() {
 
 // ----- incoming QoS -----
 
+#[cfg(feature = "v5")]
 #[test]
 fn incoming_qos0_and_qos1_are_delivered_and_qos1_acked() {
     both(|v| {
@@ -699,6 +725,7 @@ fn incoming_qos0_and_qos1_are_delivered_and_qos1_acked() {
     });
 }
 
+#[cfg(all(feature = "v5", feature = "qos2"))]
 #[test]
 fn incoming_qos2_is_delivered_exactly_once() {
     both(|v| {
@@ -727,6 +754,7 @@ fn incoming_qos2_is_delivered_exactly_once() {
     });
 }
 
+#[cfg(all(feature = "v5", feature = "qos2"))]
 #[test]
 fn a_dup_copy_of_a_released_qos2_message_is_not_delivered_again() {
     both(|v| {
@@ -757,6 +785,7 @@ fn a_dup_copy_of_a_released_qos2_message_is_not_delivered_again() {
     });
 }
 
+#[cfg(all(feature = "v5", feature = "qos2"))]
 #[test]
 fn incoming_qos2_ids_survive_a_reconnect_with_session() {
     both(|v| {
@@ -779,6 +808,7 @@ fn incoming_qos2_ids_survive_a_reconnect_with_session() {
     });
 }
 
+#[cfg(all(feature = "v5", feature = "qos2"))]
 #[test]
 fn pubrel_for_an_unknown_id_still_gets_pubcomp() {
     for (v, reason) in [(V3, 0), (V5, 0x92)] {
@@ -792,6 +822,7 @@ fn pubrel_for_an_unknown_id_still_gets_pubcomp() {
 
 // ----- keepalive -----
 
+#[cfg(feature = "v5")]
 #[test]
 fn keepalive_sends_pingreq_after_silence_and_pingresp_keeps_the_link() {
     both(|v| {
@@ -821,6 +852,7 @@ fn traffic_postpones_the_ping() {
     assert_eq!(h.broker.take_sent(), vec![Sent::Pingreq]);
 }
 
+#[cfg(feature = "v5")]
 #[test]
 fn missing_pingresp_means_the_link_is_dead_and_the_client_reconnects() {
     both(|v| {
@@ -852,6 +884,7 @@ fn keep_alive_zero_never_pings() {
 
 // ----- subscribe / unsubscribe -----
 
+#[cfg(feature = "v5")]
 #[test]
 fn subscribe_reports_granted_qos_and_unsubscribe_is_acknowledged() {
     both(|v| {
@@ -988,6 +1021,7 @@ fn v5_with(props: Vec<OwnedProp>, cfg: Config<'static>) -> Harness {
     h
 }
 
+#[cfg(feature = "v5")]
 #[test]
 fn broker_receive_maximum_limits_the_inflight_window() {
     let mut h = v5_with(vec![OwnedProp::ReceiveMaximum(2)], config(V5));
@@ -1002,6 +1036,7 @@ fn broker_receive_maximum_limits_the_inflight_window() {
     assert_eq!(h.client.queued_len(), 1);
 }
 
+#[cfg(all(feature = "v5", feature = "qos2"))]
 #[test]
 fn qos2_messages_beyond_the_table_wait_for_a_reconnect_instead_of_losing_an_id() {
     both(|v| {
@@ -1058,6 +1093,7 @@ fn qos2_messages_beyond_the_table_wait_for_a_reconnect_instead_of_losing_an_id()
     });
 }
 
+#[cfg(feature = "v5")]
 #[test]
 fn broker_maximum_packet_size_is_honoured() {
     let mut h = Harness::new(config(V5));
@@ -1083,6 +1119,7 @@ fn broker_maximum_packet_size_is_honoured() {
         .unwrap();
 }
 
+#[cfg(feature = "v5")]
 #[test]
 fn our_maximum_packet_size_refuses_larger_packets() {
     both(|v| {
@@ -1104,6 +1141,7 @@ fn our_maximum_packet_size_refuses_larger_packets() {
     });
 }
 
+#[cfg(feature = "v5")]
 #[test]
 fn outgoing_topic_aliases_are_assigned_and_reset_on_reconnect() {
     let mut h = v5_with(vec![OwnedProp::TopicAliasMaximum(2)], config(V5));
@@ -1151,6 +1189,7 @@ fn outgoing_topic_aliases_are_assigned_and_reset_on_reconnect() {
     );
 }
 
+#[cfg(feature = "v5")]
 #[test]
 fn incoming_topic_aliases_are_resolved() {
     let mut h = Harness::connected(config(V5));
@@ -1176,6 +1215,7 @@ fn incoming_topic_aliases_are_resolved() {
     );
 }
 
+#[cfg(feature = "v5")]
 #[test]
 fn unknown_or_out_of_range_incoming_aliases_are_protocol_errors() {
     for (alias, topic, err) in [
@@ -1202,6 +1242,7 @@ fn unknown_or_out_of_range_incoming_aliases_are_protocol_errors() {
     }
 }
 
+#[cfg(feature = "v5")]
 #[test]
 fn server_assigned_client_id_and_server_keep_alive_are_honoured() {
     let cfg = Config::new("").protocol(V5).keep_alive(30);
@@ -1220,6 +1261,7 @@ fn server_assigned_client_id_and_server_keep_alive_are_honoured() {
     assert!(matches!(&h.broker.sent[0], Sent::Connect { client_id, .. } if client_id == "auto-77"));
 }
 
+#[cfg(feature = "v5")]
 #[test]
 fn session_expiry_is_sent_when_configured() {
     let mut h = Harness::new(config(V5).session_expiry_interval(300));
@@ -1234,6 +1276,7 @@ fn session_expiry_is_sent_when_configured() {
     ));
 }
 
+#[cfg(feature = "v5")]
 #[test]
 fn reason_strings_and_user_properties_are_surfaced() {
     let props = vec![
@@ -1248,6 +1291,7 @@ fn reason_strings_and_user_properties_are_surfaced() {
     );
 }
 
+#[cfg(feature = "v5")]
 #[test]
 fn broker_disconnect_is_reported_with_its_reason_and_the_client_reconnects() {
     let mut h = Harness::connected(config(V5));
@@ -1264,6 +1308,7 @@ fn broker_disconnect_is_reported_with_its_reason_and_the_client_reconnects() {
     assert!(h.client.is_connected());
 }
 
+#[cfg(feature = "v5")]
 #[test]
 fn broker_maximum_qos_refuses_higher_qos() {
     let mut h = v5_with(vec![OwnedProp::MaximumQos(QoS::AtLeastOnce)], config(V5));
@@ -1274,6 +1319,7 @@ fn broker_maximum_qos_refuses_higher_qos() {
     assert_eq!(MqttError::from(e).code(), -9);
 }
 
+#[cfg(all(feature = "v5", feature = "qos2"))]
 #[test]
 fn rejected_v5_puback_and_pubrec_are_reported_failed() {
     let mut h = Harness::connected(config(V5));
@@ -1316,6 +1362,7 @@ fn rejected_v5_puback_and_pubrec_are_reported_failed() {
 
 // ----- misbehaving broker -----
 
+#[cfg(all(feature = "v5", feature = "qos2"))]
 #[test]
 fn packets_out_of_order_are_protocol_errors_followed_by_a_reconnect() {
     both(|v| {
@@ -1385,6 +1432,7 @@ fn packets_out_of_order_are_protocol_errors_followed_by_a_reconnect() {
     });
 }
 
+#[cfg(feature = "v5")]
 #[test]
 fn malformed_bytes_are_protocol_errors_never_panics() {
     both(|v| {
@@ -1413,6 +1461,7 @@ fn malformed_bytes_are_protocol_errors_never_panics() {
     });
 }
 
+#[cfg(feature = "v5")]
 #[test]
 fn input_in_whole_chunks_gives_the_same_result_as_byte_by_byte() {
     let mut h = Harness::connected(config(V5));
@@ -1429,6 +1478,7 @@ fn input_in_whole_chunks_gives_the_same_result_as_byte_by_byte() {
     );
 }
 
+#[cfg(feature = "qos2")]
 #[test]
 fn the_engine_never_settles_into_a_livelock() {
     let mut h = Harness::connected(config(V3));
