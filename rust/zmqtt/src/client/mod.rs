@@ -357,6 +357,10 @@ impl<
     /// event comes later.
     pub fn publish(&mut self, now: Instant, msg: &Publish<'_>) -> Result<PacketId, PublishError> {
         let _ = now;
+        #[cfg(not(feature = "qos2"))]
+        if msg.qos == QoS::ExactlyOnce {
+            return Err(PublishError::QosNotBuilt);
+        }
         let topic = TopicName::new(msg.topic).map_err(PublishError::InvalidTopic)?;
         if has_forbidden_char(msg.topic) {
             return Err(PublishError::ForbiddenCharacter);
@@ -424,6 +428,10 @@ impl<
         }
         // The filters are `TopicFilter`s, checked when they were built.
         for s in subscriptions {
+            #[cfg(not(feature = "qos2"))]
+            if s.options.qos == QoS::ExactlyOnce {
+                return Err(SubscribeError::QosNotBuilt);
+            }
             if has_forbidden_char(s.filter.as_str()) {
                 return Err(SubscribeError::ForbiddenCharacter);
             }
@@ -687,6 +695,8 @@ impl<
                 }
                 Ok(Delivery::None(a.properties))
             }
+            // Without `qos2` the codec refuses these three as unknown packet types.
+            #[cfg(feature = "qos2")]
             Packet::Pubrec(a) => {
                 match self.queue.find(a.packet_id) {
                     Some((at, m)) if m.stage == Stage::AwaitAck && m.qos == QoS::ExactlyOnce => {
@@ -716,6 +726,7 @@ impl<
                 }
                 Ok(Delivery::None(a.properties))
             }
+            #[cfg(feature = "qos2")]
             Packet::Pubcomp(a) => {
                 match self.queue.find(a.packet_id) {
                     Some((at, m)) if m.stage == Stage::AwaitComp => {
@@ -726,6 +737,7 @@ impl<
                 }
                 Ok(Delivery::None(a.properties))
             }
+            #[cfg(feature = "qos2")]
             Packet::Pubrel(a) => {
                 let known = self.incoming.remove(a.packet_id);
                 let reason = if known || !v5 {
@@ -894,6 +906,9 @@ impl<
         match (p.qos, p.packet_id) {
             (QoS::AtMostOnce, _) => {}
             (QoS::AtLeastOnce, Some(id)) => self.push_ack(AckKind::Puback, id, ReasonCode::SUCCESS),
+            #[cfg(not(feature = "qos2"))]
+            (QoS::ExactlyOnce, _) => return Err(ProtocolError::QosNotGranted),
+            #[cfg(feature = "qos2")]
             (QoS::ExactlyOnce, Some(id)) => {
                 if self.incoming.contains(id) {
                     // A copy of a message already delivered: acknowledge again, deliver not again.
@@ -1136,6 +1151,7 @@ impl<
                 cur = self.queue.next(at);
                 continue;
             }
+            #[cfg(feature = "qos2")]
             if m.stage == Stage::AwaitComp {
                 let repr = AckRepr::new(m.id);
                 if w.put(&Packet::Pubrel(repr)) == Put::NoRoom {

@@ -28,9 +28,12 @@ fn config(v: ProtocolVersion) -> Config<'static> {
     Config::new("dev1").protocol(v).keep_alive(30)
 }
 
+/// Runs `f` with each version this build has (3.1.1 only without the `v5` feature).
 fn both(f: impl Fn(ProtocolVersion)) {
     f(V3);
-    f(V5);
+    if cfg!(feature = "v5") {
+        f(V5);
+    }
 }
 
 fn id(n: u16) -> PacketId {
@@ -80,7 +83,6 @@ fn disconnected(events: &[Event]) -> Vec<(DisconnectReason, Option<Duration>)> {
 
 // ----- CONNECT and CONNACK -----
 
-#[cfg(feature = "v5")]
 #[test]
 fn connect_carries_every_dl7450_option() {
     both(|v| {
@@ -132,7 +134,6 @@ fn connect_carries_every_dl7450_option() {
     });
 }
 
-#[cfg(feature = "v5")]
 #[test]
 fn clean_session_choice_reaches_the_wire() {
     both(|v| {
@@ -159,7 +160,6 @@ fn clean_session_choice_reaches_the_wire() {
     });
 }
 
-#[cfg(feature = "v5")]
 #[test]
 fn accepted_connack_reports_code_and_session_present() {
     both(|v| {
@@ -224,7 +224,6 @@ fn other_refusals_are_retried_with_backoff() {
     }
 }
 
-#[cfg(feature = "v5")]
 #[test]
 fn reconnect_delays_are_1_2_4_8_16_32_then_60_seconds_and_reset_after_success() {
     both(|v| {
@@ -253,7 +252,6 @@ fn reconnect_delays_are_1_2_4_8_16_32_then_60_seconds_and_reset_after_success() 
     });
 }
 
-#[cfg(feature = "v5")]
 #[test]
 fn missing_connack_times_out_and_retries() {
     both(|v| {
@@ -272,7 +270,6 @@ fn missing_connack_times_out_and_retries() {
     });
 }
 
-#[cfg(feature = "v5")]
 #[test]
 fn disconnect_sends_disconnect_and_stops_reconnecting() {
     both(|v| {
@@ -292,7 +289,6 @@ fn disconnect_sends_disconnect_and_stops_reconnecting() {
 
 // ----- outgoing QoS 0/1/2 -----
 
-#[cfg(feature = "v5")]
 #[test]
 fn qos0_is_published_when_written() {
     both(|v| {
@@ -310,7 +306,6 @@ fn qos0_is_published_when_written() {
     });
 }
 
-#[cfg(feature = "v5")]
 #[test]
 fn qos1_is_published_when_acked() {
     both(|v| {
@@ -335,7 +330,7 @@ fn qos1_is_published_when_acked() {
     });
 }
 
-#[cfg(all(feature = "v5", feature = "qos2"))]
+#[cfg(feature = "qos2")]
 #[test]
 fn qos2_is_published_when_completed() {
     both(|v| {
@@ -358,7 +353,6 @@ fn qos2_is_published_when_completed() {
     });
 }
 
-#[cfg(feature = "v5")]
 #[test]
 fn full_inflight_window_queues_in_order_and_a_full_queue_is_error_minus_12() {
     both(|v| {
@@ -399,6 +393,7 @@ fn full_inflight_window_queues_in_order_and_a_full_queue_is_error_minus_12() {
     });
 }
 
+#[cfg(feature = "qos2")]
 #[test]
 fn a_build_without_queue_refuses_with_minus_4_when_inflight_is_full() {
     let mut c: Client<'static, 2, 0, 256, 64> = Client::new(Config::new("d")).unwrap();
@@ -426,7 +421,7 @@ fn a_full_message_pool_refuses_even_below_the_count_limits() {
         .unwrap();
 }
 
-#[cfg(all(feature = "v5", feature = "qos2"))]
+#[cfg(feature = "qos2")]
 #[test]
 fn publishes_made_while_disconnected_go_out_in_order_after_connect() {
     both(|v| {
@@ -463,7 +458,6 @@ fn publishes_made_while_disconnected_go_out_in_order_after_connect() {
     });
 }
 
-#[cfg(feature = "v5")]
 #[test]
 fn publish_validates_topic_size_and_qos() {
     both(|v| {
@@ -538,7 +532,6 @@ fn packet_ids_wrap_around_and_skip_ids_in_use() {
 
 // ----- resending after reconnect -----
 
-#[cfg(feature = "v5")]
 #[test]
 fn qos1_is_resent_with_dup_after_reconnect_with_session() {
     both(|v| {
@@ -563,7 +556,7 @@ fn qos1_is_resent_with_dup_after_reconnect_with_session() {
     });
 }
 
-#[cfg(all(feature = "v5", feature = "qos2"))]
+#[cfg(feature = "qos2")]
 #[test]
 fn qos2_resends_pubrel_after_reconnect() {
     both(|v| {
@@ -593,7 +586,7 @@ fn qos2_resends_pubrel_after_reconnect() {
     });
 }
 
-#[cfg(all(feature = "v5", feature = "qos2"))]
+#[cfg(feature = "qos2")]
 #[test]
 fn qos2_publish_is_resent_with_dup_when_pubrec_was_lost() {
     both(|v| {
@@ -619,7 +612,7 @@ fn qos2_publish_is_resent_with_dup_when_pubrec_was_lost() {
     });
 }
 
-#[cfg(all(feature = "v5", feature = "qos2"))]
+#[cfg(feature = "qos2")]
 #[test]
 fn lost_session_resends_unacknowledged_messages_reports_received_ones_and_restores_subscriptions() {
     both(|v| {
@@ -678,7 +671,6 @@ fn lost_session_resends_unacknowledged_messages_reports_received_ones_and_restor
     });
 }
 
-#[cfg(feature = "v5")]
 #[test]
 fn subscriptions_are_not_resent_when_the_session_is_kept() {
     both(|v| {
@@ -705,7 +697,6 @@ fn subscriptions_are_not_resent_when_the_session_is_kept() {
 
 // ----- incoming QoS -----
 
-#[cfg(feature = "v5")]
 #[test]
 fn incoming_qos0_and_qos1_are_delivered_and_qos1_acked() {
     both(|v| {
@@ -725,7 +716,7 @@ fn incoming_qos0_and_qos1_are_delivered_and_qos1_acked() {
     });
 }
 
-#[cfg(all(feature = "v5", feature = "qos2"))]
+#[cfg(feature = "qos2")]
 #[test]
 fn incoming_qos2_is_delivered_exactly_once() {
     both(|v| {
@@ -754,7 +745,7 @@ fn incoming_qos2_is_delivered_exactly_once() {
     });
 }
 
-#[cfg(all(feature = "v5", feature = "qos2"))]
+#[cfg(feature = "qos2")]
 #[test]
 fn a_dup_copy_of_a_released_qos2_message_is_not_delivered_again() {
     both(|v| {
@@ -785,7 +776,7 @@ fn a_dup_copy_of_a_released_qos2_message_is_not_delivered_again() {
     });
 }
 
-#[cfg(all(feature = "v5", feature = "qos2"))]
+#[cfg(feature = "qos2")]
 #[test]
 fn incoming_qos2_ids_survive_a_reconnect_with_session() {
     both(|v| {
@@ -822,7 +813,6 @@ fn pubrel_for_an_unknown_id_still_gets_pubcomp() {
 
 // ----- keepalive -----
 
-#[cfg(feature = "v5")]
 #[test]
 fn keepalive_sends_pingreq_after_silence_and_pingresp_keeps_the_link() {
     both(|v| {
@@ -852,7 +842,6 @@ fn traffic_postpones_the_ping() {
     assert_eq!(h.broker.take_sent(), vec![Sent::Pingreq]);
 }
 
-#[cfg(feature = "v5")]
 #[test]
 fn missing_pingresp_means_the_link_is_dead_and_the_client_reconnects() {
     both(|v| {
@@ -884,7 +873,7 @@ fn keep_alive_zero_never_pings() {
 
 // ----- subscribe / unsubscribe -----
 
-#[cfg(feature = "v5")]
+#[cfg(feature = "qos2")]
 #[test]
 fn subscribe_reports_granted_qos_and_unsubscribe_is_acknowledged() {
     both(|v| {
@@ -1036,7 +1025,7 @@ fn broker_receive_maximum_limits_the_inflight_window() {
     assert_eq!(h.client.queued_len(), 1);
 }
 
-#[cfg(all(feature = "v5", feature = "qos2"))]
+#[cfg(feature = "qos2")]
 #[test]
 fn qos2_messages_beyond_the_table_wait_for_a_reconnect_instead_of_losing_an_id() {
     both(|v| {
@@ -1119,7 +1108,6 @@ fn broker_maximum_packet_size_is_honoured() {
         .unwrap();
 }
 
-#[cfg(feature = "v5")]
 #[test]
 fn our_maximum_packet_size_refuses_larger_packets() {
     both(|v| {
@@ -1362,7 +1350,7 @@ fn rejected_v5_puback_and_pubrec_are_reported_failed() {
 
 // ----- misbehaving broker -----
 
-#[cfg(all(feature = "v5", feature = "qos2"))]
+#[cfg(feature = "qos2")]
 #[test]
 fn packets_out_of_order_are_protocol_errors_followed_by_a_reconnect() {
     both(|v| {
@@ -1432,7 +1420,55 @@ fn packets_out_of_order_are_protocol_errors_followed_by_a_reconnect() {
     });
 }
 
-#[cfg(feature = "v5")]
+/// Without `qos2` (CONFIG_ZMQTT_MAX_QOS below 2) there is no QoS 2 state machine: QoS 2 is
+/// refused with typed errors, and a broker that sends it anyway breaks the protocol.
+#[cfg(not(feature = "qos2"))]
+#[test]
+fn a_build_without_qos2_refuses_it_with_typed_errors() {
+    both(|v| {
+        let mut h = Harness::connected(config(v));
+        assert_eq!(
+            h.client.publish(h.now, &msg("t", b"x", QoS::ExactlyOnce)),
+            Err(PublishError::QosNotBuilt)
+        );
+        assert_eq!(MqttError::from(PublishError::QosNotBuilt).code(), -9);
+        let subs = [Subscription {
+            filter: TopicFilter::new("a/+").unwrap(),
+            options: SubscriptionOptions::qos(QoS::ExactlyOnce),
+        }];
+        assert_eq!(
+            h.client.subscribe(h.now, &subs),
+            Err(SubscribeError::QosNotBuilt)
+        );
+        assert_eq!(MqttError::from(SubscribeError::QosNotBuilt).code(), -9);
+        // §3.3: PUBLISH, QoS 2 (0x34), topic "t", packet id 1, (5.0: no properties,) payload "x".
+        let publish: &[u8] = if v == V3 {
+            &[0x34, 0x06, 0x00, 0x01, b't', 0x00, 0x01, b'x']
+        } else {
+            &[0x34, 0x07, 0x00, 0x01, b't', 0x00, 0x01, 0x00, b'x']
+        };
+        // §3.5: PUBREC for packet id 1.
+        let pubrec: &[u8] = &[0x50, 0x02, 0x00, 0x01];
+        for (bytes, want) in [
+            (publish, ProtocolError::QosNotGranted),
+            (
+                pubrec,
+                ProtocolError::Decode(codec::DecodeError::PacketType),
+            ),
+        ] {
+            h.broker.send_raw(bytes);
+            h.drive();
+            let lost = disconnected(&h.events);
+            assert_eq!(lost.len(), 1, "{lost:?}");
+            assert_eq!(lost[0].0, DisconnectReason::Protocol(want));
+            assert!(h.messages.is_empty());
+            h.events.clear();
+            h.advance_to_timeout();
+            assert!(h.client.is_connected());
+        }
+    });
+}
+
 #[test]
 fn malformed_bytes_are_protocol_errors_never_panics() {
     both(|v| {
