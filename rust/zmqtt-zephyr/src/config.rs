@@ -65,7 +65,9 @@ const _: () = assert!(
 // Kconfig and the core's cargo features must agree: the module's CMake derives one from the
 // other, so a mismatch means the crate was built some other way.
 #[cfg(all(CONFIG_ZMQTT_MQTT5, not(feature = "v5")))]
-compile_error!("CONFIG_ZMQTT_MQTT5 needs zmqtt-zephyr's `v5` feature (set by the zmqtt module's CMake)");
+compile_error!(
+    "CONFIG_ZMQTT_MQTT5 needs zmqtt-zephyr's `v5` feature (set by the zmqtt module's CMake)"
+);
 const _: () = assert!(
     MAX_QOS < 2 || cfg!(feature = "qos2"),
     "CONFIG_ZMQTT_MAX_QOS=2 needs zmqtt-zephyr's `qos2` feature (set by the zmqtt module's CMake)"
