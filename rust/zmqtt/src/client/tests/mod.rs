@@ -1676,6 +1676,7 @@ fn links_cut_by_the_client_itself_do_not_count_against_a_message() {
     assert_eq!(published(&h.events), vec![mid.get()]);
 }
 
+#[cfg(feature = "qos2")]
 #[test]
 fn resyncs_that_deliver_nothing_back_off() {
     // A broker that never releases the 8 ids the table holds (no PUBREL) and keeps sending a new
@@ -1714,6 +1715,7 @@ fn resyncs_that_deliver_nothing_back_off() {
     assert_eq!(h.messages.len(), 8, "nothing delivered twice");
 }
 
+#[cfg(feature = "v5")]
 #[test]
 fn a_topic_alias_never_pushes_a_message_over_the_broker_maximum_packet_size() {
     // MQTT 5.0 §3.3: PUBLISH = 1 byte header + remaining length (1 byte below 128) + topic
