@@ -500,13 +500,8 @@ impl<'a> Properties<'a> {
 
     /// The properties in wire order. For an `Encoded` view that does not decode (only possible
     /// if built by hand), iteration stops at the first bad property.
-    ///
-    /// Without the `v5` feature an `Encoded` view iterates as empty: the decoder makes them
-    /// only for 5.0 packets, and this way the property parser is not linked into a 3.1.1
-    /// build through the getters the client calls on every packet.
     pub fn iter(&self) -> Iter<'a> {
         Iter(match *self {
-            Self::Encoded(_) if !cfg!(feature = "v5") => IterInner::List([].iter()),
             Self::Encoded(b) => IterInner::Encoded(Reader::new(b)),
             Self::List(l) => IterInner::List(l.iter()),
         })
