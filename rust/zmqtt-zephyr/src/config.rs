@@ -61,3 +61,14 @@ const _: () = assert!(
     MAX_TOPIC_LEN + 16 <= RX_BUFFER_SIZE,
     "CONFIG_ZMQTT_RX_BUFFER_SIZE must exceed CONFIG_ZMQTT_MAX_TOPIC_LEN by 16 bytes of headers"
 );
+
+// Kconfig and the core's cargo features must agree: the module's CMake derives one from the
+// other, so a mismatch means the crate was built some other way.
+#[cfg(all(CONFIG_ZMQTT_MQTT5, not(feature = "v5")))]
+compile_error!(
+    "CONFIG_ZMQTT_MQTT5 needs zmqtt-zephyr's `v5` feature (set by the zmqtt module's CMake)"
+);
+const _: () = assert!(
+    MAX_QOS < 2 || cfg!(feature = "qos2"),
+    "CONFIG_ZMQTT_MAX_QOS=2 needs zmqtt-zephyr's `qos2` feature (set by the zmqtt module's CMake)"
+);

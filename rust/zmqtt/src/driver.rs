@@ -31,6 +31,7 @@ use core::ops::Range;
 
 use crate::client::{Client, DisconnectReason, Event, Failure, Message, PacketId, State};
 use crate::codec::{Properties, QoS, ReasonCode};
+use crate::log;
 use crate::time::{Duration, Instant};
 
 /// Events one turn collects before it lets the callbacks run; more wait for the next turn.

@@ -10,7 +10,8 @@ use super::forbidden_chars::has_forbidden_char;
 ///
 /// Strings are borrowed: the Zephyr glue keeps them in its own static buffers. `Config::new`
 /// gives the DL-7450 defaults; change fields with struct update syntax or the builder methods.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[cfg_attr(any(test, feature = "log-debug"), derive(Debug))]
+#[derive(Clone, Copy, PartialEq, Eq)]
 #[non_exhaustive]
 pub struct Config<'a> {
     /// Client identifier (MQTT 3.1.1 §3.1.3.1). May be empty with MQTT 5.0 (the broker assigns
@@ -149,7 +150,10 @@ impl<'a> Config<'a> {
         if self.password.is_some() && self.username.is_none() {
             return Err(ConfigError::PasswordWithoutUsername);
         }
-        let v5 = self.protocol == ProtocolVersion::V5;
+        if !self.protocol.is_built() {
+            return Err(ConfigError::ProtocolNotBuilt);
+        }
+        let v5 = self.protocol.in_build() == ProtocolVersion::V5;
         if self.client_id.is_empty() && !self.clean_session && !v5 {
             // MQTT 3.1.1 §3.1.3.1: a broker must refuse an empty id with Clean Session 0.
             return Err(ConfigError::EmptyClientId);
@@ -260,7 +264,28 @@ mod tests {
         let c = Config::new("dev1").session_expiry_interval(30);
         assert_eq!(c.validate(), Err(ConfigError::OptionForV5Only));
         assert_eq!(MqttError::from(ConfigError::OptionForV5Only).code(), -15);
-        assert_eq!(c.protocol(ProtocolVersion::V5).validate(), Ok(()));
+        assert_eq!(
+            c.protocol(ProtocolVersion::V5).validate(),
+            v5_or_not_built()
+        );
+    }
+
+    /// What a valid MQTT 5.0 configuration gives: accepted, or refused by a 3.1.1-only build.
+    fn v5_or_not_built() -> Result<(), ConfigError> {
+        if cfg!(feature = "v5") {
+            Ok(())
+        } else {
+            Err(ConfigError::ProtocolNotBuilt)
+        }
+    }
+
+    #[test]
+    fn v5_in_a_build_without_it_is_error_minus_15() {
+        let c = Config::new("dev1").protocol(ProtocolVersion::V5);
+        assert_eq!(c.validate(), v5_or_not_built());
+        assert_eq!(MqttError::from(ConfigError::ProtocolNotBuilt).code(), -15);
+        assert_eq!(ProtocolVersion::V5.is_built(), cfg!(feature = "v5"));
+        assert!(ProtocolVersion::V3_1_1.is_built());
     }
 
     #[test]
@@ -283,7 +308,7 @@ mod tests {
         assert_eq!(Config::new("").clean_session(true).validate(), Ok(()));
         assert_eq!(
             Config::new("").protocol(ProtocolVersion::V5).validate(),
-            Ok(())
+            v5_or_not_built()
         );
     }
 }

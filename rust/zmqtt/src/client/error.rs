@@ -40,6 +40,8 @@ pub enum ConfigError {
     WillTooLarge,
     /// An MQTT 5.0 option (session expiry, will properties) on an MQTT 3.1.1 configuration (-15).
     OptionForV5Only,
+    /// MQTT 5.0 asked of a build without it (the `v5` feature, `CONFIG_ZMQTT_MQTT5`) (-15).
+    ProtocolNotBuilt,
     /// `max_incoming_packet` or `max_outgoing_packet` below 16 bytes (-8).
     BufferTooSmall,
     /// `reconnect_min` is zero or above `reconnect_max` (-8).
@@ -63,6 +65,7 @@ impl fmt::Display for ConfigError {
             ConfigError::InvalidWillTopic(e) => write!(f, "invalid will topic: {e}"),
             ConfigError::WillTooLarge => f.write_str("will payload longer than 65535 bytes"),
             ConfigError::OptionForV5Only => f.write_str("option needs MQTT 5.0"),
+            ConfigError::ProtocolNotBuilt => f.write_str("MQTT 5.0 is not in this build"),
             ConfigError::BufferTooSmall => f.write_str("packet size limit below 16 bytes"),
             ConfigError::ReconnectDelays => f.write_str("reconnect delays: need 0 < min <= max"),
             ConfigError::NotIdle => f.write_str("configuration can change only while idle"),
@@ -82,7 +85,9 @@ impl From<ConfigError> for MqttError {
             ConfigError::ForbiddenCharacter => MqttError::ForbiddenCharacter,
             ConfigError::EmptyWillTopic => MqttError::ZeroLengthWillTopic,
             ConfigError::InvalidWillTopic(e) => topic_error_code(e),
-            ConfigError::OptionForV5Only => MqttError::BadMqttOption,
+            ConfigError::OptionForV5Only | ConfigError::ProtocolNotBuilt => {
+                MqttError::BadMqttOption
+            }
             ConfigError::NotIdle => MqttError::OperationIncomplete,
             ConfigError::WillTooLarge
             | ConfigError::BufferTooSmall
@@ -108,6 +113,8 @@ pub enum PublishError {
     PacketTooLarge,
     /// Caused by the broker's limits: it announced a lower Maximum QoS (-9).
     QosNotSupported,
+    /// QoS 2 in a build without it (the `qos2` feature, `CONFIG_ZMQTT_MAX_QOS` below 2) (-9).
+    QosNotBuilt,
     /// Wait for `Published` events: the in-flight table is full and the build has no queue (-4).
     InflightFull,
     /// Wait for `Published` events: the queue (or the message pool) is full (-12).
@@ -128,6 +135,7 @@ impl fmt::Display for PublishError {
                 f.write_str("message larger than the packet size limit")
             }
             PublishError::QosNotSupported => f.write_str("QoS above the broker's maximum"),
+            PublishError::QosNotBuilt => f.write_str("QoS 2 is not in this build"),
             PublishError::InflightFull => f.write_str("in-flight table full"),
             PublishError::QueueFull => f.write_str("message queue full"),
             PublishError::NoPacketId => f.write_str("no free packet identifier"),
@@ -144,7 +152,7 @@ impl From<PublishError> for MqttError {
             PublishError::ForbiddenCharacter => MqttError::ForbiddenCharacter,
             PublishError::OptionForV5Only => MqttError::BadMqttOption,
             PublishError::PacketTooLarge => MqttError::MessageTooLarge,
-            PublishError::QosNotSupported => MqttError::BadQos,
+            PublishError::QosNotSupported | PublishError::QosNotBuilt => MqttError::BadQos,
             PublishError::InflightFull => MqttError::MaxMessagesInflight,
             PublishError::QueueFull => MqttError::MaxBufferedMessages,
             PublishError::NoPacketId => MqttError::NoMoreMsgIds,
@@ -178,6 +186,8 @@ pub enum SubscribeError {
     StoreFull,
     /// Every packet identifier is in use (-10).
     NoPacketId,
+    /// QoS 2 in a build without it (the `qos2` feature, `CONFIG_ZMQTT_MAX_QOS` below 2) (-9).
+    QosNotBuilt,
 }
 
 impl fmt::Display for SubscribeError {
@@ -196,6 +206,7 @@ impl fmt::Display for SubscribeError {
             SubscribeError::NotConnected => f.write_str("not connected"),
             SubscribeError::StoreFull => f.write_str("topic pool full"),
             SubscribeError::NoPacketId => f.write_str("no free packet identifier"),
+            SubscribeError::QosNotBuilt => f.write_str("QoS 2 is not in this build"),
         }
     }
 }
@@ -214,6 +225,7 @@ impl From<SubscribeError> for MqttError {
             SubscribeError::NotConnected => MqttError::Disconnected,
             SubscribeError::StoreFull => MqttError::Persistence,
             SubscribeError::NoPacketId => MqttError::NoMoreMsgIds,
+            SubscribeError::QosNotBuilt => MqttError::BadQos,
         }
     }
 }
@@ -246,6 +258,9 @@ pub enum ProtocolError {
     /// A CONNACK that refuses with a code MQTT does not define, or claims a session with a
     /// failure code.
     BadConnack,
+    /// A QoS 2 PUBLISH to a build without QoS 2 (the `qos2` feature): it never subscribes with
+    /// QoS 2, so the broker sent more than it granted (§3.8.4).
+    QosNotGranted,
 }
 
 impl ProtocolError {
@@ -277,6 +292,7 @@ impl fmt::Display for ProtocolError {
             ProtocolError::TopicAliasUnknown => f.write_str("unknown topic alias"),
             ProtocolError::TopicAliasNoRoom => f.write_str("no room for topic alias"),
             ProtocolError::BadConnack => f.write_str("invalid CONNACK"),
+            ProtocolError::QosNotGranted => f.write_str("QoS 2 message to a QoS 1 build"),
         }
     }
 }

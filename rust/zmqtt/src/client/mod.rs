@@ -29,6 +29,7 @@ use crate::codec::{
     ProtocolVersion, PublishRepr, QoS, ReasonCode, RetainHandling, SubscribeRepr, Subscription,
     SubscriptionOptions, Subscriptions, TopicFilter, TopicFilters, TopicName, UnsubscribeRepr,
 };
+use crate::log;
 use crate::time::{Duration, Instant};
 
 pub use config::Config;
@@ -165,7 +166,7 @@ impl BrokerLimits {
 /// A message `publish` accepted is delivered or reported failed, never dropped silently: its
 /// bytes stay in the pool, across lost connections, until a `Published` or `PublishFailed` event
 /// for its id was polled.
-#[derive(Debug)]
+#[cfg_attr(any(test, feature = "log-debug"), derive(Debug))]
 pub struct Client<
     'c,
     const INFLIGHT: usize = 8,
@@ -310,7 +311,8 @@ impl<
     }
 
     fn version(&self) -> ProtocolVersion {
-        self.config.protocol
+        // A constant 3.1.1 without the `v5` feature, so every 5.0 branch below is compiled out.
+        self.config.protocol.in_build()
     }
 
     // ----- commands -----
@@ -362,6 +364,10 @@ impl<
     /// event comes later.
     pub fn publish(&mut self, now: Instant, msg: &Publish<'_>) -> Result<PacketId, PublishError> {
         let _ = now;
+        #[cfg(not(feature = "qos2"))]
+        if msg.qos == QoS::ExactlyOnce {
+            return Err(PublishError::QosNotBuilt);
+        }
         let topic = TopicName::new(msg.topic).map_err(PublishError::InvalidTopic)?;
         if has_forbidden_char(msg.topic) {
             return Err(PublishError::ForbiddenCharacter);
@@ -429,6 +435,10 @@ impl<
         }
         // The filters are `TopicFilter`s, checked when they were built.
         for s in subscriptions {
+            #[cfg(not(feature = "qos2"))]
+            if s.options.qos == QoS::ExactlyOnce {
+                return Err(SubscribeError::QosNotBuilt);
+            }
             if has_forbidden_char(s.filter.as_str()) {
                 return Err(SubscribeError::ForbiddenCharacter);
             }
@@ -692,6 +702,8 @@ impl<
                 }
                 Ok(Delivery::None(a.properties))
             }
+            // Without `qos2` the codec refuses these three as unknown packet types.
+            #[cfg(feature = "qos2")]
             Packet::Pubrec(a) => {
                 match self.queue.find(a.packet_id) {
                     Some((at, m)) if m.stage == Stage::AwaitAck && m.qos == QoS::ExactlyOnce => {
@@ -721,6 +733,7 @@ impl<
                 }
                 Ok(Delivery::None(a.properties))
             }
+            #[cfg(feature = "qos2")]
             Packet::Pubcomp(a) => {
                 match self.queue.find(a.packet_id) {
                     Some((at, m)) if m.stage == Stage::AwaitComp => {
@@ -731,6 +744,7 @@ impl<
                 }
                 Ok(Delivery::None(a.properties))
             }
+            #[cfg(feature = "qos2")]
             Packet::Pubrel(a) => {
                 let known = self.incoming.remove(a.packet_id);
                 let reason = if known || !v5 {
@@ -753,11 +767,10 @@ impl<
                             granted,
                         });
                     }
-                    Some(_) => {
-                        if s.reason_codes.iter().any(|&c| c >= 0x80) {
-                            log::error!("broker refused to restore a subscription");
-                        }
+                    Some(_) if s.reason_codes.iter().any(|&c| c >= 0x80) => {
+                        log::error!("broker refused to restore a subscription");
                     }
+                    Some(_) => {}
                     None => log::debug!("SUBACK for unknown id {}", s.packet_id),
                 }
                 Ok(Delivery::None(s.properties))
@@ -900,6 +913,9 @@ impl<
         match (p.qos, p.packet_id) {
             (QoS::AtMostOnce, _) => {}
             (QoS::AtLeastOnce, Some(id)) => self.push_ack(AckKind::Puback, id, ReasonCode::SUCCESS),
+            #[cfg(not(feature = "qos2"))]
+            (QoS::ExactlyOnce, _) => return Err(ProtocolError::QosNotGranted),
+            #[cfg(feature = "qos2")]
             (QoS::ExactlyOnce, Some(id)) => {
                 if self.incoming.contains(id) {
                     // A copy of a message already delivered: acknowledge again, deliver not again.
@@ -1142,6 +1158,7 @@ impl<
                 cur = self.queue.next(at);
                 continue;
             }
+            #[cfg(feature = "qos2")]
             if m.stage == Stage::AwaitComp {
                 let repr = AckRepr::new(m.id);
                 if w.put(&Packet::Pubrel(repr)) == Put::NoRoom {
@@ -1277,9 +1294,9 @@ impl<
     }
 
     fn push_event(&mut self, e: Event) {
-        if let Err(e) = self.events.push_back(e) {
+        if self.events.push_back(e).is_err() {
             // Only reachable when the caller never polls events, against the documented call order.
-            log::error!("event queue full; dropped {e:?}");
+            log::error!("event queue full; an event was dropped");
         }
     }
 
@@ -1466,7 +1483,8 @@ impl Writer<'_> {
             }
             Err(codec::EncodeError::BufferTooSmall { .. }) => Put::NoRoom,
             Err(e) => {
-                log::error!("cannot encode {packet:?}: {e}");
+                log::error!("cannot encode a packet: {e}");
+                log::trace!("not encoded: {packet:?}");
                 Put::Invalid
             }
         }

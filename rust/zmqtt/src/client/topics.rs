@@ -8,6 +8,7 @@
 
 use super::store::{Meta, RecordStore, HEADER};
 use super::PacketId;
+use crate::log;
 
 const SUB: u8 = 1;
 const UNSUB: u8 = 2;

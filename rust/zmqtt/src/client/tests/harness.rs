@@ -1,6 +1,10 @@
 //! A [`Harness`] in the style of quinn-proto's `Pair`: the client, a scripted [`FakeBroker`]
 //! built on the codec, and a fake clock. `step` moves bytes both ways and collects events;
 //! `advance` moves time; `drive` steps until nothing moves; `drive_bounded` reports livelock.
+#![cfg_attr(
+    not(all(feature = "v5", feature = "qos2")),
+    allow(unused_imports, dead_code)
+)]
 
 use std::string::{String, ToString};
 use std::vec::Vec;

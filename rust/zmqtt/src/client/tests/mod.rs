@@ -1,5 +1,11 @@
 //! Client scenarios against a fake broker and a fake clock. Broker bytes reach the client one
 //! byte at a time (see `Harness::byte_by_byte`), so every flow also proves the framing.
+//! The fake broker decodes what the client sends with the server-direction codec.
+#![cfg(feature = "broker")]
+#![cfg_attr(
+    not(all(feature = "v5", feature = "qos2")),
+    allow(unused_imports, dead_code)
+)]
 
 mod harness;
 
@@ -22,9 +28,12 @@ fn config(v: ProtocolVersion) -> Config<'static> {
     Config::new("dev1").protocol(v).keep_alive(30)
 }
 
+/// Runs `f` with each version this build has (3.1.1 only without the `v5` feature).
 fn both(f: impl Fn(ProtocolVersion)) {
     f(V3);
-    f(V5);
+    if cfg!(feature = "v5") {
+        f(V5);
+    }
 }
 
 fn id(n: u16) -> PacketId {
@@ -170,6 +179,7 @@ fn accepted_connack_reports_code_and_session_present() {
     });
 }
 
+#[cfg(feature = "v5")]
 #[test]
 fn bad_credentials_and_not_authorised_are_not_retried() {
     for (v, code) in [(V3, 4), (V3, 5), (V5, 0x86), (V5, 0x87)] {
@@ -193,6 +203,7 @@ fn bad_credentials_and_not_authorised_are_not_retried() {
     }
 }
 
+#[cfg(feature = "v5")]
 #[test]
 fn other_refusals_are_retried_with_backoff() {
     for (v, code) in [(V3, 3), (V5, 0x88)] {
@@ -319,6 +330,7 @@ fn qos1_is_published_when_acked() {
     });
 }
 
+#[cfg(feature = "qos2")]
 #[test]
 fn qos2_is_published_when_completed() {
     both(|v| {
@@ -381,6 +393,7 @@ fn full_inflight_window_queues_in_order_and_a_full_queue_is_error_minus_12() {
     });
 }
 
+#[cfg(feature = "qos2")]
 #[test]
 fn a_build_without_queue_refuses_with_minus_4_when_inflight_is_full() {
     let mut c: Client<'static, 2, 0, 256, 64> = Client::new(Config::new("d")).unwrap();
@@ -408,6 +421,7 @@ fn a_full_message_pool_refuses_even_below_the_count_limits() {
         .unwrap();
 }
 
+#[cfg(feature = "qos2")]
 #[test]
 fn publishes_made_while_disconnected_go_out_in_order_after_connect() {
     both(|v| {
@@ -542,6 +556,7 @@ fn qos1_is_resent_with_dup_after_reconnect_with_session() {
     });
 }
 
+#[cfg(feature = "qos2")]
 #[test]
 fn qos2_resends_pubrel_after_reconnect() {
     both(|v| {
@@ -571,6 +586,7 @@ fn qos2_resends_pubrel_after_reconnect() {
     });
 }
 
+#[cfg(feature = "qos2")]
 #[test]
 fn qos2_publish_is_resent_with_dup_when_pubrec_was_lost() {
     both(|v| {
@@ -596,6 +612,7 @@ fn qos2_publish_is_resent_with_dup_when_pubrec_was_lost() {
     });
 }
 
+#[cfg(feature = "qos2")]
 #[test]
 fn lost_session_resends_unacknowledged_messages_reports_received_ones_and_restores_subscriptions() {
     both(|v| {
@@ -699,6 +716,7 @@ fn incoming_qos0_and_qos1_are_delivered_and_qos1_acked() {
     });
 }
 
+#[cfg(feature = "qos2")]
 #[test]
 fn incoming_qos2_is_delivered_exactly_once() {
     both(|v| {
@@ -727,6 +745,7 @@ fn incoming_qos2_is_delivered_exactly_once() {
     });
 }
 
+#[cfg(feature = "qos2")]
 #[test]
 fn a_dup_copy_of_a_released_qos2_message_is_not_delivered_again() {
     both(|v| {
@@ -757,6 +776,7 @@ fn a_dup_copy_of_a_released_qos2_message_is_not_delivered_again() {
     });
 }
 
+#[cfg(feature = "qos2")]
 #[test]
 fn incoming_qos2_ids_survive_a_reconnect_with_session() {
     both(|v| {
@@ -779,6 +799,7 @@ fn incoming_qos2_ids_survive_a_reconnect_with_session() {
     });
 }
 
+#[cfg(all(feature = "v5", feature = "qos2"))]
 #[test]
 fn pubrel_for_an_unknown_id_still_gets_pubcomp() {
     for (v, reason) in [(V3, 0), (V5, 0x92)] {
@@ -852,6 +873,7 @@ fn keep_alive_zero_never_pings() {
 
 // ----- subscribe / unsubscribe -----
 
+#[cfg(feature = "qos2")]
 #[test]
 fn subscribe_reports_granted_qos_and_unsubscribe_is_acknowledged() {
     both(|v| {
@@ -988,6 +1010,7 @@ fn v5_with(props: Vec<OwnedProp>, cfg: Config<'static>) -> Harness {
     h
 }
 
+#[cfg(feature = "v5")]
 #[test]
 fn broker_receive_maximum_limits_the_inflight_window() {
     let mut h = v5_with(vec![OwnedProp::ReceiveMaximum(2)], config(V5));
@@ -1002,6 +1025,7 @@ fn broker_receive_maximum_limits_the_inflight_window() {
     assert_eq!(h.client.queued_len(), 1);
 }
 
+#[cfg(feature = "qos2")]
 #[test]
 fn qos2_messages_beyond_the_table_wait_for_a_reconnect_instead_of_losing_an_id() {
     both(|v| {
@@ -1058,6 +1082,7 @@ fn qos2_messages_beyond_the_table_wait_for_a_reconnect_instead_of_losing_an_id()
     });
 }
 
+#[cfg(feature = "v5")]
 #[test]
 fn broker_maximum_packet_size_is_honoured() {
     let mut h = Harness::new(config(V5));
@@ -1104,6 +1129,7 @@ fn our_maximum_packet_size_refuses_larger_packets() {
     });
 }
 
+#[cfg(feature = "v5")]
 #[test]
 fn outgoing_topic_aliases_are_assigned_and_reset_on_reconnect() {
     let mut h = v5_with(vec![OwnedProp::TopicAliasMaximum(2)], config(V5));
@@ -1151,6 +1177,7 @@ fn outgoing_topic_aliases_are_assigned_and_reset_on_reconnect() {
     );
 }
 
+#[cfg(feature = "v5")]
 #[test]
 fn incoming_topic_aliases_are_resolved() {
     let mut h = Harness::connected(config(V5));
@@ -1176,6 +1203,7 @@ fn incoming_topic_aliases_are_resolved() {
     );
 }
 
+#[cfg(feature = "v5")]
 #[test]
 fn unknown_or_out_of_range_incoming_aliases_are_protocol_errors() {
     for (alias, topic, err) in [
@@ -1202,6 +1230,7 @@ fn unknown_or_out_of_range_incoming_aliases_are_protocol_errors() {
     }
 }
 
+#[cfg(feature = "v5")]
 #[test]
 fn server_assigned_client_id_and_server_keep_alive_are_honoured() {
     let cfg = Config::new("").protocol(V5).keep_alive(30);
@@ -1220,6 +1249,7 @@ fn server_assigned_client_id_and_server_keep_alive_are_honoured() {
     assert!(matches!(&h.broker.sent[0], Sent::Connect { client_id, .. } if client_id == "auto-77"));
 }
 
+#[cfg(feature = "v5")]
 #[test]
 fn session_expiry_is_sent_when_configured() {
     let mut h = Harness::new(config(V5).session_expiry_interval(300));
@@ -1234,6 +1264,7 @@ fn session_expiry_is_sent_when_configured() {
     ));
 }
 
+#[cfg(feature = "v5")]
 #[test]
 fn reason_strings_and_user_properties_are_surfaced() {
     let props = vec![
@@ -1248,6 +1279,7 @@ fn reason_strings_and_user_properties_are_surfaced() {
     );
 }
 
+#[cfg(feature = "v5")]
 #[test]
 fn broker_disconnect_is_reported_with_its_reason_and_the_client_reconnects() {
     let mut h = Harness::connected(config(V5));
@@ -1264,6 +1296,7 @@ fn broker_disconnect_is_reported_with_its_reason_and_the_client_reconnects() {
     assert!(h.client.is_connected());
 }
 
+#[cfg(feature = "v5")]
 #[test]
 fn broker_maximum_qos_refuses_higher_qos() {
     let mut h = v5_with(vec![OwnedProp::MaximumQos(QoS::AtLeastOnce)], config(V5));
@@ -1274,6 +1307,7 @@ fn broker_maximum_qos_refuses_higher_qos() {
     assert_eq!(MqttError::from(e).code(), -9);
 }
 
+#[cfg(all(feature = "v5", feature = "qos2"))]
 #[test]
 fn rejected_v5_puback_and_pubrec_are_reported_failed() {
     let mut h = Harness::connected(config(V5));
@@ -1316,6 +1350,7 @@ fn rejected_v5_puback_and_pubrec_are_reported_failed() {
 
 // ----- misbehaving broker -----
 
+#[cfg(feature = "qos2")]
 #[test]
 fn packets_out_of_order_are_protocol_errors_followed_by_a_reconnect() {
     both(|v| {
@@ -1385,6 +1420,55 @@ fn packets_out_of_order_are_protocol_errors_followed_by_a_reconnect() {
     });
 }
 
+/// Without `qos2` (CONFIG_ZMQTT_MAX_QOS below 2) there is no QoS 2 state machine: QoS 2 is
+/// refused with typed errors, and a broker that sends it anyway breaks the protocol.
+#[cfg(not(feature = "qos2"))]
+#[test]
+fn a_build_without_qos2_refuses_it_with_typed_errors() {
+    both(|v| {
+        let mut h = Harness::connected(config(v));
+        assert_eq!(
+            h.client.publish(h.now, &msg("t", b"x", QoS::ExactlyOnce)),
+            Err(PublishError::QosNotBuilt)
+        );
+        assert_eq!(MqttError::from(PublishError::QosNotBuilt).code(), -9);
+        let subs = [Subscription {
+            filter: TopicFilter::new("a/+").unwrap(),
+            options: SubscriptionOptions::qos(QoS::ExactlyOnce),
+        }];
+        assert_eq!(
+            h.client.subscribe(h.now, &subs),
+            Err(SubscribeError::QosNotBuilt)
+        );
+        assert_eq!(MqttError::from(SubscribeError::QosNotBuilt).code(), -9);
+        // §3.3: PUBLISH, QoS 2 (0x34), topic "t", packet id 1, (5.0: no properties,) payload "x".
+        let publish: &[u8] = if v == V3 {
+            &[0x34, 0x06, 0x00, 0x01, b't', 0x00, 0x01, b'x']
+        } else {
+            &[0x34, 0x07, 0x00, 0x01, b't', 0x00, 0x01, 0x00, b'x']
+        };
+        // §3.5: PUBREC for packet id 1.
+        let pubrec: &[u8] = &[0x50, 0x02, 0x00, 0x01];
+        for (bytes, want) in [
+            (publish, ProtocolError::QosNotGranted),
+            (
+                pubrec,
+                ProtocolError::Decode(codec::DecodeError::PacketType),
+            ),
+        ] {
+            h.broker.send_raw(bytes);
+            h.drive();
+            let lost = disconnected(&h.events);
+            assert_eq!(lost.len(), 1, "{lost:?}");
+            assert_eq!(lost[0].0, DisconnectReason::Protocol(want));
+            assert!(h.messages.is_empty());
+            h.events.clear();
+            h.advance_to_timeout();
+            assert!(h.client.is_connected());
+        }
+    });
+}
+
 #[test]
 fn malformed_bytes_are_protocol_errors_never_panics() {
     both(|v| {
@@ -1413,6 +1497,7 @@ fn malformed_bytes_are_protocol_errors_never_panics() {
     });
 }
 
+#[cfg(feature = "v5")]
 #[test]
 fn input_in_whole_chunks_gives_the_same_result_as_byte_by_byte() {
     let mut h = Harness::connected(config(V5));
@@ -1429,6 +1514,7 @@ fn input_in_whole_chunks_gives_the_same_result_as_byte_by_byte() {
     );
 }
 
+#[cfg(feature = "qos2")]
 #[test]
 fn the_engine_never_settles_into_a_livelock() {
     let mut h = Harness::connected(config(V3));
@@ -1590,6 +1676,7 @@ fn links_cut_by_the_client_itself_do_not_count_against_a_message() {
     assert_eq!(published(&h.events), vec![mid.get()]);
 }
 
+#[cfg(feature = "qos2")]
 #[test]
 fn resyncs_that_deliver_nothing_back_off() {
     // A broker that never releases the 8 ids the table holds (no PUBREL) and keeps sending a new
@@ -1628,6 +1715,7 @@ fn resyncs_that_deliver_nothing_back_off() {
     assert_eq!(h.messages.len(), 8, "nothing delivered twice");
 }
 
+#[cfg(feature = "v5")]
 #[test]
 fn a_topic_alias_never_pushes_a_message_over_the_broker_maximum_packet_size() {
     // MQTT 5.0 §3.3: PUBLISH = 1 byte header + remaining length (1 byte below 128) + topic
