@@ -76,7 +76,11 @@ impl Line {
 impl Write for Line {
     fn write_str(&mut self, s: &str) -> core::fmt::Result {
         for c in s.chars() {
-            let c = if c == '\0' { char::REPLACEMENT_CHARACTER } else { c };
+            let c = if c == '\0' {
+                char::REPLACEMENT_CHARACTER
+            } else {
+                c
+            };
             let mut utf8 = [0; 4];
             let bytes = c.encode_utf8(&mut utf8).as_bytes();
             let end = self.len + bytes.len();
