@@ -116,8 +116,12 @@ extern "C" fn rust_main() {
     // carries nothing of it. Deferred logging copies a line by strlen(), so a line handed over
     // without its NUL came out with whatever followed it in memory (issue #16, item 5).
     zmqtt_zephyr::log_init();
-    let line = [b'L'; 300];
-    for text in [core::str::from_utf8(&line).unwrap_or(""), "log check: short"] {
+    // A static: the test runs on Zephyr's default main stack.
+    static LINE: [u8; 300] = [b'L'; 300];
+    for text in [
+        core::str::from_utf8(&LINE).unwrap_or(""),
+        "log check: short",
+    ] {
         log::info!("{text}");
     }
 }
