@@ -13,5 +13,5 @@ mod topic;
 pub use fota::{Action, ChunkError, Config, Counters, Fota, ACTION_BUF_MIN};
 pub use offer::{Offer, OfferError, Version, VERSION_MAX};
 pub use status::{FailReason, Status};
-pub use target::{FlashTarget, Progress, TargetError};
+pub use target::{FlashTarget, Progress, TargetError, PROGRESS_LEN};
 pub use topic::{Incoming, OutTopic};

@@ -59,3 +59,10 @@ const _: () = assert!(
     MAX_TOPIC_LEN + 16 <= RX_BUFFER_SIZE,
     "CONFIG_ZMQTT_RX_BUFFER_SIZE must exceed CONFIG_ZMQTT_MAX_TOPIC_LEN by 16 bytes of headers"
 );
+
+/// How long a firmware-update chunk request waits for its chunk (ms).
+#[cfg(CONFIG_ZMQTT_FOTA)]
+pub const FOTA_REQUEST_TIMEOUT_MS: u64 = kconfig::CONFIG_ZMQTT_FOTA_REQUEST_TIMEOUT_MS as u64;
+/// Unanswered chunk requests before a firmware download fails.
+#[cfg(CONFIG_ZMQTT_FOTA)]
+pub const FOTA_MAX_RETRIES: u8 = kconfig::CONFIG_ZMQTT_FOTA_MAX_RETRIES as u8;
