@@ -193,12 +193,7 @@ impl Fota {
                 size: p.size,
             },
             (Phase::Rebooting, _) => Status::Rebooting,
-            (Phase::Confirmed, p) => Status::Confirmed(
-                p.as_ref()
-                    .filter(|p| p.is_complete())
-                    .map(|p| p.version.clone())
-                    .unwrap_or_default(),
-            ),
+            (Phase::Confirmed, _) => Status::Confirmed(self.installed_version()),
             (Phase::Failed(reason), _) => Status::Failed(reason),
             _ => Status::Idle,
         }
@@ -218,18 +213,26 @@ impl Fota {
     /// confirms itself (it got this far), a paused download asks for its next chunk, and
     /// the state is reported.
     pub fn handle_connected(&mut self, now: u64, target: &mut impl FlashTarget) {
+        let downloading = matches!(self.phase, Phase::Paused | Phase::Downloading { .. });
         if !target.is_confirmed() {
-            if target.confirm().is_ok() {
+            if target.confirm().is_err() {
+                // Reported, not fatal to a download: MCUboot reverts at the next reset.
+                self.statuses_push(Status::Failed(FailReason::Confirm));
+                if !downloading {
+                    self.phase = Phase::Failed(FailReason::Confirm);
+                }
+            } else if downloading {
+                self.statuses_push(Status::Confirmed(self.installed_version()));
+            } else {
                 self.phase = Phase::Confirmed;
                 self.push_status();
-            } else {
-                self.fail(FailReason::Confirm);
+                return;
             }
-            return;
         }
-        match self.phase {
-            Phase::Paused | Phase::Downloading { .. } => self.start(now, target),
-            _ => self.push_status(),
+        if downloading {
+            self.start(now, target);
+        } else if !matches!(self.phase, Phase::Failed(FailReason::Confirm)) {
+            self.push_status();
         }
     }
 
@@ -427,6 +430,16 @@ impl Fota {
             Phase::Downloading { deadline, .. } => Some(deadline),
             _ => None,
         }
+    }
+
+    /// The version of the last complete download (empty when unknown): what an image
+    /// confirming itself reports.
+    fn installed_version(&self) -> crate::offer::Version {
+        self.progress
+            .as_ref()
+            .filter(|p| p.is_complete())
+            .map(|p| p.version.clone())
+            .unwrap_or_default()
     }
 
     fn check_chunk(&self, offset: u32, data: &[u8]) -> Result<(), ChunkError> {

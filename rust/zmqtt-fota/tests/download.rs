@@ -17,6 +17,7 @@ struct FakeFlash {
     saved: Option<Progress>,
     upgrade_requested: bool,
     confirmed: bool,
+    confirm_fails: bool,
     begins: Vec<u32>,
     /// Where the next write must land: checks the in-order promise of `FlashTarget`.
     cursor: Option<u32>,
@@ -29,6 +30,7 @@ impl FakeFlash {
             saved: None,
             upgrade_requested: false,
             confirmed: true,
+            confirm_fails: false,
             begins: Vec::new(),
             cursor: None,
         }
@@ -74,6 +76,9 @@ impl FlashTarget for FakeFlash {
         self.confirmed
     }
     fn confirm(&mut self) -> Result<(), TargetError> {
+        if self.confirm_fails {
+            return Err(TargetError(-5));
+        }
         self.confirmed = true;
         Ok(())
     }
@@ -485,6 +490,30 @@ fn the_new_image_confirms_itself_once_connected() {
     // Later connects just report.
     d.connected();
     assert_eq!(d.statuses.len(), 2);
+}
+
+#[test]
+fn a_failed_confirm_is_reported_and_a_paused_download_still_resumes() {
+    let img = image(3000, 15);
+    let mut d = Device::new(CONFIG, FakeFlash::new(4096));
+    d.connected();
+    d.offer(&offer_for(&img, 512, "3.0"));
+    d.serve(&img, 2);
+    let mut d = d.reboot();
+    d.flash.confirmed = false;
+    d.flash.confirm_fails = true;
+    d.connected();
+    assert_eq!(d.statuses, ["failed confirm", "downloading 1024/3000"]);
+    assert_eq!(d.last_get(), (1024, 512));
+    d.serve(&img, 100);
+    assert!(slot_has(&d.flash, &img) && d.flash.upgrade_requested);
+    // Idle and unconfirmed: the failure is the state.
+    let mut d = Device::new(CONFIG, FakeFlash::new(4096));
+    d.flash.confirmed = false;
+    d.flash.confirm_fails = true;
+    d.connected();
+    assert_eq!(d.statuses, ["failed confirm"]);
+    assert_eq!(d.fota.status().to_string(), "failed confirm");
 }
 
 #[derive(Debug, Clone)]
