@@ -62,6 +62,13 @@ const _: () = assert!(
     "CONFIG_ZMQTT_RX_BUFFER_SIZE must exceed CONFIG_ZMQTT_MAX_TOPIC_LEN by 16 bytes of headers"
 );
 
+/// How long a firmware-update chunk request waits for its chunk (ms).
+#[cfg(CONFIG_ZMQTT_FOTA)]
+pub const FOTA_REQUEST_TIMEOUT_MS: u64 = kconfig::CONFIG_ZMQTT_FOTA_REQUEST_TIMEOUT_MS as u64;
+/// Unanswered chunk requests before a firmware download fails.
+#[cfg(CONFIG_ZMQTT_FOTA)]
+pub const FOTA_MAX_RETRIES: u8 = kconfig::CONFIG_ZMQTT_FOTA_MAX_RETRIES as u8;
+
 // Kconfig and the core's cargo features must agree: the module's CMake derives one from the
 // other, so a mismatch means the crate was built some other way.
 #[cfg(all(CONFIG_ZMQTT_MQTT5, not(feature = "v5")))]

@@ -18,6 +18,8 @@
 mod client;
 pub mod config;
 mod error;
+#[cfg(CONFIG_ZMQTT_FOTA)]
+pub mod fota;
 mod log;
 #[cfg(CONFIG_SHELL)]
 mod shell;

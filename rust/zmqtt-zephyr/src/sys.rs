@@ -41,6 +41,23 @@ mod ffi {
         #[allow(dead_code)]
         pub fn zmqtt_tls_credential_delete(tag: c_int, kind: c_int) -> c_int;
     }
+
+    // shim/zmqtt_fota.c, built with CONFIG_ZMQTT_FOTA.
+    #[cfg(CONFIG_ZMQTT_FOTA)]
+    extern "C" {
+        pub fn zmqtt_fota_capacity() -> c_int;
+        pub fn zmqtt_fota_begin(resume_at: u32) -> c_int;
+        pub fn zmqtt_fota_write(data: *const u8, len: usize) -> c_int;
+        pub fn zmqtt_fota_flush() -> c_int;
+        pub fn zmqtt_fota_bytes_written() -> c_int;
+        pub fn zmqtt_fota_check(size: u32, sha256: *const u8) -> c_int;
+        pub fn zmqtt_fota_request_upgrade() -> c_int;
+        pub fn zmqtt_fota_is_confirmed() -> c_int;
+        pub fn zmqtt_fota_confirm() -> c_int;
+        pub fn zmqtt_fota_save(record: *const u8, len: usize) -> c_int;
+        pub fn zmqtt_fota_load(buf: *mut u8, cap: usize) -> c_int;
+        pub fn zmqtt_fota_reboot();
+    }
 }
 
 /// An error from the shim: an errno of the C library the build uses (their numbers
@@ -178,4 +195,85 @@ pub fn tls_credential_add(
 pub fn tls_credential_delete(tag: c_int, kind: CredentialKind) {
     // SAFETY: plain integer arguments.
     let _ = unsafe { ffi::zmqtt_tls_credential_delete(tag, kind as c_int) };
+}
+
+/// The firmware-update shim (shim/zmqtt_fota.c): MCUboot's secondary slot, its flags, and
+/// the download's progress record in settings.
+#[cfg(CONFIG_ZMQTT_FOTA)]
+pub mod fota {
+    use super::{check, ffi, Errno};
+
+    /// The secondary slot's size in bytes.
+    pub fn capacity() -> u32 {
+        // SAFETY: no arguments.
+        check(unsafe { ffi::zmqtt_fota_capacity() }).map_or(0, |n| n as u32)
+    }
+
+    /// Erases the slot from `resume_at`'s page on and starts writing there; returns
+    /// that page's offset.
+    pub fn begin(resume_at: u32) -> Result<u32, Errno> {
+        // SAFETY: plain integer argument.
+        check(unsafe { ffi::zmqtt_fota_begin(resume_at) }).map(|n| n as u32)
+    }
+
+    /// Appends `data` (buffered by flash_img).
+    pub fn write(data: &[u8]) -> Result<(), Errno> {
+        // SAFETY: `data` is valid for reads of `data.len()` bytes during the call.
+        check(unsafe { ffi::zmqtt_fota_write(data.as_ptr(), data.len()) }).map(|_| ())
+    }
+
+    /// Writes out flash_img's buffer.
+    pub fn flush() -> Result<(), Errno> {
+        // SAFETY: no arguments.
+        check(unsafe { ffi::zmqtt_fota_flush() }).map(|_| ())
+    }
+
+    /// Bytes that reached flash.
+    pub fn bytes_written() -> u32 {
+        // SAFETY: no arguments.
+        check(unsafe { ffi::zmqtt_fota_bytes_written() }).map_or(0, |n| n as u32)
+    }
+
+    /// Re-hashes the slot's first `size` bytes: `Ok(true)` when they match.
+    pub fn check_sha256(size: u32, sha256: &[u8; 32]) -> Result<bool, Errno> {
+        // SAFETY: `sha256` is 32 readable bytes, what flash_img_check reads.
+        check(unsafe { ffi::zmqtt_fota_check(size, sha256.as_ptr()) }).map(|n| n == 1)
+    }
+
+    /// `boot_request_upgrade(BOOT_UPGRADE_TEST)`.
+    pub fn request_upgrade() -> Result<(), Errno> {
+        // SAFETY: no arguments.
+        check(unsafe { ffi::zmqtt_fota_request_upgrade() }).map(|_| ())
+    }
+
+    /// `boot_is_img_confirmed()`.
+    pub fn is_confirmed() -> bool {
+        // SAFETY: no arguments.
+        let rc = unsafe { ffi::zmqtt_fota_is_confirmed() };
+        rc == 1
+    }
+
+    /// `boot_write_img_confirmed()`.
+    pub fn confirm() -> Result<(), Errno> {
+        // SAFETY: no arguments.
+        check(unsafe { ffi::zmqtt_fota_confirm() }).map(|_| ())
+    }
+
+    /// Keeps `record` in settings; an empty record deletes it.
+    pub fn save(record: &[u8]) -> Result<(), Errno> {
+        // SAFETY: `record` is valid for reads of `record.len()` bytes during the call.
+        check(unsafe { ffi::zmqtt_fota_save(record.as_ptr(), record.len()) }).map(|_| ())
+    }
+
+    /// Reads the kept record into `buf`; its length (0: none).
+    pub fn load(buf: &mut [u8]) -> Result<usize, Errno> {
+        // SAFETY: `buf` is valid for writes of `buf.len()` bytes during the call.
+        check(unsafe { ffi::zmqtt_fota_load(buf.as_mut_ptr(), buf.len()) }).map(|n| n as usize)
+    }
+
+    /// `sys_reboot(SYS_REBOOT_COLD)`: does not return on hardware; native_sim exits.
+    pub fn reboot() {
+        // SAFETY: no arguments.
+        unsafe { ffi::zmqtt_fota_reboot() }
+    }
 }
