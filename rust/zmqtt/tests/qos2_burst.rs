@@ -186,7 +186,9 @@ fn bound(table: usize) -> usize {
 fn the_default_table_catches_up_after_each_outage_with_few_self_disconnects() {
     let o = run::<32>();
     check(32, &o);
-    assert!(o.self_disconnects <= bound(32), "{}", o.self_disconnects);
+    // About one per outage here (5). Before issue #16 (a table of 2 × MAX_INFLIGHT = 16 and a
+    // 1 s wait before each resync) the same run took 19 and four times as long.
+    assert!(o.self_disconnects <= 2 * CUTS, "{}", o.self_disconnects);
 }
 
 #[test]
