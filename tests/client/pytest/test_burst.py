@@ -17,9 +17,9 @@ import time
 
 from mqtt_fixtures import Observer, wait_line
 
-MESSAGES = 150
-INTERVAL = 0.03
-TAKEOVERS_AT = (30, 90)
+MESSAGES = 400
+INTERVAL = 0.005  # 200 msg/s: a one-second outage leaves a burst of ~200 PUBLISHes
+TAKEOVERS_AT = (80, 240)
 
 
 def take_session(port: int, client_id: str) -> socket.socket:
