@@ -8,7 +8,7 @@
 
 use core::fmt;
 
-use crate::topic::{decimal, parse_status_and_query, request_id, TopicParseError};
+use crate::topic::{optional_decimal, parse_status_and_query, request_id, TopicParseError};
 use crate::url_encode::UrlEncoded;
 
 /// The global DPS endpoint devices connect to unless told otherwise.
@@ -78,14 +78,10 @@ impl<'a> DpsResponse<'a> {
             .ok_or(TopicParseError::OtherTopic)?;
         let (status, query) = parse_status_and_query(tail)?;
         let rid = request_id(&query)?;
-        let retry_after_secs = match query.get("retry-after").map(|p| p.value_raw()) {
-            None => None,
-            Some(raw) => Some(
-                raw.and_then(decimal)
-                    .and_then(|secs| u32::try_from(secs).ok())
-                    .ok_or(TopicParseError::BadRetryAfter)?,
-            ),
-        };
+        let retry_after_secs =
+            optional_decimal(&query, "retry-after", TopicParseError::BadRetryAfter)?
+                .map(|secs| u32::try_from(secs).map_err(|_| TopicParseError::BadRetryAfter))
+                .transpose()?;
         Ok(DpsResponse {
             status,
             rid,

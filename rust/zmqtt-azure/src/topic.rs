@@ -87,6 +87,19 @@ pub(crate) fn request_id<'a>(query: &PropertyBag<'a>) -> Result<&'a str, TopicPa
     }
 }
 
+/// The decimal value of the optional property `key`: `None` when it is absent, `error` when it
+/// is present without a value or with one that is not a plain decimal.
+pub(crate) fn optional_decimal(
+    query: &PropertyBag<'_>,
+    key: &str,
+    error: TopicParseError,
+) -> Result<Option<u64>, TopicParseError> {
+    match query.get(key).map(|p| p.value_raw()) {
+        None => Ok(None),
+        Some(raw) => raw.and_then(decimal).map(Some).ok_or(error),
+    }
+}
+
 /// A decimal number from an optional query value, decoded first (at most 20 digits fit a u64).
 pub(crate) fn decimal(raw: &str) -> Option<u64> {
     let mut buf = [0u8; 20];

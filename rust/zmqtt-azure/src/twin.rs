@@ -9,7 +9,9 @@
 use core::fmt;
 
 use crate::property_bag::PropertyBag;
-use crate::topic::{decimal, parse_status_and_query, request_id, TopicParseError};
+use crate::topic::{
+    decimal, optional_decimal, parse_status_and_query, request_id, TopicParseError,
+};
 
 /// Subscribe to this for the answers to twin GET and PATCH.
 pub const TWIN_RESPONSE_FILTER: &str = "$iothub/twin/res/#";
@@ -73,11 +75,7 @@ impl<'a> TwinResponse<'a> {
             .ok_or(TopicParseError::OtherTopic)?;
         let (status, query) = parse_status_and_query(tail)?;
         let rid = request_id(&query)?;
-        let version = match query.get("$version").map(|p| p.value_raw()) {
-            None => None,
-            Some(Some(raw)) => Some(decimal(raw).ok_or(TopicParseError::BadVersion)?),
-            Some(None) => return Err(TopicParseError::BadVersion),
-        };
+        let version = optional_decimal(&query, "$version", TopicParseError::BadVersion)?;
         Ok(TwinResponse {
             status,
             rid,
