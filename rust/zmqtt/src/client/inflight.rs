@@ -102,6 +102,13 @@ impl<const N: usize> IncomingQos2<N> {
         self.released.contains(&id.get())
     }
 
+    /// Makes `id` (already among the recently released ids) the most recent one, so that it is
+    /// the last to be forgotten.
+    pub(crate) fn refresh_released(&mut self, id: PacketId) {
+        self.forget_released(id);
+        self.remember_released(id.get());
+    }
+
     /// Drops `id` from the recently released ids (the broker started a new message with it).
     pub(crate) fn forget_released(&mut self, id: PacketId) {
         for r in self.released.iter_mut() {

@@ -746,7 +746,9 @@ impl<
             }
             #[cfg(feature = "qos2")]
             Packet::Pubrel(a) => {
-                let known = self.incoming.remove(a.packet_id);
+                // A PUBREL for a released id closes a copy acknowledged above: no error.
+                let known =
+                    self.incoming.remove(a.packet_id) || self.incoming.was_released(a.packet_id);
                 let reason = if known || !v5 {
                     ReasonCode::SUCCESS
                 } else {
@@ -929,12 +931,14 @@ impl<
                 if self.incoming.was_released(id) {
                     if p.dup {
                         // A copy of a message already delivered and released (see
-                        // `IncomingQos2`): acknowledge, hold the id again for its PUBREL.
+                        // `IncomingQos2`): acknowledge so that the broker moves on to its PUBREL,
+                        // deliver not again. It takes no room in the table (a full table once
+                        // left such a copy unanswered until its id aged out of the released
+                        // list, and the next copy was delivered a second time), and its id
+                        // becomes the most recently released: the broker may send it again.
                         log::debug!("copy of released QoS 2 id {id} not delivered again");
-                        if self.incoming.insert(id) {
-                            self.incoming.forget_released(id);
-                            self.push_ack(AckKind::Pubrec, id, ReasonCode::SUCCESS);
-                        }
+                        self.incoming.refresh_released(id);
+                        self.push_ack(AckKind::Pubrec, id, ReasonCode::SUCCESS);
                         return Ok(Delivery::None(p.properties));
                     }
                     self.incoming.forget_released(id);
@@ -1144,12 +1148,18 @@ impl<
             let m = self.queue.meta(at);
             m.strikes > 0 && matches!(m.stage, Stage::Queued | Stage::AwaitAck)
         });
+        // PUBRELs of older messages may go before it, nothing after it: a link cut in bytes
+        // written after the suspect would count against it too.
+        let mut past_suspect = false;
         let mut cur = self.queue.first();
         while let Some(at) = cur {
             let mut m = self.queue.meta(at);
             let fresh = m.stage == Stage::Queued;
+            let held_back =
+                suspect.is_some_and(|s| s != at) && (past_suspect || m.stage != Stage::AwaitComp);
+            past_suspect |= suspect == Some(at);
             let wants = match m.stage {
-                _ if suspect.is_some_and(|s| s != at) && m.stage != Stage::AwaitComp => false,
+                _ if held_back => false,
                 Stage::Queued => m.qos == QoS::AtMostOnce || in_flight < window,
                 Stage::AwaitAck | Stage::AwaitComp => m.pending,
                 _ => false,

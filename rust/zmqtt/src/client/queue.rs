@@ -56,9 +56,10 @@ pub enum Failure {
 /// acknowledged before the client gives up on it ([`Failure::BrokerDroppedLink`]).
 ///
 /// Why 5: a link that dies for other reasons can also take a message down with it. After the
-/// first close the suspect is sent alone right after CONNACK, so only a link that fails within
-/// one round trip of it counts again; in the host fault-injection test (a cut every 20–1500
-/// client bytes) that is about one close in 25, and five in a row about one in ten million.
+/// first close the suspect is sent alone right after CONNACK, with nothing written after it until
+/// it is acknowledged, so only a link that fails within one round trip of it counts again; in the
+/// host fault-injection test (a cut every 20–1500 client bytes) that is about one close in 25,
+/// and five in a row about one in ten million.
 pub const STRIKES_TO_FAIL: u8 = 5;
 
 impl Failure {

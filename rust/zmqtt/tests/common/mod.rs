@@ -575,7 +575,8 @@ fn cut_all(shared: &ProxyShared) {
     }
 }
 
-/// Forwards one direction. Only client-to-broker bytes count towards the next cut: a broker
+/// Forwards one direction, and cuts its connection when the shared budget runs out. Only
+/// client-to-broker bytes count towards the next cut: a broker
 /// flushing a backlog after a restart sends hundreds of kilobytes at once, and cutting inside every
 /// such burst would starve the clients of any progress (a pathology of counting bytes, not of the
 /// client); counting the clients' bytes still puts every cut at a random point of their stream,
@@ -600,7 +601,9 @@ fn pump(mut from: TcpStream, mut to: TcpStream, upstream: bool, shared: &ProxySh
                 };
                 shared.budget.store(next, Ordering::SeqCst);
                 shared.cuts.fetch_add(1, Ordering::SeqCst);
-                cut_all(shared);
+                // Only this connection: a client's link dies at a point of its own stream, not
+                // because another client's bytes used up the budget (which made an innocent
+                // message the publisher had just sent look like the cause of five closes).
                 break;
             }
             shared.budget.fetch_sub(n, Ordering::SeqCst);
