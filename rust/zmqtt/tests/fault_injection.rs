@@ -3,8 +3,8 @@
 //! connection after a random number of client bytes (counted over both clients; the connection
 //! that carries the last byte is cut, so inside packets, at any stage of any flow), and
 //! the broker is restarted three times. Checks: nothing lost, no duplicate at QoS 2, order kept
-//! per QoS. The publisher speaks MQTT 3.1.1 and the subscriber MQTT 5.0, so both engines' session
-//! resumption is exercised.
+//! per QoS (as far as the broker kept it: see `out_of_order`). The publisher speaks MQTT 3.1.1
+//! and the subscriber MQTT 5.0, so both engines' session resumption is exercised.
 //!
 //! Knobs for investigating a failure: ZMQTT_FAULT_SEED replays a cut pattern (the seed is
 //! printed); ZMQTT_FAULT_BYTES=min,max sets the range of client bytes between cuts (default
@@ -46,8 +46,33 @@ fn payload(qos: QoS, seq: u32) -> [u8; 5] {
 
 #[derive(Default)]
 struct Tally {
-    /// Per QoS (index 1, 2): every receipt in order.
-    received: [Vec<u32>; 3],
+    /// Per QoS (index 1, 2): every receipt in order, with the broker's packet id.
+    received: [Vec<(u32, u16)>; 3],
+}
+
+/// Two neighbouring first receipts out of order: (seq, packet id) of the first, then the second.
+type Inversion = (u32, u16, u32, u16);
+
+/// Where the first receipts of one QoS are out of publishing order: for each pair of neighbours
+/// out of order, whether the broker sent them out of its own order too. mosquitto numbers a
+/// client's messages in the order it takes them (packet ids count up), and 2.0.11 can send a new
+/// message before older ones waiting in its queue (`db__message_insert` puts it in flight as soon
+/// as a slot is free, without looking at the queue). Such a pair arrives with the higher packet id
+/// first and is the broker's doing; a pair the broker sent in order but that arrived out of order
+/// would be the client's. (Packet ids do not wrap in this run: fewer than 65,535 messages.)
+fn out_of_order(first: &[(u32, u16)]) -> (Vec<Inversion>, Vec<Inversion>) {
+    let (mut broker, mut client) = (Vec::new(), Vec::new());
+    for w in first.windows(2) {
+        let ((a, pa), (b, pb)) = (w[0], w[1]);
+        if a > b {
+            if pa > pb {
+                broker.push((a, pa, b, pb));
+            } else {
+                client.push((a, pa, b, pb));
+            }
+        }
+    }
+    (broker, client)
 }
 
 #[test]
@@ -125,10 +150,10 @@ fn ten_thousand_messages_survive_random_cuts_and_broker_restarts() {
                 d.step(&mut rec);
                 for s in rec.seen.drain(..) {
                     match s {
-                        Seen::Message { payload, qos, .. } => {
+                        Seen::Message { payload, qos, packet_id, .. } => {
                             let seq = u32::from_be_bytes([payload[1], payload[2], payload[3], payload[4]]);
                             assert_eq!(payload[0], qos as u8, "message arrived with the QoS it was published with");
-                            tally.received[qos as usize].push(seq);
+                            tally.received[qos as usize].push((seq, packet_id.unwrap_or(0)));
                             let slot = &mut unique_seen[qos as usize - 1][seq as usize];
                             if !*slot {
                                 *slot = true;
@@ -275,24 +300,25 @@ fn ten_thousand_messages_survive_random_cuts_and_broker_restarts() {
         let got = &tally.received[qos];
         let mut seen = vec![0u32; half as usize];
         let mut first_order = Vec::new();
-        for &s in got {
+        for &(s, id) in got {
             if seen[s as usize] == 0 {
-                first_order.push(s);
+                first_order.push((s, id));
             }
             seen[s as usize] += 1;
         }
         let lost = seen.iter().filter(|&&c| c == 0).count();
         let dups: u32 = seen.iter().map(|&c| c.saturating_sub(1)).sum();
-        let in_order = first_order.windows(2).all(|w| w[0] < w[1]);
-        if let Some(p) = first_order.windows(2).position(|w| w[0] >= w[1]) {
+        let (by_broker, by_client) = out_of_order(&first_order);
+        let in_order = by_client.is_empty();
+        if !by_broker.is_empty() || !by_client.is_empty() {
             report += &format!(
-                "{name}: first out-of-order receipt at {p}: {:?}\n",
-                &first_order[p.saturating_sub(3)..(p + 4).min(first_order.len())]
+                "{name}: out of order (seq, packet id, seq, packet id): sent so by the broker {by_broker:?}, \
+                 by the client {by_client:?}\n"
             );
         }
         orders_ok &= in_order;
         report += &format!(
-            "{name}: published {half}, received {} ({} unique), lost {lost}, duplicates {dups}, first receipts in order: {in_order}\n",
+            "{name}: published {half}, received {} ({} unique), lost {lost}, duplicates {dups}, first receipts in the broker's order: {in_order}\n",
             got.len(),
             first_order.len()
         );
@@ -311,7 +337,10 @@ fn ten_thousand_messages_survive_random_cuts_and_broker_restarts() {
     assert_eq!(failed, 0, "no message reported failed");
     assert_eq!(acks, TOTAL as usize, "every message acknowledged");
     assert_eq!(lost_total, 0, "zero lost");
-    assert!(orders_ok, "order per QoS kept");
+    assert!(
+        orders_ok,
+        "order per QoS kept (except where the broker itself sent out of order)"
+    );
     assert_eq!(dup_q2, 0, "zero duplicates at QoS 2");
     assert!(cuts >= MIN_CUTS, "only {cuts} cuts");
     assert_eq!(restarts, planned);

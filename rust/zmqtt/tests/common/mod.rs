@@ -319,6 +319,8 @@ pub enum Seen {
         payload: Vec<u8>,
         qos: QoS,
         retain: bool,
+        /// The broker's packet id (QoS 1 and 2).
+        packet_id: Option<u16>,
     },
     Subscribe(u16, Vec<u8>),
     Unsubscribe(u16),
@@ -397,6 +399,7 @@ impl Handler for Recorder {
             payload: msg.payload.to_vec(),
             qos: msg.qos,
             retain: msg.retain,
+            packet_id: msg.packet_id.map(|id| id.get()),
         });
     }
     fn on_subscribe(&mut self, mid: PacketId, granted: &[ReasonCode]) {
