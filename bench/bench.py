@@ -245,7 +245,7 @@ def cmd_elf(name, elf, config_path=None):
 SCENARIOS = [
     # (binary, label, instance symbols, buffer symbols)
     ("baseline", "harness only", [], []),
-    ("zmqtt", "zmqtt", ["ZMQTT_STATE"], ["ZMQTT_RX", "ZMQTT_TX"]),
+    ("zmqtt", "zmqtt", ["ZMQTT_STATE"], ["ZMQTT_RX", "ZMQTT_TX", "ZMQTT_TOPIC"]),
     ("minimq", "minimq", ["MINIMQ_STATE"], ["MINIMQ_RX", "MINIMQ_TX"]),
     ("rust-mqtt", "rust-mqtt", ["RUST_MQTT_STATE", "RUST_MQTT_BUMP"], ["RUST_MQTT_RX"]),
 ]

@@ -181,7 +181,7 @@ Buffers are the Kconfig-sized memory: `ZMQTT_RX_BUFFER_SIZE` + `ZMQTT_TX_BUFFER_
 `ZMQTT_MESSAGE_STORE_SIZE` + `ZMQTT_TOPIC_STORE_SIZE` + `ZMQTT_THREAD_STACK_SIZE` (the client thread's stack).
 The split into codec, engine, driver and glue follows symbol names; LTO inlines much of the engine and the codec
 into the glue's thread function, so the split shows where code ended up rather than where it was written. The
-Zephyr glue runs the engine with its own loop, not `zmqtt::driver`, so the driver is absent from these images.
+Zephyr thread runs `zmqtt::driver`, the same loop the host tests run.
 """)
     # Whole image.
     s.append("### The whole image\n")

@@ -1,5 +1,5 @@
 //! Publishes `--count` messages of `--size` bytes at `--qos` to a broker on 127.0.0.1,
-//! keeping at most `INFLIGHT` unacknowledged, through zmqtt's engine and blocking driver
+//! keeping at most `INFLIGHT` unacknowledged, through zmqtt's engine and its I/O loop
 //! over `std::net::TcpStream`; then disconnects and exits. Exits with status 1 if a message
 //! was refused or lost, or nothing finished within a minute.
 //!
@@ -10,6 +10,7 @@
 //! zmqtt-throughput --port 1883 --qos 1 --size 64 --count 20000 --topic bench/t
 //! ```
 
+use std::cell::{Cell, RefCell};
 use std::io::{self, Read as _, Write as _};
 use std::net::{Shutdown, TcpStream};
 use std::process::ExitCode;
@@ -17,8 +18,8 @@ use std::time::{Duration as StdDuration, Instant as StdInstant};
 
 use zmqtt::client::{Client, Config, PacketId, Publish, PublishError, State};
 use zmqtt::codec::QoS;
-use zmqtt::driver::{Clock, Connector, Driver, Handler, Link, Wake};
-use zmqtt::time::Instant;
+use zmqtt::driver::{Clock, Connector, Driver, Handler, Link, Wake, Waker};
+use zmqtt::time::{Duration, Instant};
 
 /// Unacknowledged QoS 1/2 messages at most (the issue's window; mosquitto_pub gets `-M 16`).
 const INFLIGHT: usize = 16;
@@ -32,58 +33,67 @@ const MAX_PACKET: usize = 4096;
 /// The run fails rather than hang when the broker stops answering.
 const TIMEOUT: StdDuration = StdDuration::from_secs(60);
 
-#[derive(Debug)]
-struct IoError(#[allow(dead_code)] io::Error);
-
-impl embedded_io::Error for IoError {
-    fn kind(&self) -> embedded_io::ErrorKind {
-        embedded_io::ErrorKind::Other
-    }
-}
-
-/// A TCP connection whose `wait` returns at once while the loop has messages the window can
-/// take (`busy`), and otherwise blocks until the broker sends something or the deadline.
+/// A TCP connection to the broker.
 struct TcpLink {
     stream: TcpStream,
-    busy: bool,
-}
-
-impl embedded_io::ErrorType for TcpLink {
-    type Error = IoError;
-}
-
-impl embedded_io::Read for TcpLink {
-    fn read(&mut self, buf: &mut [u8]) -> Result<usize, IoError> {
-        self.stream.read(buf).map_err(IoError)
-    }
-}
-
-impl embedded_io::Write for TcpLink {
-    fn write(&mut self, buf: &[u8]) -> Result<usize, IoError> {
-        self.stream.write(buf).map_err(IoError)
-    }
-
-    fn flush(&mut self) -> Result<(), IoError> {
-        Ok(())
-    }
 }
 
 impl Link for TcpLink {
-    fn wait(&mut self, deadline: Option<Instant>) -> Result<Wake, IoError> {
-        if self.busy {
+    type Error = io::Error;
+
+    fn send(&mut self, bytes: &[u8]) -> io::Result<()> {
+        self.stream.write_all(bytes)
+    }
+
+    fn recv(&mut self, buf: &mut [u8]) -> io::Result<Option<usize>> {
+        self.stream.set_read_timeout(None)?;
+        self.stream.read(buf).map(Some)
+    }
+}
+
+impl Drop for TcpLink {
+    fn drop(&mut self) {
+        let _ = self.stream.shutdown(Shutdown::Both);
+    }
+}
+
+/// One thread, so no wake-ups: `wait` returns at once while the loop has messages the window
+/// can take (`busy`), and otherwise blocks until the broker sends something or the timeout.
+struct BenchWaker {
+    busy: Cell<bool>,
+}
+
+impl Waker<TcpLink> for BenchWaker {
+    fn wake(&self) {}
+
+    fn wait(&self, link: Option<&TcpLink>, timeout: Option<Duration>) -> io::Result<Wake> {
+        if self.busy.get() {
             return Ok(Wake::Woken);
         }
-        let now = CLOCK.now();
-        let timeout = match deadline {
-            Some(d) if d <= now => return Ok(Wake::Timeout),
-            Some(d) => StdDuration::from_millis(d.saturating_duration_since(now).total_millis()),
-            None => StdDuration::from_secs(3600),
+        let wait = timeout.map(|t| StdDuration::from_millis(t.total_millis()));
+        let Some(link) = link else {
+            // Without a timeout the client is idle (after the final DISCONNECT): nothing
+            // will wake it, so return and let the caller's loop decide.
+            if let Some(wait) = wait {
+                std::thread::sleep(wait);
+            }
+            return Ok(Wake::Timeout);
         };
-        self.stream
-            .set_read_timeout(Some(timeout))
-            .map_err(IoError)?;
         let mut probe = [0u8; 1];
-        match self.stream.peek(&mut probe) {
+        let peeked = match wait {
+            Some(w) if w.is_zero() => {
+                link.stream.set_nonblocking(true)?;
+                let r = link.stream.peek(&mut probe);
+                link.stream.set_nonblocking(false)?;
+                r
+            }
+            w => {
+                link.stream
+                    .set_read_timeout(Some(w.unwrap_or(StdDuration::from_secs(3600))))?;
+                link.stream.peek(&mut probe)
+            }
+        };
+        match peeked {
             // End of stream is "readable" too: the next read reports it.
             Ok(_) => Ok(Wake::Readable),
             Err(e)
@@ -94,14 +104,8 @@ impl Link for TcpLink {
             {
                 Ok(Wake::Timeout)
             }
-            Err(e) => Err(IoError(e)),
+            Err(e) => Err(e),
         }
-    }
-}
-
-impl Drop for TcpLink {
-    fn drop(&mut self) {
-        let _ = self.stream.shutdown(Shutdown::Both);
     }
 }
 
@@ -115,23 +119,7 @@ impl Connector for TcpConnector {
 
     fn connect(&mut self) -> Result<TcpLink, io::Error> {
         let stream = TcpStream::connect(("127.0.0.1", self.port))?;
-        Ok(TcpLink {
-            stream,
-            busy: false,
-        })
-    }
-
-    /// Sleeps through a reconnect back-off. Without a deadline the client is idle (after the
-    /// final DISCONNECT): nothing will wake it, so return and let the caller's loop decide.
-    fn idle(&mut self, deadline: Option<Instant>) -> Wake {
-        let Some(deadline) = deadline else {
-            return Wake::Woken;
-        };
-        let ms = deadline
-            .saturating_duration_since(CLOCK.now())
-            .total_millis();
-        std::thread::sleep(StdDuration::from_millis(ms));
-        Wake::Timeout
+        Ok(TcpLink { stream })
     }
 }
 
@@ -237,13 +225,24 @@ fn main() -> ExitCode {
         }
     };
     let (mut rx, mut tx) = (vec![0u8; MAX_PACKET], vec![0u8; MAX_PACKET]);
+    let mut topic = vec![0u8; TOPIC_BYTES];
     let connector = TcpConnector { port: args.port };
-    let mut driver = Driver::new(client, connector, &CLOCK, &mut rx, &mut tx);
+    let waker = BenchWaker {
+        busy: Cell::new(false),
+    };
+    let mut driver = Driver::new(
+        RefCell::new(client),
+        connector,
+        waker,
+        &CLOCK,
+        &mut rx,
+        &mut tx,
+        &mut topic,
+    );
     let mut counter = Counter::default();
     let payload = vec![b'x'; args.size];
 
-    let now = driver.now();
-    driver.client().connect(now);
+    driver.with_client(|c, now| c.connect(now));
     let mut sent = 0;
     while counter.delivered + counter.failed < args.count {
         if started.elapsed() > TIMEOUT || counter.refused {
@@ -253,36 +252,38 @@ fn main() -> ExitCode {
             );
             return ExitCode::FAILURE;
         }
-        if driver.client().is_connected() {
-            while sent < args.count {
-                let msg = Publish::new(&args.topic, &payload, args.qos);
-                let now = driver.now();
-                match driver.client().publish(now, &msg) {
-                    Ok(_) => sent += 1,
-                    Err(PublishError::InflightFull | PublishError::QueueFull) => break,
-                    Err(e) => {
-                        eprintln!("zmqtt-throughput: publish: {e}");
-                        return ExitCode::FAILURE;
+        let msg = Publish::new(&args.topic, &payload, args.qos);
+        let busy = driver.with_client(|client, now| {
+            if client.is_connected() {
+                while sent < args.count {
+                    match client.publish(now, &msg) {
+                        Ok(_) => sent += 1,
+                        Err(PublishError::InflightFull | PublishError::QueueFull) => break,
+                        Err(e) => return Err(e),
                     }
                 }
             }
-        }
-        // Block for the broker only when nothing is waiting to be written and the window is
-        // full (or everything is sent): otherwise the step must come straight back.
-        let client = driver.client();
-        let room =
-            sent < args.count && (args.qos == QoS::AtMostOnce || client.inflight_len() < INFLIGHT);
-        let busy = client.is_connected() && (room || client.queued_len() > 0);
-        if let Some(link) = driver.link() {
-            link.busy = busy;
+            // Block for the broker only when nothing is waiting to be written and the window
+            // is full (or everything is sent): otherwise the step must come straight back.
+            let room = sent < args.count
+                && (args.qos == QoS::AtMostOnce || client.inflight_len() < INFLIGHT);
+            Ok(client.is_connected() && (room || client.queued_len() > 0))
+        });
+        match busy {
+            Some(Ok(busy)) => driver.waker().busy.set(busy),
+            Some(Err(e)) => {
+                eprintln!("zmqtt-throughput: publish: {e}");
+                return ExitCode::FAILURE;
+            }
+            None => unreachable!("the RefCell is free between steps"),
         }
         driver.step(&mut counter);
     }
     if std::env::var_os("ZMQTT_THROUGHPUT_DEBUG").is_some() {
         eprintln!("all delivered after {} ms", started.elapsed().as_millis());
     }
-    let now = driver.now();
-    driver.client().disconnect(now);
+    driver.waker().busy.set(false);
+    driver.with_client(|c, now| c.disconnect(now));
     driver.run_until(&mut counter, |c| c.state() == State::Idle);
     if counter.failed > 0 {
         eprintln!("zmqtt-throughput: {} messages failed", counter.failed);

@@ -291,20 +291,25 @@ int zmqtt_tls_credential_delete(int tag, int kind)
  * module, so CONFIG_ZMQTT_LOG_LEVEL filters them like any C module's.
  * level: 1 error, 2 warning, 3 info, 4 debug.
  */
-void zmqtt_log(int level, const char *msg, size_t len)
+void zmqtt_log(int level, const char *msg)
 {
+	/*
+	 * `msg` is NUL-terminated and formatted with plain %s: deferred logging copies a
+	 * %s argument by strlen() and ignores a precision (a cbprintf limitation), so
+	 * "%.*s" on an unterminated buffer read past its end.
+	 */
 	switch (level) {
 	case 1:
-		LOG_ERR("%.*s", (int)len, msg);
+		LOG_ERR("%s", msg);
 		break;
 	case 2:
-		LOG_WRN("%.*s", (int)len, msg);
+		LOG_WRN("%s", msg);
 		break;
 	case 3:
-		LOG_INF("%.*s", (int)len, msg);
+		LOG_INF("%s", msg);
 		break;
 	default:
-		LOG_DBG("%.*s", (int)len, msg);
+		LOG_DBG("%s", msg);
 		break;
 	}
 }

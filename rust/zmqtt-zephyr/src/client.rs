@@ -3,30 +3,30 @@
 //! The engine (`zmqtt::client::Client`) sits in a static behind a Zephyr mutex. API calls
 //! from any thread take the mutex, run the engine command (which only copies the message
 //! into the engine's store and allocates its id, so `publish` returns its mid at once),
-//! release it and wake the client thread. The client thread owns the socket and the
-//! buffers, and runs the one I/O loop: timers, opening the link, sending, callbacks,
-//! waiting, receiving.
+//! release it and wake the client thread. The client thread runs the one I/O loop,
+//! `zmqtt::driver::Driver` — the same code the host integration tests run — over this
+//! file's `EngineLock` (the mutex), the eventfd [`Waker`], Zephyr sockets and
+//! `k_uptime_get`. Callbacks run on the client thread with the mutex released, so they may
+//! call the API themselves.
 //!
-//! Why not `zmqtt::driver::Driver`: the driver owns its client and blocks inside a step,
-//! so other threads could only reach the engine through a command queue and `publish`
-//! could not return its mid at once, as the DL-7450 API promises. Callbacks run on the
-//! client thread with the mutex released, so they may call the API themselves.
-use core::ops::Range;
-
+//! What stays here: the statics, the thread, the API and the sockets' settings.
 use zephyr::sync::{Mutex, MutexGuard};
 use zephyr::sys::sync::Semaphore;
 use zephyr::time::Duration as ZDuration;
 use zmqtt::client::{
-    Client, Config, ConfigError, DisconnectReason, Event, Publish, State, SubscribeError,
+    Client, Config, ConfigError, DisconnectReason, Failure, Message, PacketId, Publish,
+    SubscribeError,
 };
 use zmqtt::codec::{
-    Properties, ProtocolVersion, QoS, Subscription, SubscriptionOptions, TopicError, TopicFilter,
-    TopicName, Will,
+    Properties, ProtocolVersion, QoS, ReasonCode, Subscription, SubscriptionOptions, TopicError,
+    TopicFilter, TopicName, Will,
 };
+use zmqtt::driver::{self, Clock, Connector, Driver, Handler, Lock};
 use zmqtt::{BrokerUrl, Instant, MqttError};
 
 use crate::config;
-use crate::socket::{Security, Socket, Wake, Waker};
+use crate::error::Error;
+use crate::socket::{Security, Socket, Waker};
 use crate::sys;
 
 /// A message id, as the callbacks and `publish`/`subscribe` report it.
@@ -38,6 +38,7 @@ type Engine = Client<
     { config::OFFLINE_QUEUE_LEN },
     { config::MESSAGE_STORE_SIZE },
     { config::TOPIC_STORE_SIZE },
+    { config::MAX_INCOMING_QOS2 },
 >;
 
 /// Longest broker URL, in bytes: a 253-character host name plus scheme and port.
@@ -136,11 +137,23 @@ struct Callbacks {
 
 /// Where `SHARED` keeps the engine. Not an `Option<Engine>`: its `None` is a niche value
 /// that is not all zeros, which put the whole of `SHARED` in `.data`, its initial image
-/// stored in flash (3 KB). The empty state of this enum is tag 0, so `SHARED` is `.bss`.
+/// stored in flash (3 KB). Nor the engine itself from `Engine::new_unchecked`, const as it
+/// is: its configuration and limits are not zeros either. The empty state of this enum is
+/// tag 0, so `SHARED` is `.bss`, and `MqttClient::new` builds the engine in place (the
+/// const constructor inlines to stores into the static; no copy on the caller's stack).
 #[repr(C, u8)]
 enum EngineSlot {
     Empty,
     Present(Engine),
+}
+
+/// Builds the engine in `slot`. Not inlined: on its own, with `slot` the only place the
+/// value goes, the const constructor compiles to stores into the static; inlined into an
+/// application's `rust_main` (LTO), its pools were built on the stack and copied (5 KB of
+/// main stack, measured in samples/publisher).
+#[inline(never)]
+fn install(slot: &mut EngineSlot, config: Config<'static>) {
+    *slot = EngineSlot::Present(Engine::new_unchecked(config));
 }
 
 impl EngineSlot {
@@ -159,13 +172,12 @@ impl EngineSlot {
     }
 }
 
+/// What the API and the client thread share, behind the one mutex the loop takes once per
+/// turn.
 struct Shared {
     engine: EngineSlot,
     /// The broker URL, checked by `new`; parsed again where it is used.
     url: heapless::String<URL_LEN>,
-    callbacks: Callbacks,
-    /// Set by `Drop for MqttClient`: the thread ends once the engine is idle.
-    stop: bool,
     /// Whether a `MqttClient` exists (one per build: the engine is a static).
     claimed: bool,
     #[cfg(CONFIG_ZMQTT_TLS)]
@@ -175,18 +187,20 @@ struct Shared {
 static SHARED: Mutex<Shared> = Mutex::new(Shared {
     engine: EngineSlot::Empty,
     url: heapless::String::new(),
-    callbacks: Callbacks {
-        on_connect: None,
-        on_message: None,
-        on_subscribe: None,
-        on_publish: None,
-        on_publish_failed: None,
-        on_disconnect: None,
-    },
-    stop: false,
     claimed: false,
     #[cfg(CONFIG_ZMQTT_TLS)]
     credentials: None,
+});
+
+/// The callbacks, apart from the engine: the client thread reads them with the engine's
+/// mutex released, as it runs them.
+static CALLBACKS: Mutex<Callbacks> = Mutex::new(Callbacks {
+    on_connect: None,
+    on_message: None,
+    on_subscribe: None,
+    on_publish: None,
+    on_publish_failed: None,
+    on_disconnect: None,
 });
 
 static WAKER: Waker = Waker::new();
@@ -195,19 +209,22 @@ static WAKER: Waker = Waker::new();
 struct Buffers {
     rx: [u8; config::RX_BUFFER_SIZE],
     tx: [u8; config::TX_BUFFER_SIZE],
+    /// The topic of a message sent with an MQTT 5.0 topic alias, while `on_message` runs.
+    topic: [u8; config::MAX_TOPIC_LEN],
 }
 
 static BUFFERS: Mutex<Buffers> = Mutex::new(Buffers {
     rx: [0; config::RX_BUFFER_SIZE],
     tx: [0; config::TX_BUFFER_SIZE],
+    topic: [0; config::MAX_TOPIC_LEN],
 });
 
 /// Whether the client thread was started. It is never stopped: without a client it
 /// sleeps until the next `connect`, so a dropped and re-created client reuses it.
 static THREAD_STARTED: core::sync::atomic::AtomicBool = core::sync::atomic::AtomicBool::new(false);
 
-/// Given by the client thread whenever it has nothing to do (no engine, or stopping
-/// with the link closed): `Drop for MqttClient` waits for it.
+/// Given by the client thread whenever it has nothing to do (no engine, or the engine idle
+/// with the link closed and its callbacks run): `Drop for MqttClient` waits for it.
 static THREAD_IDLE: Semaphore = Semaphore::new(0, 1);
 
 /// How long `Drop for MqttClient` waits for the DISCONNECT to go out.
@@ -226,9 +243,28 @@ fn shared() -> MutexGuard<'static, Shared> {
     lock(&SHARED)
 }
 
+fn callbacks() -> MutexGuard<'static, Callbacks> {
+    lock(&CALLBACKS)
+}
+
+/// Wakes the client thread after a command.
+fn wake() {
+    driver::Waker::wake(&WAKER);
+}
+
+/// The engine in `SHARED`, as the driver's lock.
+struct EngineLock;
+
+impl Lock<Engine> for EngineLock {
+    /// `None` while there is no client.
+    fn with<R>(&self, f: impl FnOnce(&mut Engine) -> R) -> Option<R> {
+        shared().engine.as_mut().map(f)
+    }
+}
+
 /// Runs `f` on the engine, if there is one, under the mutex.
 fn with_engine<R>(f: impl FnOnce(&mut Engine) -> R) -> Option<R> {
-    shared().engine.as_mut().map(f)
+    EngineLock.with(f)
 }
 
 fn qos(value: u8) -> Result<QoS, MqttError> {
@@ -261,10 +297,9 @@ impl MqttClient {
     /// without `CONFIG_ZMQTT_TLS`, -6 for an empty client id, -1 while another client exists.
     pub fn new(broker_url: &str, client_id: &'static str) -> Result<MqttClient, MqttError> {
         let url = BrokerUrl::parse(broker_url)?;
-        let mut url_copy = heapless::String::<URL_LEN>::new();
-        url_copy
-            .push_str(broker_url)
-            .map_err(|_| MqttError::BadProtocol)?;
+        if broker_url.len() > URL_LEN {
+            return Err(MqttError::BadProtocol);
+        }
         if url.is_tls() && !config::TLS {
             return Err(MqttError::SslNotSupported);
         }
@@ -277,40 +312,46 @@ impl MqttClient {
             .max_packet(config::RX_BUFFER_SIZE as u32, config::TX_BUFFER_SIZE as u32);
         engine_config.validate()?;
         shared.claimed = true;
-        shared.stop = false;
-        shared.url = url_copy;
-        // The engine with the id alone; connect() rebuilds it with all the options.
-        shared.engine = EngineSlot::Present(Engine::new(engine_config)?);
+        // Straight into the static, like the engine: `new` runs on the application's main
+        // thread, whose stack is Zephyr's default 1 KiB.
+        shared.url.clear();
+        let _ = shared.url.push_str(broker_url);
+        // The engine with the id alone (connect() brings the other options), built in the
+        // static: validated above, so the const constructor needs no `Result` to move out of.
+        install(&mut shared.engine, engine_config);
         Ok(MqttClient { _private: () })
     }
 
     /// Called with each incoming message's topic and payload.
     pub fn on_message(&self, callback: fn(&str, &[u8])) {
-        shared().callbacks.on_message = Some(callback);
+        callbacks().on_message = Some(callback);
     }
 
     /// Called when a SUBACK arrives: the subscribe's mid and the granted QoS per filter
     /// (0x80 or a 5.0 reason code ≥ 0x80 for a refused filter).
     pub fn on_subscribe(&self, callback: fn(Mid, &[u8])) {
-        shared().callbacks.on_subscribe = Some(callback);
+        callbacks().on_subscribe = Some(callback);
     }
 
     /// Called when a message was delivered: QoS 0 written, QoS 1 acknowledged, QoS 2 completed.
     pub fn on_publish(&self, callback: fn(Mid)) {
-        shared().callbacks.on_publish = Some(callback);
+        callbacks().on_publish = Some(callback);
     }
 
-    /// Called when an accepted message will never be delivered, with an error number
-    /// (for example the broker refused it with a 5.0 reason code, or it was too large
-    /// for the broker).
+    /// Called when an accepted message will never be delivered, with why: the broker's
+    /// MQTT 5.0 reason code (0x80 and above) when it refused the message, else a negative
+    /// [`MqttError`] number: -24 larger than the broker's maximum packet size, -9 above its
+    /// maximum QoS, -25 the broker closed the connection each time it was sent (5 in a row),
+    /// -26 a QoS 2 message the broker had received (PUBREC) when it lost the session, so its
+    /// delivery cannot be confirmed and it is not sent again.
     pub fn on_publish_failed(&self, callback: fn(Mid, i32)) {
-        shared().callbacks.on_publish_failed = Some(callback);
+        callbacks().on_publish_failed = Some(callback);
     }
 
     /// Called when the connection is lost, with -3; the client reconnects by itself
     /// (after 1, 2, 4, 8, 16, 32 s, then every `CONFIG_ZMQTT_RECONNECT_MAX_DELAY_SEC`).
     pub fn on_disconnect(&self, callback: fn(i32)) {
-        shared().callbacks.on_disconnect = Some(callback);
+        callbacks().on_disconnect = Some(callback);
     }
 
     /// Connects in the background; `on_connect(rc)` reports the broker's answer (0
@@ -318,7 +359,8 @@ impl MqttClient {
     /// re-established by themselves, except after "bad user name or password" or "not
     /// authorised".
     ///
-    /// Errors: -6 password without user name, -17 empty will topic, -9 bad will QoS,
+    /// Errors: -6 password without user name, -17 empty will topic, -9 bad will QoS, -23 a
+    /// control character or Unicode non-character in the client id, user name or will topic,
     /// -15/-16 an option or version this build does not speak, -1 TLS credentials that
     /// could not be registered, -8 a PEM credential without its terminating NUL, -11
     /// still connected (call `disconnect` first). Messages published before `connect`
@@ -375,35 +417,45 @@ impl MqttClient {
         #[cfg(not(CONFIG_ZMQTT_TLS))]
         let _ = tls;
         engine.connect(now());
-        shared.callbacks.on_connect = Some(on_connect);
+        callbacks().on_connect = Some(on_connect);
         VERIFY_PEER.store(options.verify_peer, core::sync::atomic::Ordering::Relaxed);
         drop(guard);
         start_thread();
-        WAKER.wake();
+        wake();
         Ok(())
     }
 
     /// Publishes `msg` to `topic` at `qos` and returns its mid; `on_publish(mid)` follows
     /// once it is delivered. While offline the message waits in the queue.
     ///
-    /// Errors: -9 QoS above `CONFIG_ZMQTT_MAX_QOS`, -5 a topic that is not a valid topic
-    /// name, -7 a topic longer than `CONFIG_ZMQTT_MAX_TOPIC_LEN`, -12 queue or store full,
-    /// -4 in-flight table full in a build without a queue, -10 no free message id.
+    /// Errors (see [`MqttError`] for the texts):
+    /// - -9 QoS above `CONFIG_ZMQTT_MAX_QOS`;
+    /// - -6 an empty topic, -7 a topic containing U+0000, -20 a topic longer than
+    ///   `CONFIG_ZMQTT_MAX_TOPIC_LEN`, -21 a wildcard (`+`, `#`) in the topic, -23 a control
+    ///   character or Unicode non-character in it (brokers drop the link over those);
+    /// - -24 a message larger than `CONFIG_ZMQTT_TX_BUFFER_SIZE` (or, once connected, than
+    ///   the broker's maximum packet size);
+    /// - -12 queue or store full, -4 in-flight table full in a build without a queue,
+    ///   -10 no free message id.
     pub fn publish(&self, topic: &str, msg: &[u8], qos_value: u8) -> Result<Mid, MqttError> {
         publish(topic, msg, qos_value)
     }
 
     /// Subscribes to `(filter, qos)` pairs and returns the mid `on_subscribe` will report.
     ///
-    /// Errors: -9 a QoS above `CONFIG_ZMQTT_MAX_QOS`, -5 an invalid filter, -7 a filter
-    /// longer than `CONFIG_ZMQTT_MAX_TOPIC_LEN`, -6 no filters, -8 more than
-    /// [`MAX_FILTERS`] filters, -12 `CONFIG_ZMQTT_MAX_SUBSCRIPTIONS` reached,
-    /// -3 not connected.
+    /// Errors (see [`MqttError`] for the texts):
+    /// - -9 a QoS above `CONFIG_ZMQTT_MAX_QOS`;
+    /// - -6 an empty filter (or no filters), -7 a filter containing U+0000, -20 a filter
+    ///   longer than `CONFIG_ZMQTT_MAX_TOPIC_LEN`, -22 a misplaced wildcard (`a/#/b`, `a+`),
+    ///   -23 a control character or Unicode non-character;
+    /// - -8 more than [`MAX_FILTERS`] filters, -12 `CONFIG_ZMQTT_MAX_SUBSCRIPTIONS` reached,
+    ///   -24 a request larger than the transmit buffer, -3 not connected.
     pub fn subscribe(&self, topics: &[(&str, u8)]) -> Result<Mid, MqttError> {
         subscribe(topics)
     }
 
-    /// Unsubscribes from `filters`; returns the mid of the UNSUBSCRIBE.
+    /// Unsubscribes from `filters`; returns the mid of the UNSUBSCRIBE. Errors as for
+    /// [`subscribe`](Self::subscribe).
     pub fn unsubscribe(&self, filters: &[&str]) -> Result<Mid, MqttError> {
         unsubscribe(filters)
     }
@@ -412,7 +464,7 @@ impl MqttClient {
     /// still queued stay queued for a later `connect`.
     pub fn disconnect(&self) -> Result<(), MqttError> {
         with_engine(|e| e.disconnect(now())).ok_or(MqttError::Failure)?;
-        WAKER.wake();
+        wake();
         Ok(())
     }
 
@@ -432,14 +484,8 @@ impl Drop for MqttClient {
     /// credentials.
     fn drop(&mut self) {
         THREAD_IDLE.reset();
-        {
-            let mut shared = shared();
-            if let Some(e) = shared.engine.as_mut() {
-                e.disconnect(now());
-            }
-            shared.stop = true;
-        }
-        WAKER.wake();
+        with_engine(|e| e.disconnect(now()));
+        wake();
         if THREAD_STARTED.load(core::sync::atomic::Ordering::Acquire)
             && THREAD_IDLE.take(DROP_TIMEOUT).is_err()
         {
@@ -459,11 +505,11 @@ impl Drop for MqttClient {
 pub(crate) fn publish(topic: &str, msg: &[u8], qos_value: u8) -> Result<Mid, MqttError> {
     let qos = qos(qos_value)?;
     if topic.len() > config::MAX_TOPIC_LEN {
-        return Err(MqttError::TopicNameTruncated);
+        return Err(MqttError::TopicTooLong);
     }
     let mid = with_engine(|e| e.publish(now(), &Publish::new(topic, msg, qos)))
         .ok_or(MqttError::Failure)??;
-    WAKER.wake();
+    wake();
     Ok(mid.get())
 }
 
@@ -474,7 +520,7 @@ pub(crate) fn subscribe(topics: &[(&str, u8)]) -> Result<Mid, MqttError> {
     let mut subs = heapless::Vec::<Subscription<'_>, MAX_FILTERS>::new();
     for (filter, q) in topics {
         if filter.len() > config::MAX_TOPIC_LEN {
-            return Err(MqttError::TopicNameTruncated);
+            return Err(MqttError::TopicTooLong);
         }
         let options = SubscriptionOptions::qos(qos(*q)?);
         let filter = TopicFilter::new(filter).map_err(SubscribeError::InvalidFilter)?;
@@ -488,7 +534,7 @@ pub(crate) fn subscribe(topics: &[(&str, u8)]) -> Result<Mid, MqttError> {
         e.subscribe(now(), &subs).map_err(MqttError::from)
     })
     .ok_or(MqttError::Failure)??;
-    WAKER.wake();
+    wake();
     Ok(mid.get())
 }
 
@@ -497,7 +543,7 @@ pub(crate) fn unsubscribe(filters: &[&str]) -> Result<Mid, MqttError> {
         return Err(MqttError::NullParameter);
     }
     let mid = with_engine(|e| e.unsubscribe(now(), filters)).ok_or(MqttError::Failure)??;
-    WAKER.wake();
+    wake();
     Ok(mid.get())
 }
 
@@ -543,68 +589,37 @@ fn client_thread() {
     sys::thread_name_self();
     WAKER.init();
     let mut buffers = lock(&BUFFERS);
-    let Buffers { rx, tx } = &mut *buffers;
-    let mut io = Io {
-        link: None,
-        rx,
-        rx_len: 0,
-        tx,
-    };
+    let Buffers { rx, tx, topic } = &mut *buffers;
+    let mut driver = Driver::new(EngineLock, BrokerConnector, &WAKER, Uptime, rx, tx, topic);
     loop {
-        if !io.service() {
+        if driver.turn(&mut AppCallbacks) {
+            // Idle: a dropped client's DISCONNECT is out, its link closed, its callbacks run.
             THREAD_IDLE.give();
-            // Nothing to do until the next connect() (or drop) wakes us.
-            let _ = WAKER.wait(None, None);
-            continue;
         }
-        let deadline = with_engine(|e| e.poll_timeout()).flatten();
-        let timeout = deadline.map(|d| d.saturating_duration_since(now()).total_millis());
-        match WAKER.wait(io.link.as_ref(), timeout) {
-            Ok(Wake::Readable) => io.receive(),
-            Ok(Wake::Other) => {}
-            Err(e) => {
-                log::warn!("wait failed: {e}");
-                io.drop_link();
-            }
-        }
+        driver.wait();
     }
 }
 
-/// The client thread's side: the open link and the buffers.
-struct Io<'b> {
-    link: Option<Socket>,
-    rx: &'b mut [u8],
-    rx_len: usize,
-    tx: &'b mut [u8],
+/// `k_uptime_get`, the loop's clock.
+struct Uptime;
+
+impl Clock for Uptime {
+    fn now(&self) -> Instant {
+        now()
+    }
 }
 
-impl Io<'_> {
-    /// Timers, opening or closing the link, sending and callbacks. Returns false when
-    /// the thread should end.
-    fn service(&mut self) -> bool {
-        let Some(state) = with_engine(|e| {
-            e.handle_timeout(now());
-            e.state()
-        }) else {
-            return false;
-        };
-        if state == State::Opening && self.link.is_none() {
-            self.open();
-        }
-        self.pump();
-        let shared = shared();
-        let idle = shared
-            .engine
-            .as_ref()
-            .is_none_or(|e| e.state() == State::Idle);
-        !(shared.stop && idle && self.link.is_none())
-    }
+/// Opens the link to the broker of `SHARED`'s URL, with TLS for `ssl://` and `mqtts://`.
+struct BrokerConnector;
 
-    fn open(&mut self) {
+impl Connector for BrokerConnector {
+    type Link = Socket;
+    type Error = Error;
+
+    fn connect(&mut self) -> Result<Socket, Error> {
         let url_text = shared().url.clone();
-        let Ok(url) = BrokerUrl::parse(&url_text) else {
-            return;
-        };
+        // Checked by `MqttClient::new`.
+        let url = BrokerUrl::parse(&url_text).map_err(|_| Error::Dns)?;
         let verify = VERIFY_PEER.load(core::sync::atomic::Ordering::Relaxed);
         #[cfg(CONFIG_ZMQTT_TLS)]
         let tags = [shared().credentials.as_ref().map_or(0, |c| c.tag())];
@@ -619,177 +634,62 @@ impl Io<'_> {
             Security::Plain
         };
         log::info!("connecting to {}:{}", url.host, url.port);
-        match Socket::connect(&url, security) {
-            Ok(socket) => {
-                self.link = Some(socket);
-                self.rx_len = 0;
-                with_engine(|e| e.handle_link_up(now()));
-            }
-            Err(e) => {
-                log::warn!("cannot connect to {}:{}: {e}", url.host, url.port);
-                with_engine(|e| e.handle_closed(now()));
-            }
-        }
-    }
-
-    /// Sends what the engine has, then runs the callbacks for its events (mutex
-    /// released), then closes the link if the engine no longer wants one.
-    fn pump(&mut self) {
-        while let Some(Some(n)) = with_engine(|e| e.poll_transmit(now(), self.tx)) {
-            if let Some(link) = self.link.as_mut() {
-                if let Err(err) = link.send(&self.tx[..n]) {
-                    log::warn!("send failed: {err}");
-                    self.drop_link();
-                }
-            }
-        }
-        while let Some(Some(event)) = with_engine(|e| e.poll_event()) {
-            dispatch(&event);
-        }
-        let wants_link = with_engine(|e| e.state().wants_link()).unwrap_or(false);
-        if self.link.is_some() && !wants_link {
-            self.link = None;
-            self.rx_len = 0;
-        }
-    }
-
-    fn drop_link(&mut self) {
-        self.link = None;
-        self.rx_len = 0;
-        with_engine(|e| e.handle_closed(now()));
-    }
-
-    /// Reads what arrived and hands each whole packet to the engine.
-    fn receive(&mut self) {
-        let Some(link) = self.link.as_mut() else {
-            return;
-        };
-        if self.rx_len == self.rx.len() {
-            log::error!("receive buffer full without a whole packet; dropping the link");
-            self.drop_link();
-            return;
-        }
-        match link.recv(&mut self.rx[self.rx_len..]) {
-            Ok(None) => return,
-            Ok(Some(0)) => {
-                log::info!("broker closed the connection");
-                self.drop_link();
-                return;
-            }
-            Ok(Some(n)) => self.rx_len += n,
-            Err(e) => {
-                log::warn!("receive failed: {e}");
-                self.drop_link();
-                return;
-            }
-        }
-        self.feed();
-    }
-
-    fn feed(&mut self) {
-        while self.rx_len > 0 && self.link.is_some() {
-            let mut topic_copy = heapless::String::<{ config::MAX_TOPIC_LEN }>::new();
-            let rx = &self.rx[..self.rx_len];
-            let Some((consumed, message)) = with_engine(|e| {
-                let input = e.handle_input(now(), rx);
-                let message = input.message.map(|m| {
-                    // Topic and payload borrow the engine (an MQTT 5.0 topic alias resolves to
-                    // its stored topic) or rx. Keep what lies in rx as a range and copy an
-                    // aliased topic, so the callback runs with the mutex released.
-                    let topic = match range_in(rx, m.topic.as_bytes()) {
-                        Some(r) => TopicRef::Rx(r),
-                        None => {
-                            let _ = topic_copy.push_str(m.topic);
-                            TopicRef::Copy
-                        }
-                    };
-                    (topic, range_in(rx, m.payload).unwrap_or(0..0))
-                });
-                (input.consumed, message)
-            }) else {
-                return;
-            };
-            if consumed == 0 {
-                return;
-            }
-            if let Some((topic, payload)) = message {
-                let on_message = shared().callbacks.on_message;
-                if let Some(callback) = on_message {
-                    let topic = match topic {
-                        TopicRef::Rx(r) => core::str::from_utf8(&self.rx[r]).unwrap_or(""),
-                        TopicRef::Copy => topic_copy.as_str(),
-                    };
-                    callback(topic, &self.rx[payload]);
-                }
-            }
-            self.rx.copy_within(consumed..self.rx_len, 0);
-            self.rx_len -= consumed;
-            self.pump();
-        }
+        Socket::connect(&url, security)
     }
 }
 
-enum TopicRef {
-    Rx(Range<usize>),
-    Copy,
-}
+/// The application's callbacks, read from `CALLBACKS` as each one is due.
+struct AppCallbacks;
 
-/// Where `part` lies inside `whole`, if it does (an empty `part` lies anywhere).
-fn range_in(whole: &[u8], part: &[u8]) -> Option<Range<usize>> {
-    if part.is_empty() {
-        return Some(0..0);
+impl Handler for AppCallbacks {
+    fn on_connect(&mut self, rc: u8, _session_present: bool) {
+        let callback = callbacks().on_connect;
+        if let Some(cb) = callback {
+            cb(i32::from(rc));
+        }
     }
-    let start = (part.as_ptr() as usize).checked_sub(whole.as_ptr() as usize)?;
-    let end = start.checked_add(part.len())?;
-    (end <= whole.len()).then_some(start..end)
-}
 
-fn dispatch(event: &Event) {
-    let callbacks = shared().callbacks;
-    match event {
-        Event::Connected { code, .. } => {
-            if let Some(cb) = callbacks.on_connect {
-                cb(i32::from(*code));
-            }
+    fn on_message(&mut self, msg: &Message<'_>) {
+        let callback = callbacks().on_message;
+        if let Some(cb) = callback {
+            cb(msg.topic, msg.payload);
         }
-        Event::Subscribed { packet_id, granted } => {
-            if let Some(cb) = callbacks.on_subscribe {
-                let mut codes = heapless::Vec::<u8, MAX_FILTERS>::new();
-                for g in granted {
-                    let _ = codes.push(g.0);
-                }
-                cb(packet_id.get(), &codes);
+    }
+
+    fn on_subscribe(&mut self, mid: PacketId, granted: &[ReasonCode]) {
+        let callback = callbacks().on_subscribe;
+        if let Some(cb) = callback {
+            let mut codes = heapless::Vec::<u8, MAX_FILTERS>::new();
+            for g in granted {
+                let _ = codes.push(g.0);
             }
+            cb(mid.get(), &codes);
         }
-        Event::Published { packet_id } => {
-            if let Some(cb) = callbacks.on_publish {
-                cb(packet_id.get());
-            }
+    }
+
+    fn on_publish(&mut self, mid: PacketId) {
+        let callback = callbacks().on_publish;
+        if let Some(cb) = callback {
+            cb(mid.get());
         }
-        Event::PublishFailed { packet_id, reason } => {
-            log::error!(
-                "message {} will not be delivered: {reason:?}",
-                packet_id.get()
-            );
-            if let Some(cb) = callbacks.on_publish_failed {
-                cb(packet_id.get(), MqttError::Failure.code());
-            }
+    }
+
+    fn on_publish_failed(&mut self, mid: PacketId, reason: Failure) {
+        log::error!("message {} will not be delivered: {reason:?}", mid.get());
+        let callback = callbacks().on_publish_failed;
+        if let Some(cb) = callback {
+            cb(mid.get(), reason.code());
         }
-        Event::Disconnected {
-            reason,
-            reconnect_in,
-        } => {
-            // The engine logged the reason already.
-            if let Some(d) = reconnect_in {
-                log::info!("reconnecting in {} s", d.secs());
-            }
-            if !matches!(reason, DisconnectReason::Local) {
-                if let Some(cb) = callbacks.on_disconnect {
-                    cb(MqttError::Disconnected.code());
-                }
-            }
+    }
+
+    fn on_disconnect(&mut self, reason: DisconnectReason, reconnect_in: Option<zmqtt::Duration>) {
+        // The engine logged the reason already.
+        if let Some(d) = reconnect_in {
+            log::info!("reconnecting in {} s", d.secs());
         }
-        Event::Unsubscribed { .. } => {}
-        _ => {}
+        let callback = callbacks().on_disconnect;
+        if let (Some(cb), false) = (callback, matches!(reason, DisconnectReason::Local)) {
+            cb(MqttError::Disconnected.code());
+        }
     }
 }

@@ -15,6 +15,8 @@ pub const MESSAGE_STORE_SIZE: usize = kconfig::CONFIG_ZMQTT_MESSAGE_STORE_SIZE a
 pub const TOPIC_STORE_SIZE: usize = kconfig::CONFIG_ZMQTT_TOPIC_STORE_SIZE as usize;
 /// Outgoing QoS 1/2 messages awaiting acknowledgement.
 pub const MAX_INFLIGHT: usize = kconfig::CONFIG_ZMQTT_MAX_INFLIGHT as usize;
+/// Incoming QoS 2 ids remembered until PUBREL (MQTT 5.0 Receive Maximum).
+pub const MAX_INCOMING_QOS2: usize = kconfig::CONFIG_ZMQTT_MAX_INCOMING_QOS2 as usize;
 /// Highest QoS that publish and subscribe accept.
 pub const MAX_QOS: u8 = kconfig::CONFIG_ZMQTT_MAX_QOS as u8;
 /// Publishes queued while offline or while the in-flight table is full.
@@ -66,3 +68,14 @@ pub const FOTA_REQUEST_TIMEOUT_MS: u64 = kconfig::CONFIG_ZMQTT_FOTA_REQUEST_TIME
 /// Unanswered chunk requests before a firmware download fails.
 #[cfg(CONFIG_ZMQTT_FOTA)]
 pub const FOTA_MAX_RETRIES: u8 = kconfig::CONFIG_ZMQTT_FOTA_MAX_RETRIES as u8;
+
+// Kconfig and the core's cargo features must agree: the module's CMake derives one from the
+// other, so a mismatch means the crate was built some other way.
+#[cfg(all(CONFIG_ZMQTT_MQTT5, not(feature = "v5")))]
+compile_error!(
+    "CONFIG_ZMQTT_MQTT5 needs zmqtt-zephyr's `v5` feature (set by the zmqtt module's CMake)"
+);
+const _: () = assert!(
+    MAX_QOS < 2 || cfg!(feature = "qos2"),
+    "CONFIG_ZMQTT_MAX_QOS=2 needs zmqtt-zephyr's `qos2` feature (set by the zmqtt module's CMake)"
+);

@@ -34,7 +34,7 @@ impl Log for ZephyrLog {
         if !self.enabled(record.metadata()) {
             return;
         }
-        let mut line = heapless::String::<LINE_LEN>::new();
+        let mut line = Line::default();
         // A full buffer ends the write early: the line is cut, which is what we want.
         let _ = write!(line, "{}", record.args());
         let level = match record.level() {
@@ -43,10 +43,55 @@ impl Log for ZephyrLog {
             Level::Info => 3,
             Level::Debug | Level::Trace => 4,
         };
-        sys::log(level, &line);
+        sys::log(level, line.as_c_str());
     }
 
     fn flush(&self) {}
+}
+
+/// A log line in a stack buffer, always NUL-terminated for the shim's `%s`: at most
+/// `LINE_LEN` bytes of text, cut at a character boundary, and never an interior NUL (which
+/// would end the line early in C), shown as U+FFFD.
+struct Line {
+    buf: [u8; LINE_LEN + 1],
+    len: usize,
+}
+
+impl Default for Line {
+    fn default() -> Self {
+        Line {
+            buf: [0; LINE_LEN + 1],
+            len: 0,
+        }
+    }
+}
+
+impl Line {
+    fn as_c_str(&self) -> &core::ffi::CStr {
+        // `write_str` keeps `buf[len]` (and every byte after) zero and no zero before it.
+        core::ffi::CStr::from_bytes_until_nul(&self.buf).unwrap_or(c"")
+    }
+}
+
+impl Write for Line {
+    fn write_str(&mut self, s: &str) -> core::fmt::Result {
+        for c in s.chars() {
+            let c = if c == '\0' {
+                char::REPLACEMENT_CHARACTER
+            } else {
+                c
+            };
+            let mut utf8 = [0; 4];
+            let bytes = c.encode_utf8(&mut utf8).as_bytes();
+            let end = self.len + bytes.len();
+            if end > LINE_LEN {
+                return Err(core::fmt::Error);
+            }
+            self.buf[self.len..end].copy_from_slice(bytes);
+            self.len = end;
+        }
+        Ok(())
+    }
 }
 
 /// `CONFIG_ZMQTT_LOG_LEVEL` (0 off … 4 debug) as a `log` level filter. Zephyr has no

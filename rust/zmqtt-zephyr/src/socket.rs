@@ -1,9 +1,11 @@
-//! A TCP or TLS connection to the broker over Zephyr sockets, and the client thread's
-//! wait for "socket readable, woken by another thread, or deadline".
+//! A TCP or TLS connection to the broker over Zephyr sockets (the driver's [`Link`]), and the
+//! client thread's wait for "socket readable, woken by another thread, or deadline" (its
+//! [`zmqtt::driver::Waker`]).
 use core::ffi::c_int;
 use core::sync::atomic::{AtomicBool, AtomicI32, Ordering};
 
-use zmqtt::BrokerUrl;
+use zmqtt::driver::{self, Link, Wake};
+use zmqtt::{BrokerUrl, Duration};
 
 use crate::error::Error;
 use crate::sys::{self, Errno};
@@ -53,23 +55,28 @@ impl Socket {
         }
     }
 
+    /// The file descriptor, for [`Waker`]'s wait.
+    pub fn fd(&self) -> c_int {
+        self.fd
+    }
+}
+
+impl Link for Socket {
+    type Error = Error;
+
     /// Writes all of `buf`.
-    pub fn send(&mut self, buf: &[u8]) -> Result<(), Error> {
+    fn send(&mut self, buf: &[u8]) -> Result<(), Error> {
         sys::sock_send(self.fd, buf).map_err(Error::Socket)
     }
 
-    /// Reads what has arrived: `Ok(None)` if nothing, `Ok(Some(0))` at end of stream.
-    pub fn recv(&mut self, buf: &mut [u8]) -> Result<Option<usize>, Error> {
+    /// Reads what has arrived: `Ok(None)` if nothing (for TLS: no whole record yet),
+    /// `Ok(Some(0))` at end of stream.
+    fn recv(&mut self, buf: &mut [u8]) -> Result<Option<usize>, Error> {
         match sys::sock_recv(self.fd, buf) {
             Ok(n) => Ok(Some(n)),
             Err(Errno::AGAIN) => Ok(None),
             Err(e) => Err(Error::Socket(e)),
         }
-    }
-
-    /// The file descriptor, for [`Waker::wait`].
-    pub fn fd(&self) -> c_int {
-        self.fd
     }
 }
 
@@ -77,15 +84,6 @@ impl Drop for Socket {
     fn drop(&mut self) {
         sys::sock_close(self.fd);
     }
-}
-
-/// What ended a [`Waker::wait`].
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Wake {
-    /// The socket has bytes, reached end of stream, or failed: a read says which.
-    Readable,
-    /// Another thread called [`Waker::wake`], or the deadline passed.
-    Other,
 }
 
 /// How long one wait lasts at most where the wake-up cannot be polled together with the
@@ -124,9 +122,11 @@ impl Waker {
             Err(e) => log::warn!("no eventfd ({e:?}): commands wait up to {SLICE_MS} ms"),
         }
     }
+}
 
+impl driver::Waker<Socket> for Waker {
     /// Makes the client thread's current or next wait return.
-    pub fn wake(&self) {
+    fn wake(&self) {
         self.flag.store(true, Ordering::Release);
         let efd = self.efd.load(Ordering::Acquire);
         if efd >= 0 {
@@ -134,39 +134,41 @@ impl Waker {
         }
     }
 
-    /// Waits until `socket` is readable, [`wake`](Self::wake) is called, or `timeout_ms`
-    /// passes (`None`: no timeout).
-    pub fn wait(&self, socket: Option<&Socket>, timeout_ms: Option<u64>) -> Result<Wake, Error> {
+    /// Waits until `socket` is readable, [`wake`](Self::wake) is called, or `timeout`
+    /// passes (`None`: no timeout; zero: look once).
+    fn wait(&self, socket: Option<&Socket>, timeout: Option<Duration>) -> Result<Wake, Error> {
         let fd = socket.map_or(-1, Socket::fd);
         let efd = self.efd.load(Ordering::Acquire);
+        let timeout_ms = timeout.map(Duration::total_millis);
         let clamp = |ms: u64| ms.min(i32::MAX as u64) as i32;
         let bits = if efd >= 0 {
             if self.flag.swap(false, Ordering::AcqRel) {
-                return Ok(Wake::Other);
+                return Ok(Wake::Woken);
             }
             sys::sock_wait(fd, efd, timeout_ms.map_or(-1, clamp)).map_err(Error::Socket)?
         } else {
             let start = sys::uptime_ms();
             loop {
                 if self.flag.swap(false, Ordering::AcqRel) {
-                    return Ok(Wake::Other);
+                    return Ok(Wake::Woken);
                 }
                 let left = timeout_ms.map(|t| t.saturating_sub(sys::uptime_ms() - start));
-                if left == Some(0) {
-                    break 0;
-                }
                 let slice = left.map_or(SLICE_MS, |l| clamp(l).min(SLICE_MS));
+                // Polled at least once, even with no time left: a zero timeout means "look".
                 let bits = sys::sock_wait(fd, -1, slice).map_err(Error::Socket)?;
-                if bits != 0 {
+                if bits != 0 || left.is_some_and(|l| l <= slice as u64) {
                     break bits;
                 }
             }
         };
-        self.flag.store(false, Ordering::Release);
+        // A wake-up that came meanwhile is answered by the turn that follows anyway.
+        let woken = self.flag.swap(false, Ordering::AcqRel);
         if bits & (sys::READABLE | sys::HANGUP) != 0 {
             Ok(Wake::Readable)
+        } else if woken {
+            Ok(Wake::Woken)
         } else {
-            Ok(Wake::Other)
+            Ok(Wake::Timeout)
         }
     }
 }

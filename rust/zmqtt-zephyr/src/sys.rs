@@ -30,7 +30,7 @@ mod ffi {
         pub fn zmqtt_wake_signal(efd: c_int) -> c_int;
         pub fn zmqtt_uptime_ms() -> i64;
         pub fn zmqtt_thread_name_self();
-        pub fn zmqtt_log(level: c_int, msg: *const c_char, len: usize);
+        pub fn zmqtt_log(level: c_int, msg: *const c_char);
         #[allow(dead_code)]
         pub fn zmqtt_tls_credential_add(
             tag: c_int,
@@ -158,9 +158,10 @@ pub fn thread_name_self() {
 }
 
 /// Hands a formatted line to Zephyr logging (module `zmqtt`).
-pub fn log(level: c_int, msg: &str) {
-    // SAFETY: `msg` is valid for reads of `msg.len()` bytes; the shim formats it with `%.*s`.
-    unsafe { ffi::zmqtt_log(level, msg.as_ptr() as *const c_char, msg.len()) }
+pub fn log(level: c_int, msg: &core::ffi::CStr) {
+    // SAFETY: `msg` is NUL-terminated and outlives the call; the shim formats it with `%s`
+    // (deferred logging copies it by its length before returning).
+    unsafe { ffi::zmqtt_log(level, msg.as_ptr()) }
 }
 
 /// Credential kinds, as the shim numbers them.

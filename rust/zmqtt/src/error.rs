@@ -6,6 +6,10 @@
 //! either place finds the same meaning. Every command error of the client converts into
 //! [`MqttError`] (see `From` impls in `client::error`), and [`error_description`] gives the text
 //! the Zephyr glue hands to C.
+//!
+//! Paho's family ends at -19 (-18 "command ignored" and -19 "max buffered" have no use here). The
+//! refusals Paho has no number for get zmqtt's own, from -20 down, each naming the rule that was
+//! broken; they stay stable once published.
 
 use core::fmt;
 
@@ -22,11 +26,12 @@ pub enum MqttError {
     Disconnected = -3,
     /// -4: the in-flight table is full and the build has no queue to wait in.
     MaxMessagesInflight = -4,
-    /// -5: a string is not valid UTF-8 or holds characters MQTT forbids (U+0000, wildcards in a topic name …).
+    /// -5: a string is not an MQTT string (MQTT 3.1.1 §1.5.3): not UTF-8, or a client id or user
+    /// name holding U+0000.
     BadUtf8String = -5,
     /// -6: a required value is missing (e.g. a password without a user name, an empty client id).
     NullParameter = -6,
-    /// -7: a topic name was cut short (contains a NUL byte).
+    /// -7: a topic contains U+0000 (a C string would be cut short there).
     TopicNameTruncated = -7,
     /// -8: a structure or option is invalid (e.g. a buffer too small for the packet it must hold).
     BadStructure = -8,
@@ -48,11 +53,33 @@ pub enum MqttError {
     WrongMqttVersion = -16,
     /// -17: the will topic is empty.
     ZeroLengthWillTopic = -17,
+    /// -20 (zmqtt): a topic is longer than `CONFIG_ZMQTT_MAX_TOPIC_LEN` (or 65,535 bytes).
+    TopicTooLong = -20,
+    /// -21 (zmqtt): a topic name holds `+` or `#`; wildcards are for subscriptions (§4.7.1).
+    WildcardInTopicName = -21,
+    /// -22 (zmqtt): a topic filter misplaces a wildcard (`#` not alone in the last level, `+` not
+    /// a whole level) or is a malformed `$share/{name}/{filter}` (§4.7.1, MQTT 5.0 §4.8.2).
+    BadTopicFilter = -22,
+    /// -23 (zmqtt): a string holds a control character (U+0001–U+001F, U+007F–U+009F) or a
+    /// Unicode non-character (U+FDD0–U+FDEF, U+xFFFE, U+xFFFF). MQTT 3.1.1 §1.5.3 lets a broker
+    /// treat them as malformed, and mosquitto drops the connection, so the client refuses them.
+    ForbiddenCharacter = -23,
+    /// -24 (zmqtt): the message is larger than the transmit buffer (`CONFIG_ZMQTT_TX_BUFFER_SIZE`)
+    /// or the broker's Maximum Packet Size.
+    MessageTooLarge = -24,
+    /// -25 (zmqtt, `on_publish_failed`): the broker closed the connection every time this message
+    /// was sent (`STRIKES_TO_FAIL` = 5 times in a row), so the client gave up on it to let the
+    /// others through.
+    BrokerDroppedMessage = -25,
+    /// -26 (zmqtt, `on_publish_failed`): a QoS 2 message the broker had acknowledged (PUBREC) when
+    /// it lost the session: it was received, its delivery cannot be confirmed, and it is not sent
+    /// again, which could deliver it twice.
+    SessionLost = -26,
 }
 
 impl MqttError {
     /// Every error, in code order (used by tests and by C glue that wants to list them).
-    pub const ALL: [MqttError; 17] = [
+    pub const ALL: [MqttError; 24] = [
         MqttError::Failure,
         MqttError::Persistence,
         MqttError::Disconnected,
@@ -70,6 +97,13 @@ impl MqttError {
         MqttError::BadMqttOption,
         MqttError::WrongMqttVersion,
         MqttError::ZeroLengthWillTopic,
+        MqttError::TopicTooLong,
+        MqttError::WildcardInTopicName,
+        MqttError::BadTopicFilter,
+        MqttError::ForbiddenCharacter,
+        MqttError::MessageTooLarge,
+        MqttError::BrokerDroppedMessage,
+        MqttError::SessionLost,
     ];
 
     /// The number DL-7450 uses for this error (always negative).
@@ -89,9 +123,9 @@ impl MqttError {
             MqttError::Persistence => "Persistence error: the message store is full or unusable",
             MqttError::Disconnected => "Client is not connected",
             MqttError::MaxMessagesInflight => "Maximum number of in-flight messages reached",
-            MqttError::BadUtf8String => "Invalid UTF-8 string",
+            MqttError::BadUtf8String => "Invalid MQTT string: not UTF-8, or contains U+0000",
             MqttError::NullParameter => "Missing value (null parameter)",
-            MqttError::TopicNameTruncated => "Topic name truncated: it contains a NUL character",
+            MqttError::TopicNameTruncated => "Topic truncated: it contains a NUL character",
             MqttError::BadStructure => "Bad structure",
             MqttError::BadQos => "Invalid QoS value",
             MqttError::NoMoreMsgIds => "No more message identifiers available",
@@ -104,6 +138,25 @@ impl MqttError {
             MqttError::BadMqttOption => "Option not valid for this MQTT version",
             MqttError::WrongMqttVersion => "Call not valid for this MQTT version",
             MqttError::ZeroLengthWillTopic => "Zero-length will topic",
+            MqttError::TopicTooLong => "Topic longer than the configured maximum",
+            MqttError::WildcardInTopicName => {
+                "Topic name contains a wildcard (+ or #); wildcards are for subscriptions"
+            }
+            MqttError::BadTopicFilter => {
+                "Invalid topic filter: '#' must be alone in the last level, '+' a whole level"
+            }
+            MqttError::ForbiddenCharacter => {
+                "String contains a control character or a Unicode non-character"
+            }
+            MqttError::MessageTooLarge => {
+                "Message larger than the transmit buffer or the broker's maximum packet size"
+            }
+            MqttError::BrokerDroppedMessage => {
+                "Broker closed the connection each time the message was sent; gave up on it"
+            }
+            MqttError::SessionLost => {
+                "Broker lost its session after receiving the QoS 2 message; delivery unconfirmed"
+            }
         }
     }
 }
@@ -122,7 +175,7 @@ impl From<MqttError> for i32 {
     }
 }
 
-/// The text for an error number: `"Success"` for 0, the [`MqttError`] text for -1 … -17 and
+/// The text for an error number: `"Success"` for 0, the [`MqttError`] text for its numbers and
 /// `"Unknown error"` for anything else (never panics, so C can pass any integer).
 pub fn error_description(code: i32) -> &'static str {
     if code == 0 {
@@ -155,7 +208,7 @@ mod tests {
 
     #[test]
     fn every_code_from_minus_1_to_minus_17_round_trips() {
-        for (i, e) in MqttError::ALL.iter().enumerate() {
+        for (i, e) in MqttError::ALL[..17].iter().enumerate() {
             let code = -(i as i32) - 1;
             assert_eq!(e.code(), code);
             assert_eq!(MqttError::from_code(code), Some(*e));
@@ -164,9 +217,26 @@ mod tests {
     }
 
     #[test]
+    fn zmqtt_codes_leave_paho_s_18_and_19_free_and_are_distinct() {
+        // Paho's MQTTAsync.h: -18 MQTTASYNC_COMMAND_IGNORED, -19 MQTTASYNC_MAX_BUFFERED.
+        assert_eq!(MqttError::from_code(-18), None);
+        assert_eq!(MqttError::from_code(-19), None);
+        let own: Vec<i32> = MqttError::ALL[17..].iter().map(|e| e.code()).collect();
+        assert_eq!(own, (-26..=-20).rev().collect::<Vec<_>>());
+        for e in MqttError::ALL {
+            assert_eq!(MqttError::from_code(e.code()), Some(e));
+            let same_text = MqttError::ALL
+                .iter()
+                .filter(|o| o.description() == e.description());
+            assert_eq!(same_text.count(), 1, "{e:?} shares its text");
+        }
+    }
+
+    #[test]
     fn description_of_success_and_unknown_codes() {
         assert_eq!(error_description(0), "Success");
         assert_eq!(error_description(-18), "Unknown error");
+        assert_eq!(error_description(-27), "Unknown error");
         assert_eq!(error_description(7), "Unknown error");
         assert_eq!(error_description(i32::MIN), "Unknown error");
         assert_eq!(MqttError::from_code(0), None);

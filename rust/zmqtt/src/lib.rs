@@ -3,6 +3,21 @@
 //! The crate knows nothing of sockets, clocks or threads: [`codec`] turns bytes into typed
 //! packets and back, and the client engine turns packets, time and user commands into bytes
 //! to send and events to report.
+//!
+//! # Cargo features
+//!
+//! All on by default (the host: tests, fuzzers, fake brokers). Firmware turns off what it does
+//! not use, and the code goes with it; zmqtt-zephyr sets them from Kconfig.
+//!
+//! - `v5`: MQTT 5.0. Without it [`codec::ProtocolVersion::V5`] is refused (decode, emit,
+//!   [`client::Config::validate`]) and every 5.0 branch is compiled out.
+//! - `qos2`: the QoS 2 exchange both ways. Without it QoS 2 publishes and subscriptions are
+//!   refused (`QosNotBuilt`), PUBREC/PUBREL/PUBCOMP are unknown packet types and a QoS 2
+//!   PUBLISH from the broker is a protocol error.
+//! - `broker`: the server-direction codec (decoding CONNECT, SUBSCRIBE, UNSUBSCRIBE, PINGREQ;
+//!   encoding CONNACK, SUBACK, UNSUBACK, PINGRESP), for tests and fuzzing.
+//! - `log`: the engine's error, warning and info lines. `log-debug`: debug lines, a trace of
+//!   every packet (passwords as their length only) and `Debug` for packets and events.
 #![cfg_attr(not(test), no_std)]
 #![forbid(unsafe_code)]
 #![warn(missing_docs)]
@@ -15,6 +30,7 @@ pub const VERSION: &str = env!("CARGO_PKG_VERSION");
 pub mod client;
 pub mod driver;
 pub mod error;
+mod log;
 pub mod time;
 pub mod url;
 

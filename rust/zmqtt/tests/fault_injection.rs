@@ -92,11 +92,9 @@ fn ten_thousand_messages_survive_random_cuts_and_broker_restarts() {
             received.clone(),
         );
         thread::Builder::new().name("sub".into()).spawn(move || {
-            // INFLIGHT 64 holds 128 unreleased QoS 2 ids: mosquitto lets those pile up beyond its
-            // max_inflight_messages across reconnects (its quota restarts with each connection
-            // while PUBREL-stage messages are not counted), and the smaller table would fall back
-            // to skipping and resynchronising (see `IncomingQos2`) — correct, but that path is
-            // proven by the scenario tests; here the broker's own ordering is what is measured.
+            // The default incoming QoS 2 table (32 ids): mosquitto can pile up more unreleased
+            // ids than that across reconnects, and then the client skips and resynchronises (see
+            // `IncomingQos2`); the run counts those as `Protocol(ReceiveMaximumExceeded)`.
             let mut d: GenDriver<64, 64, 16384, 1024> =
                 driver_with(config(&unique("fault-sub"), ProtocolVersion::V5), addr);
             let mut rec = Recorder::default();

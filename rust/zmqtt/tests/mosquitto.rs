@@ -267,10 +267,10 @@ fn v5_topic_aliases_assigned_client_id_and_receive_maximum_work_with_mosquitto()
     for i in 0..50u8 {
         let now = d.now();
         loop {
-            match d
+            let published = d
                 .client()
-                .publish(now, &Publish::new(topic, &[i], QoS::AtLeastOnce))
-            {
+                .publish(now, &Publish::new(topic, &[i], QoS::AtLeastOnce));
+            match published {
                 Ok(_) => break,
                 Err(_) => d.step(&mut rec),
             }

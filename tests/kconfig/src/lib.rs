@@ -16,6 +16,10 @@ fn outcome(result: Result<u16, MqttError>) -> heapless::String<24> {
     s
 }
 
+// Statics, not locals: the test runs on Zephyr's default 1 KiB main stack.
+static LONG: [u8; 300] = [b'a'; 300];
+static BIG: [u8; 1200] = [0; 1200];
+
 #[no_mangle]
 extern "C" fn rust_main() {
     printkln!("zmqtt version {}", zmqtt_zephyr::VERSION);
@@ -44,22 +48,31 @@ extern "C" fn rust_main() {
         outcome(client.publish("kconfig/qos", b"x", 2))
     );
 
-    let long = [b'a'; 300];
-    let long_topic = core::str::from_utf8(&long[..config::MAX_TOPIC_LEN + 1]).unwrap_or("");
+    let long_topic = core::str::from_utf8(&LONG[..config::MAX_TOPIC_LEN + 1]).unwrap_or("");
     printkln!(
         "zmqtt topic {} bytes {}",
         long_topic.len(),
         outcome(client.publish(long_topic, b"x", 0))
     );
-    let big = [0u8; 1200];
     printkln!(
         "zmqtt payload {} bytes {}",
         config::TX_BUFFER_SIZE,
         outcome(client.publish(
             "kconfig/big",
-            &big[..config::TX_BUFFER_SIZE.min(big.len())],
+            &BIG[..config::TX_BUFFER_SIZE.min(BIG.len())],
             0
         ))
+    );
+
+    // Topics a broker treats as malformed (a control character) or that break a rule of
+    // topic names (a wildcard) are refused, each with its own number.
+    printkln!(
+        "zmqtt control character topic {}",
+        outcome(client.publish("kconfig/\u{1}", b"x", 0))
+    );
+    printkln!(
+        "zmqtt wildcard topic {}",
+        outcome(client.publish("kconfig/#", b"x", 0))
     );
 
     // 15-byte topic and 16-byte payload: 39 bytes of the message store each.
@@ -96,4 +109,19 @@ extern "C" fn rust_main() {
         outcome(other.map(|_| 0))
     );
     printkln!("zmqtt pending {}", client.pending());
+    printkln!("zmqtt max_incoming_qos2 {}", config::MAX_INCOMING_QOS2);
+
+    // zmqtt's logger (variant zmqtt.kconfig.log, Zephyr's deferred logging): a line over the
+    // 160-byte limit arrives cut there, and a short line logged after it from the same place
+    // carries nothing of it. Deferred logging copies a line by strlen(), so a line handed over
+    // without its NUL came out with whatever followed it in memory (issue #16, item 5).
+    zmqtt_zephyr::log_init();
+    // A static: the test runs on Zephyr's default main stack.
+    static LINE: [u8; 300] = [b'L'; 300];
+    for text in [
+        core::str::from_utf8(&LINE).unwrap_or(""),
+        "log check: short",
+    ] {
+        log::info!("{text}");
+    }
 }

@@ -1,10 +1,12 @@
-//! The footprint scenario on zmqtt: the engine run by its blocking driver over the opaque
+//! The footprint scenario on zmqtt: the engine run by its I/O loop (`zmqtt::driver`, the one
+//! the Zephyr thread runs, here with a `RefCell` as the lock) over the opaque
 //! transport. Connect with client id, credentials and a will (MQTT 5.0, as the peers speak
 //! only 5.0), subscribe at QoS 2, publish at QoS 0, 1 and 2, then the receive loop (the
 //! driver also keeps alive, reconnects and re-subscribes).
 #![no_std]
 #![no_main]
 
+use core::cell::RefCell;
 use core::mem::MaybeUninit;
 
 use bench_rt::{
@@ -13,10 +15,11 @@ use bench_rt::{
 };
 use zmqtt::client::{Client, Config, Message, Publish};
 use zmqtt::codec::{
-    Properties, ProtocolVersion, QoS, Subscription, SubscriptionOptions, TopicFilter, TopicName, Will,
+    Properties, ProtocolVersion, QoS, Subscription, SubscriptionOptions, TopicFilter, TopicName,
+    Will,
 };
-use zmqtt::driver::{Clock, Connector, Driver, Handler, Link, Wake};
-use zmqtt::time::Instant;
+use zmqtt::driver::{Clock, Connector, Driver, Handler, Link, Wake, Waker};
+use zmqtt::time::{Duration, Instant};
 
 /// QoS 1/2 messages in flight: minimq's fixed capacity.
 const INFLIGHT: usize = 8;
@@ -26,9 +29,24 @@ const QUEUE: usize = 0;
 const MSG_BYTES: usize = 1024;
 /// Pool for subscriptions restored after a session loss.
 const TOPIC_BYTES: usize = 128;
+/// Room for the topic of a message sent with an MQTT 5.0 alias while its callback runs.
+const TOPIC_LEN: usize = 64;
 
-type Scenario =
-    Driver<'static, 'static, BenchConnector, BenchClock, INFLIGHT, QUEUE, MSG_BYTES, TOPIC_BYTES>;
+type Engine = Client<'static, INFLIGHT, QUEUE, MSG_BYTES, TOPIC_BYTES>;
+
+/// One thread: the client in a `RefCell`, the driver's lock.
+type Scenario = Driver<
+    'static,
+    'static,
+    RefCell<Engine>,
+    BenchConnector,
+    BenchWaker,
+    BenchClock,
+    INFLIGHT,
+    QUEUE,
+    MSG_BYTES,
+    TOPIC_BYTES,
+>;
 
 /// The client instance; its symbol size is the per-instance state that scripts/bench reports.
 #[no_mangle]
@@ -37,21 +55,14 @@ static mut ZMQTT_STATE: MaybeUninit<Scenario> = MaybeUninit::uninit();
 static mut ZMQTT_RX: [u8; BUF_LEN] = [0; BUF_LEN];
 #[no_mangle]
 static mut ZMQTT_TX: [u8; BUF_LEN] = [0; BUF_LEN];
+#[no_mangle]
+static mut ZMQTT_TOPIC: [u8; TOPIC_LEN] = [0; TOPIC_LEN];
 
-#[derive(Debug)]
 struct IoError;
 
 impl core::fmt::Display for IoError {
     fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
         f.write_str("transport error")
-    }
-}
-
-impl core::error::Error for IoError {}
-
-impl embedded_io::Error for IoError {
-    fn kind(&self) -> embedded_io::ErrorKind {
-        embedded_io::ErrorKind::Other
     }
 }
 
@@ -63,29 +74,35 @@ impl From<TransportError> for IoError {
 
 struct BenchLink(Conn);
 
-impl embedded_io::ErrorType for BenchLink {
+impl Link for BenchLink {
     type Error = IoError;
-}
 
-impl embedded_io::Read for BenchLink {
-    fn read(&mut self, buf: &mut [u8]) -> Result<usize, IoError> {
-        Ok(self.0.read(buf)?)
-    }
-}
-
-impl embedded_io::Write for BenchLink {
-    fn write(&mut self, buf: &[u8]) -> Result<usize, IoError> {
-        Ok(self.0.write(buf)?)
-    }
-
-    fn flush(&mut self) -> Result<(), IoError> {
+    fn send(&mut self, mut bytes: &[u8]) -> Result<(), IoError> {
+        while !bytes.is_empty() {
+            let n = self.0.write(bytes)?;
+            bytes = &bytes[n..];
+        }
         Ok(())
     }
+
+    fn recv(&mut self, buf: &mut [u8]) -> Result<Option<usize>, IoError> {
+        Ok(Some(self.0.read(buf)?))
+    }
 }
 
-impl Link for BenchLink {
-    fn wait(&mut self, deadline: Option<Instant>) -> Result<Wake, IoError> {
-        Ok(match self.0.wait(deadline.map(Instant::total_millis))? {
+/// One thread: nothing wakes the loop but the link and the deadline.
+struct BenchWaker;
+
+impl Waker<BenchLink> for BenchWaker {
+    fn wake(&self) {}
+
+    fn wait(&self, link: Option<&BenchLink>, timeout: Option<Duration>) -> Result<Wake, IoError> {
+        let deadline = timeout.map(|t| now_ms() + t.total_millis());
+        let Some(link) = link else {
+            sleep_until(deadline);
+            return Ok(Wake::Timeout);
+        };
+        Ok(match bench_rt::wait(link.0.handle(), deadline)? {
             Ready::Readable => Wake::Readable,
             Ready::Timeout => Wake::Timeout,
         })
@@ -96,15 +113,10 @@ struct BenchConnector;
 
 impl Connector for BenchConnector {
     type Link = BenchLink;
-    type Error = TransportError;
+    type Error = IoError;
 
-    fn connect(&mut self) -> Result<BenchLink, TransportError> {
-        Conn::open().map(BenchLink)
-    }
-
-    fn idle(&mut self, deadline: Option<Instant>) -> Wake {
-        sleep_until(deadline.map(Instant::total_millis));
-        Wake::Timeout
+    fn connect(&mut self) -> Result<BenchLink, IoError> {
+        Ok(Conn::open().map(BenchLink)?)
     }
 }
 
@@ -126,7 +138,8 @@ impl Handler for App {
 
 #[no_mangle]
 pub extern "C" fn _start() -> ! {
-    let (Ok(will_topic), Ok(filter)) = (TopicName::new(WILL_TOPIC), TopicFilter::new(FILTER)) else {
+    let (Ok(will_topic), Ok(filter)) = (TopicName::new(WILL_TOPIC), TopicFilter::new(FILTER))
+    else {
         panic!()
     };
     let config = Config::new(CLIENT_ID)
@@ -144,29 +157,35 @@ pub extern "C" fn _start() -> ! {
     let Ok(client) = Client::new(config) else {
         panic!()
     };
-    // SAFETY: _start runs once, so these are the only references to the three statics.
+    // SAFETY: _start runs once, so these are the only references to the four statics.
     let driver = unsafe {
         let rx = &mut *(&raw mut ZMQTT_RX);
         let tx = &mut *(&raw mut ZMQTT_TX);
-        (*(&raw mut ZMQTT_STATE)).write(Driver::new(client, BenchConnector, BenchClock, rx, tx))
+        let topic = &mut *(&raw mut ZMQTT_TOPIC);
+        (*(&raw mut ZMQTT_STATE)).write(Driver::new(
+            RefCell::new(client),
+            BenchConnector,
+            BenchWaker,
+            BenchClock,
+            rx,
+            tx,
+            topic,
+        ))
     };
     let mut app = App;
-    let now = driver.now();
-    driver.client().connect(now);
+    driver.with_client(|c, now| c.connect(now));
     driver.run_until(&mut app, |c| c.is_connected());
 
-    let now = driver.now();
     let filter = Subscription {
         filter,
         options: SubscriptionOptions::qos(QoS::ExactlyOnce),
     };
-    let _ = driver.client().subscribe(now, &[filter]);
-    for qos in [QoS::AtMostOnce, QoS::AtLeastOnce, QoS::ExactlyOnce] {
-        let now = driver.now();
-        let _ = driver
-            .client()
-            .publish(now, &Publish::new(TOPIC, PAYLOAD, qos));
-    }
+    driver.with_client(|c, now| {
+        let _ = c.subscribe(now, &[filter]);
+        for qos in [QoS::AtMostOnce, QoS::AtLeastOnce, QoS::ExactlyOnce] {
+            let _ = c.publish(now, &Publish::new(TOPIC, PAYLOAD, qos));
+        }
+    });
     loop {
         driver.step(&mut app);
     }

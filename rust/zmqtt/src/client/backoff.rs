@@ -13,6 +13,11 @@ pub(crate) struct Backoff {
 }
 
 impl Backoff {
+    /// No failures yet.
+    pub(crate) const fn new() -> Self {
+        Backoff { failures: 0 }
+    }
+
     /// The delay before the next attempt, counting one more failure.
     pub(crate) fn next_delay(&mut self, min: Duration, max: Duration) -> Duration {
         // 2^6 = 64 > 60: after six doublings the cap applies for any sane min/max ratio, and

@@ -4,12 +4,14 @@ use crate::codec::{ProtocolVersion, Will};
 use crate::time::Duration;
 
 use super::error::ConfigError;
+use super::forbidden_chars::has_forbidden_char;
 
 /// How to connect and how to behave when the connection is lost.
 ///
 /// Strings are borrowed: the Zephyr glue keeps them in its own static buffers. `Config::new`
 /// gives the DL-7450 defaults; change fields with struct update syntax or the builder methods.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[cfg_attr(any(test, feature = "log-debug"), derive(Debug))]
+#[derive(Clone, Copy, PartialEq, Eq)]
 #[non_exhaustive]
 pub struct Config<'a> {
     /// Client identifier (MQTT 3.1.1 §3.1.3.1). May be empty with MQTT 5.0 (the broker assigns
@@ -148,13 +150,24 @@ impl<'a> Config<'a> {
         if self.password.is_some() && self.username.is_none() {
             return Err(ConfigError::PasswordWithoutUsername);
         }
-        let v5 = self.protocol == ProtocolVersion::V5;
+        if !self.protocol.is_built() {
+            return Err(ConfigError::ProtocolNotBuilt);
+        }
+        let v5 = self.protocol.in_build() == ProtocolVersion::V5;
         if self.client_id.is_empty() && !self.clean_session && !v5 {
             // MQTT 3.1.1 §3.1.3.1: a broker must refuse an empty id with Clean Session 0.
             return Err(ConfigError::EmptyClientId);
         }
         if self.client_id.contains('\0') || self.username.is_some_and(|u| u.contains('\0')) {
             return Err(ConfigError::NullCharacter);
+        }
+        let will_topic = self.will.as_ref().map(|w| w.topic.as_str());
+        if [Some(self.client_id), self.username, will_topic]
+            .into_iter()
+            .flatten()
+            .any(has_forbidden_char)
+        {
+            return Err(ConfigError::ForbiddenCharacter);
         }
         if let Some(will) = &self.will {
             // The rest of the topic rules were checked when the `TopicName` was built; only
@@ -251,7 +264,42 @@ mod tests {
         let c = Config::new("dev1").session_expiry_interval(30);
         assert_eq!(c.validate(), Err(ConfigError::OptionForV5Only));
         assert_eq!(MqttError::from(ConfigError::OptionForV5Only).code(), -15);
-        assert_eq!(c.protocol(ProtocolVersion::V5).validate(), Ok(()));
+        assert_eq!(
+            c.protocol(ProtocolVersion::V5).validate(),
+            v5_or_not_built()
+        );
+    }
+
+    /// What a valid MQTT 5.0 configuration gives: accepted, or refused by a 3.1.1-only build.
+    fn v5_or_not_built() -> Result<(), ConfigError> {
+        if cfg!(feature = "v5") {
+            Ok(())
+        } else {
+            Err(ConfigError::ProtocolNotBuilt)
+        }
+    }
+
+    #[test]
+    fn v5_in_a_build_without_it_is_error_minus_15() {
+        let c = Config::new("dev1").protocol(ProtocolVersion::V5);
+        assert_eq!(c.validate(), v5_or_not_built());
+        assert_eq!(MqttError::from(ConfigError::ProtocolNotBuilt).code(), -15);
+        assert_eq!(ProtocolVersion::V5.is_built(), cfg!(feature = "v5"));
+        assert!(ProtocolVersion::V3_1_1.is_built());
+    }
+
+    #[test]
+    fn control_and_noncharacters_in_id_user_or_will_topic_are_error_minus_23() {
+        for c in [
+            Config::new("dev\u{7}"),
+            Config::new("dev").credentials(Some("user\u{85}"), Some(b"\x01 binary is fine")),
+            Config::new("dev").will(will("dev/\u{fffe}")),
+        ] {
+            assert_eq!(c.validate(), Err(ConfigError::ForbiddenCharacter));
+        }
+        assert_eq!(MqttError::from(ConfigError::ForbiddenCharacter).code(), -23);
+        let password_bytes = Config::new("dev").credentials(Some("u"), Some(b"\x01\x7f"));
+        assert_eq!(password_bytes.validate(), Ok(()));
     }
 
     #[test]
@@ -260,7 +308,7 @@ mod tests {
         assert_eq!(Config::new("").clean_session(true).validate(), Ok(()));
         assert_eq!(
             Config::new("").protocol(ProtocolVersion::V5).validate(),
-            Ok(())
+            v5_or_not_built()
         );
     }
 }

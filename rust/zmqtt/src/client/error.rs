@@ -11,7 +11,11 @@ fn topic_error_code(e: TopicError) -> MqttError {
     match e {
         TopicError::Empty => MqttError::NullParameter,
         TopicError::NullCharacter => MqttError::TopicNameTruncated,
-        _ => MqttError::BadUtf8String,
+        TopicError::TooLong => MqttError::TopicTooLong,
+        TopicError::WildcardInName => MqttError::WildcardInTopicName,
+        TopicError::MultiLevelWildcard
+        | TopicError::SingleLevelWildcard
+        | TopicError::SharedSubscription => MqttError::BadTopicFilter,
     }
 }
 
@@ -25,6 +29,9 @@ pub enum ConfigError {
     EmptyClientId,
     /// The client id or user name contains U+0000 (-5).
     NullCharacter,
+    /// The client id, user name or will topic holds a control character or a Unicode
+    /// non-character, which brokers may treat as malformed (-23).
+    ForbiddenCharacter,
     /// The will topic is empty (-17).
     EmptyWillTopic,
     /// The will topic is not a valid topic name (wildcards, U+0000 …) (-5).
@@ -33,6 +40,8 @@ pub enum ConfigError {
     WillTooLarge,
     /// An MQTT 5.0 option (session expiry, will properties) on an MQTT 3.1.1 configuration (-15).
     OptionForV5Only,
+    /// MQTT 5.0 asked of a build without it (the `v5` feature, `CONFIG_ZMQTT_MQTT5`) (-15).
+    ProtocolNotBuilt,
     /// `max_incoming_packet` or `max_outgoing_packet` below 16 bytes (-8).
     BufferTooSmall,
     /// `reconnect_min` is zero or above `reconnect_max` (-8).
@@ -49,10 +58,14 @@ impl fmt::Display for ConfigError {
                 f.write_str("empty client id needs a clean session (MQTT 3.1.1)")
             }
             ConfigError::NullCharacter => f.write_str("client id or user name contains U+0000"),
+            ConfigError::ForbiddenCharacter => f.write_str(
+                "client id, user name or will topic contains a control character or non-character",
+            ),
             ConfigError::EmptyWillTopic => f.write_str("zero-length will topic"),
             ConfigError::InvalidWillTopic(e) => write!(f, "invalid will topic: {e}"),
             ConfigError::WillTooLarge => f.write_str("will payload longer than 65535 bytes"),
             ConfigError::OptionForV5Only => f.write_str("option needs MQTT 5.0"),
+            ConfigError::ProtocolNotBuilt => f.write_str("MQTT 5.0 is not in this build"),
             ConfigError::BufferTooSmall => f.write_str("packet size limit below 16 bytes"),
             ConfigError::ReconnectDelays => f.write_str("reconnect delays: need 0 < min <= max"),
             ConfigError::NotIdle => f.write_str("configuration can change only while idle"),
@@ -69,9 +82,12 @@ impl From<ConfigError> for MqttError {
                 MqttError::NullParameter
             }
             ConfigError::NullCharacter => MqttError::BadUtf8String,
+            ConfigError::ForbiddenCharacter => MqttError::ForbiddenCharacter,
             ConfigError::EmptyWillTopic => MqttError::ZeroLengthWillTopic,
             ConfigError::InvalidWillTopic(e) => topic_error_code(e),
-            ConfigError::OptionForV5Only => MqttError::BadMqttOption,
+            ConfigError::OptionForV5Only | ConfigError::ProtocolNotBuilt => {
+                MqttError::BadMqttOption
+            }
             ConfigError::NotIdle => MqttError::OperationIncomplete,
             ConfigError::WillTooLarge
             | ConfigError::BufferTooSmall
@@ -84,15 +100,21 @@ impl From<ConfigError> for MqttError {
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 #[non_exhaustive]
 pub enum PublishError {
-    /// Caused by the application: the topic is not a valid topic name (-6 empty, -7 U+0000, -5 else).
+    /// Caused by the application: the topic is not a valid topic name (-6 empty, -7 U+0000, -20
+    /// too long, -21 a wildcard).
     InvalidTopic(TopicError),
+    /// Caused by the application: the topic holds a control character or a Unicode
+    /// non-character, which brokers may treat as malformed (-23).
+    ForbiddenCharacter,
     /// Caused by the application: MQTT 5.0 properties on an MQTT 3.1.1 connection (-15).
     OptionForV5Only,
     /// Caused by the application or the broker: the PUBLISH would be larger than the transmit
-    /// buffer or the broker's Maximum Packet Size (-1).
+    /// buffer or the broker's Maximum Packet Size (-24).
     PacketTooLarge,
     /// Caused by the broker's limits: it announced a lower Maximum QoS (-9).
     QosNotSupported,
+    /// QoS 2 in a build without it (the `qos2` feature, `CONFIG_ZMQTT_MAX_QOS` below 2) (-9).
+    QosNotBuilt,
     /// Wait for `Published` events: the in-flight table is full and the build has no queue (-4).
     InflightFull,
     /// Wait for `Published` events: the queue (or the message pool) is full (-12).
@@ -105,11 +127,15 @@ impl fmt::Display for PublishError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
             PublishError::InvalidTopic(e) => write!(f, "invalid topic: {e}"),
+            PublishError::ForbiddenCharacter => {
+                f.write_str("topic contains a control character or non-character")
+            }
             PublishError::OptionForV5Only => f.write_str("publish properties need MQTT 5.0"),
             PublishError::PacketTooLarge => {
                 f.write_str("message larger than the packet size limit")
             }
             PublishError::QosNotSupported => f.write_str("QoS above the broker's maximum"),
+            PublishError::QosNotBuilt => f.write_str("QoS 2 is not in this build"),
             PublishError::InflightFull => f.write_str("in-flight table full"),
             PublishError::QueueFull => f.write_str("message queue full"),
             PublishError::NoPacketId => f.write_str("no free packet identifier"),
@@ -123,9 +149,10 @@ impl From<PublishError> for MqttError {
     fn from(e: PublishError) -> MqttError {
         match e {
             PublishError::InvalidTopic(t) => topic_error_code(t),
+            PublishError::ForbiddenCharacter => MqttError::ForbiddenCharacter,
             PublishError::OptionForV5Only => MqttError::BadMqttOption,
-            PublishError::PacketTooLarge => MqttError::Failure,
-            PublishError::QosNotSupported => MqttError::BadQos,
+            PublishError::PacketTooLarge => MqttError::MessageTooLarge,
+            PublishError::QosNotSupported | PublishError::QosNotBuilt => MqttError::BadQos,
             PublishError::InflightFull => MqttError::MaxMessagesInflight,
             PublishError::QueueFull => MqttError::MaxBufferedMessages,
             PublishError::NoPacketId => MqttError::NoMoreMsgIds,
@@ -137,8 +164,12 @@ impl From<PublishError> for MqttError {
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 #[non_exhaustive]
 pub enum SubscribeError {
-    /// Caused by the application: a filter is not a valid topic filter (-6 empty, -7 U+0000, -5 else).
+    /// Caused by the application: a filter is not a valid topic filter (-6 empty, -7 U+0000, -20
+    /// too long, -22 a misplaced wildcard).
     InvalidFilter(TopicError),
+    /// Caused by the application: a filter holds a control character or a Unicode non-character,
+    /// which brokers may treat as malformed (-23).
+    ForbiddenCharacter,
     /// Caused by the application: the list of filters is empty (-6).
     NoFilters,
     /// Caused by the application: more filters than one request may carry
@@ -147,7 +178,7 @@ pub enum SubscribeError {
     /// Caused by the application: MQTT 5.0 subscription options on a 3.1.1 connection (-15).
     OptionForV5Only,
     /// Caused by the application or the broker: the packet would be larger than the transmit
-    /// buffer or the broker's Maximum Packet Size (-1).
+    /// buffer or the broker's Maximum Packet Size (-24).
     PacketTooLarge,
     /// Connect first: subscriptions need a connection (-3).
     NotConnected,
@@ -155,12 +186,17 @@ pub enum SubscribeError {
     StoreFull,
     /// Every packet identifier is in use (-10).
     NoPacketId,
+    /// QoS 2 in a build without it (the `qos2` feature, `CONFIG_ZMQTT_MAX_QOS` below 2) (-9).
+    QosNotBuilt,
 }
 
 impl fmt::Display for SubscribeError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
             SubscribeError::InvalidFilter(e) => write!(f, "invalid topic filter: {e}"),
+            SubscribeError::ForbiddenCharacter => {
+                f.write_str("topic filter contains a control character or non-character")
+            }
             SubscribeError::NoFilters => f.write_str("no topic filters"),
             SubscribeError::TooManyFilters => f.write_str("too many topic filters in one request"),
             SubscribeError::OptionForV5Only => f.write_str("subscription options need MQTT 5.0"),
@@ -170,6 +206,7 @@ impl fmt::Display for SubscribeError {
             SubscribeError::NotConnected => f.write_str("not connected"),
             SubscribeError::StoreFull => f.write_str("topic pool full"),
             SubscribeError::NoPacketId => f.write_str("no free packet identifier"),
+            SubscribeError::QosNotBuilt => f.write_str("QoS 2 is not in this build"),
         }
     }
 }
@@ -180,13 +217,15 @@ impl From<SubscribeError> for MqttError {
     fn from(e: SubscribeError) -> MqttError {
         match e {
             SubscribeError::InvalidFilter(t) => topic_error_code(t),
+            SubscribeError::ForbiddenCharacter => MqttError::ForbiddenCharacter,
             SubscribeError::NoFilters => MqttError::NullParameter,
             SubscribeError::TooManyFilters => MqttError::BadStructure,
             SubscribeError::OptionForV5Only => MqttError::BadMqttOption,
-            SubscribeError::PacketTooLarge => MqttError::Failure,
+            SubscribeError::PacketTooLarge => MqttError::MessageTooLarge,
             SubscribeError::NotConnected => MqttError::Disconnected,
             SubscribeError::StoreFull => MqttError::Persistence,
             SubscribeError::NoPacketId => MqttError::NoMoreMsgIds,
+            SubscribeError::QosNotBuilt => MqttError::BadQos,
         }
     }
 }
@@ -206,7 +245,7 @@ pub enum ProtocolError {
     WrongAck,
     /// A SUBACK with a different number of return codes than the SUBSCRIBE had filters.
     SubackMismatch,
-    /// More unreleased QoS 2 messages than this client can track (twice the Receive Maximum it
+    /// More unreleased QoS 2 messages than this client can track (the Receive Maximum it
     /// announced). The excess is left unacknowledged and the client reconnects, with a normal
     /// DISCONNECT, once the others are released, so the broker sends it again.
     ReceiveMaximumExceeded,
@@ -219,6 +258,9 @@ pub enum ProtocolError {
     /// A CONNACK that refuses with a code MQTT does not define, or claims a session with a
     /// failure code.
     BadConnack,
+    /// A QoS 2 PUBLISH to a build without QoS 2 (the `qos2` feature): it never subscribes with
+    /// QoS 2, so the broker sent more than it granted (§3.8.4).
+    QosNotGranted,
 }
 
 impl ProtocolError {
@@ -250,6 +292,7 @@ impl fmt::Display for ProtocolError {
             ProtocolError::TopicAliasUnknown => f.write_str("unknown topic alias"),
             ProtocolError::TopicAliasNoRoom => f.write_str("no room for topic alias"),
             ProtocolError::BadConnack => f.write_str("invalid CONNACK"),
+            ProtocolError::QosNotGranted => f.write_str("QoS 2 message to a QoS 1 build"),
         }
     }
 }

@@ -12,7 +12,8 @@ use super::{PacketId, MAX_FILTERS};
 
 /// Something the application should hear about. Events are small owned values; the strings of
 /// the packet that caused one (reason string, user properties) are in [`Input::properties`].
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[cfg_attr(any(test, feature = "log-debug"), derive(Debug))]
+#[derive(Clone, PartialEq, Eq)]
 #[non_exhaustive]
 pub enum Event {
     /// A CONNACK arrived (DL-7450 `on_connect(rc)`). `code` 0 means accepted; anything else is
@@ -95,7 +96,8 @@ impl fmt::Display for DisconnectReason {
 
 /// A message from the broker, borrowing its topic, payload and properties from the receive
 /// buffer (or, for a topic sent as an MQTT 5.0 alias, from the client).
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[cfg_attr(any(test, feature = "log-debug"), derive(Debug))]
+#[derive(Clone, Copy, PartialEq, Eq)]
 pub struct Message<'a> {
     /// Topic name (an alias already resolved).
     pub topic: &'a str,
@@ -112,7 +114,8 @@ pub struct Message<'a> {
 }
 
 /// What one `handle_input` call did.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[cfg_attr(any(test, feature = "log-debug"), derive(Debug))]
+#[derive(Clone, Copy, PartialEq, Eq)]
 #[must_use]
 pub struct Input<'a> {
     /// Bytes to drop from the front of the receive buffer. 0: the buffer holds no whole packet

@@ -3,76 +3,63 @@
 //! Exactly once on receipt follows MQTT 3.1.1 §4.3.3 "Method B": the first PUBLISH with a new
 //! packet id is delivered and its id remembered; copies (DUP) with a remembered id are
 //! acknowledged again but not delivered; PUBREL forgets the id and is answered with PUBCOMP. The
-//! table has the in-flight capacity `N`, which is also the Receive Maximum this client announces
-//! in MQTT 5.0, so a broker that keeps to it can never overflow it.
+//! table has its own capacity `N` (`CONFIG_ZMQTT_MAX_INCOMING_QOS2` on Zephyr), which is also the
+//! Receive Maximum this client announces in MQTT 5.0, so a 5.0 broker that keeps to it can never
+//! overflow it.
 //!
 //! (The outgoing in-flight messages live in the message pool, see `queue.rs`: each record carries
 //! its stage, so no separate table is needed and the window is simply a count.)
+// Without `qos2` the engine never acknowledges or tracks QoS 2: what remains here is unused.
+#![cfg_attr(not(feature = "qos2"), allow(dead_code))]
 
 use crate::codec::ReasonCode;
 
 use super::PacketId;
 
 /// Packet ids of incoming QoS 2 messages delivered but not yet released (PUBREL), in room for
-/// `2 × N` ids.
+/// `N` ids (2 bytes each, plus 2 for the recently released list).
 ///
-/// Why twice the Receive Maximum: brokers do not all count a QoS 2 message against it until
-/// PUBCOMP, as MQTT 5.0 §4.9 asks. mosquitto 2.0 frees the slot at PUBREC and queues its PUBRELs
-/// behind newer PUBLISHes, so the ids awaiting PUBREL reach its `max_inflight_messages` (20 by
-/// default) whatever the client announced. When even `2 × N` ids are not enough (mosquitto sends
-/// its whole backlog at once after a restart), the client must not forget an id — the broker would
-/// send that message again after the next reconnect and it would be delivered twice — and must
-/// not deliver without remembering. So it leaves the new message unacknowledged, and once the held
-/// ids are released it reconnects (normal DISCONNECT), and the broker sends the skipped messages
-/// again. Exactly-once holds; size `INFLIGHT` so that `2 × INFLIGHT` ≥ the broker's in-flight limit
-/// or these reconnects become frequent.
+/// Why `N` is its own size, not the outgoing window: brokers do not all count a QoS 2 message
+/// against a window until PUBCOMP, as MQTT 5.0 §4.9 asks, and 3.1.1 brokers are not told any
+/// window. mosquitto 2.0 frees the slot at PUBREC and queues its PUBRELs behind newer PUBLISHes,
+/// so the ids awaiting PUBREL reach its `max_inflight_messages` (20 by default; EMQX: 32) whatever
+/// the client announced. When the table is full anyway, the client must not forget an id — the
+/// broker would send that message again after the next reconnect and it would be delivered twice
+/// — and must not deliver without remembering. So it leaves the new message unacknowledged, and
+/// once the held ids are released it reconnects (normal DISCONNECT), and the broker sends the
+/// skipped messages again (see `Client::resync`). mosquitto 2.0 sends a 3.1.1 client its whole
+/// backlog before the first PUBREL (85 ids at once in `tests/qos2_burst.rs`), so no fixed size
+/// avoids that after a long outage; a larger `N` means fewer reconnects to catch up.
 ///
-/// Released ids are remembered a while longer (the last `2 × N`): mosquitto 2.0 was seen, after a
+/// Released ids are remembered a while longer (the last `N`): mosquitto 2.0 was seen, after a
 /// reconnect racing its session takeover, to resend with DUP a PUBLISH whose PUBREL it had already
 /// sent. A DUP copy of a recently released id is acknowledged, not delivered. A broker that starts
 /// a new message with such an id sends it with DUP 0 first, which clears the id from this list;
-/// only if that first attempt were lost in a cut *and* the broker reused one of its last `2 × N`
-/// ids (brokers count ids up, so it would have to wrap 65535) could a message be taken for a copy.
+/// only if that first attempt were lost in a cut *and* the broker reused one of its last `N` ids
+/// (brokers count ids up, so it would have to wrap 65535) could a message be taken for a copy.
 #[derive(Debug, Clone)]
 pub(crate) struct IncomingQos2<const N: usize> {
-    /// Two halves of one FIFO of `2 × N` slots (const generics cannot say `2 * N`).
-    halves: [[u16; N]; 2],
+    held: [u16; N],
     len: usize,
-    /// The last `2 × N` ids released by PUBREL, oldest overwritten first (0 = empty slot).
-    released: [[u16; N]; 2],
+
+    /// The last `N` ids released by PUBREL, oldest overwritten first (0 = empty slot).
+    released: [u16; N],
     next_released: usize,
 }
 
-impl<const N: usize> Default for IncomingQos2<N> {
-    fn default() -> Self {
+impl<const N: usize> IncomingQos2<N> {
+    /// An empty table (`const`, so a client can be built in a static).
+    pub(crate) const fn new() -> Self {
         IncomingQos2 {
-            halves: [[0; N]; 2],
+            held: [0; N],
             len: 0,
-            released: [[0; N]; 2],
+            released: [0; N],
             next_released: 0,
         }
     }
-}
-
-impl<const N: usize> IncomingQos2<N> {
-    fn get(&self, i: usize) -> u16 {
-        self.halves[i / N][i % N]
-    }
-
-    fn set(&mut self, i: usize, v: u16) {
-        self.halves[i / N][i % N] = v;
-    }
 
     fn position(&self, id: PacketId) -> Option<usize> {
-        (0..self.len).find(|&i| self.get(i) == id.get())
-    }
-
-    fn remove_at(&mut self, pos: usize) {
-        for i in pos..self.len - 1 {
-            let next = self.get(i + 1);
-            self.set(i, next);
-        }
-        self.len -= 1;
+        self.held[..self.len].iter().position(|&h| h == id.get())
     }
 
     pub(crate) fn contains(&self, id: PacketId) -> bool {
@@ -81,39 +68,43 @@ impl<const N: usize> IncomingQos2<N> {
 
     /// Remembers `id`; `false` when the table is full.
     pub(crate) fn insert(&mut self, id: PacketId) -> bool {
-        if self.len == 2 * N {
-            return false;
-        }
-        self.set(self.len, id.get());
-        self.len += 1;
-        true
-    }
-
-    /// Forgets `id` (PUBREL arrived) and remembers it as recently released; `false` when it was
-    /// not held.
-    pub(crate) fn remove(&mut self, id: PacketId) -> bool {
-        match self.position(id) {
-            Some(pos) => {
-                self.remove_at(pos);
-                let slot = self.next_released;
-                if let (Some(half), Some(i)) = (slot.checked_div(N), slot.checked_rem(N)) {
-                    self.released[half][i] = id.get();
-                    self.next_released = (slot + 1) % (2 * N);
-                }
+        match self.held.get_mut(self.len) {
+            Some(slot) => {
+                *slot = id.get();
+                self.len += 1;
                 true
             }
             None => false,
         }
     }
 
-    /// Whether `id` was among the last `2 × N` ids released.
+    /// Forgets `id` (PUBREL arrived) and remembers it as recently released; `false` when it was
+    /// not held.
+    pub(crate) fn remove(&mut self, id: PacketId) -> bool {
+        let Some(pos) = self.position(id) else {
+            return false;
+        };
+        self.held.copy_within(pos + 1..self.len, pos);
+        self.len -= 1;
+        self.remember_released(id.get());
+        true
+    }
+
+    fn remember_released(&mut self, id: u16) {
+        if let Some(slot) = self.released.get_mut(self.next_released) {
+            *slot = id;
+            self.next_released = (self.next_released + 1) % N;
+        }
+    }
+
+    /// Whether `id` was among the last `N` ids released.
     pub(crate) fn was_released(&self, id: PacketId) -> bool {
-        self.released.iter().flatten().any(|&r| r == id.get())
+        self.released.contains(&id.get())
     }
 
     /// Drops `id` from the recently released ids (the broker started a new message with it).
     pub(crate) fn forget_released(&mut self, id: PacketId) {
-        for r in self.released.iter_mut().flatten() {
+        for r in self.released.iter_mut() {
             if *r == id.get() {
                 *r = 0;
             }
@@ -122,7 +113,7 @@ impl<const N: usize> IncomingQos2<N> {
 
     pub(crate) fn clear(&mut self) {
         self.len = 0;
-        self.released = [[0; N]; 2];
+        self.released = [0; N];
     }
 
     pub(crate) fn len(&self) -> usize {
@@ -157,7 +148,7 @@ mod tests {
 
     #[test]
     fn ids_are_kept_until_released() {
-        let mut t = IncomingQos2::<2>::default();
+        let mut t = IncomingQos2::<2>::new();
         assert!(t.insert(id(7)));
         assert!(t.insert(id(9)));
         assert!(t.contains(id(7)));
@@ -170,12 +161,12 @@ mod tests {
 
     #[test]
     fn released_ids_are_remembered_for_a_while() {
-        let mut t = IncomingQos2::<1>::default();
+        let mut t = IncomingQos2::<2>::new();
         for n in 1..=3 {
             t.insert(id(n));
             t.remove(id(n));
         }
-        // Room for 2 × N = 2 released ids: the oldest is gone.
+        // Room for N = 2 released ids: the oldest is gone.
         assert!(!t.was_released(id(1)));
         assert!(t.was_released(id(2)) && t.was_released(id(3)));
         t.forget_released(id(3));
@@ -185,8 +176,8 @@ mod tests {
     }
 
     #[test]
-    fn the_table_holds_twice_n_ids_in_order() {
-        let mut t = IncomingQos2::<2>::default();
+    fn the_table_holds_n_ids_in_order() {
+        let mut t = IncomingQos2::<4>::new();
         for n in 1..=4 {
             assert!(t.insert(id(n)));
         }
@@ -195,7 +186,8 @@ mod tests {
         assert!(t.insert(id(5)));
         assert!([1, 3, 4, 5].iter().all(|&n| t.contains(id(n))));
         assert_eq!(t.len(), 4);
-        let mut z = IncomingQos2::<0>::default();
+        let mut z = IncomingQos2::<0>::new();
         assert!(!z.insert(id(1)));
+        assert!(!z.remove(id(1)));
     }
 }

@@ -3,13 +3,14 @@
 //!
 //! [`Client`] owns no socket, clock or thread. Bytes from the broker go in through
 //! [`Client::handle_input`], time through [`Client::handle_timeout`], and bytes to send come out of
-//! [`Client::poll_transmit`]. The driver in [`crate::driver`] runs it over a blocking link; the
-//! Zephyr glue uses that driver.
+//! [`Client::poll_transmit`]. The one I/O loop, [`crate::driver`], runs it behind a lock over a
+//! link, for the Zephyr client thread and the host tests alike.
 
 mod backoff;
 mod config;
 mod error;
 mod event;
+mod forbidden_chars;
 mod inflight;
 mod packet_id;
 mod queue;
@@ -28,16 +29,18 @@ use crate::codec::{
     ProtocolVersion, PublishRepr, QoS, ReasonCode, RetainHandling, SubscribeRepr, Subscription,
     SubscriptionOptions, Subscriptions, TopicFilter, TopicFilters, TopicName, UnsubscribeRepr,
 };
+use crate::log;
 use crate::time::{Duration, Instant};
 
 pub use config::Config;
 pub use error::{ConfigError, ProtocolError, PublishError, SubscribeError};
 pub use event::{DisconnectReason, Event, Input, Message};
 pub use packet_id::PacketId;
-pub use queue::Failure;
+pub use queue::{Failure, STRIKES_TO_FAIL};
 pub use state::State;
 
 use backoff::Backoff;
+use forbidden_chars::has_forbidden_char;
 use inflight::{Ack, AckKind, IncomingQos2};
 use packet_id::PacketIdAllocator;
 use queue::{MessageQueue, Stage};
@@ -115,15 +118,19 @@ impl BrokerLimits {
 ///
 /// # Capacities
 ///
-/// - `INFLIGHT`: QoS 1/2 messages unacknowledged at once, each way. Outgoing, the broker's
-///   Receive Maximum may lower it; incoming, it is announced as this client's Receive Maximum and
-///   bounds the QoS 2 ids kept until PUBREL.
+/// - `INFLIGHT`: outgoing QoS 1/2 messages unacknowledged at once; the broker's Receive Maximum
+///   may lower it.
 /// - `QUEUE`: messages that may wait beyond the in-flight ones (while disconnected, or while the
 ///   window is full). With 0 the build has no queue and a full window refuses publishes (-4).
 /// - `MSG_BYTES`: the pool holding every accepted message until it is delivered (8 bytes plus
 ///   topic plus payload each).
 /// - `TOPIC_BYTES`: the pool for subscriptions (restored after a session loss), MQTT 5.0 topic
 ///   aliases and a server-assigned client id (8 bytes plus the text each).
+/// - `INCOMING_QOS2`: incoming QoS 2 messages delivered and awaiting PUBREL (4 bytes each),
+///   announced to a 5.0 broker as this client's Receive Maximum. Size it at least as large as the
+///   broker's in-flight window (mosquitto: 20, EMQX: 32), which 3.1.1 brokers apply whatever the
+///   client can hold; beyond it the client must reconnect to get the excess again (see
+///   [`ProtocolError::ReceiveMaximumExceeded`]).
 ///
 /// # Method groups
 ///
@@ -159,13 +166,14 @@ impl BrokerLimits {
 /// A message `publish` accepted is delivered or reported failed, never dropped silently: its
 /// bytes stay in the pool, across lost connections, until a `Published` or `PublishFailed` event
 /// for its id was polled.
-#[derive(Debug)]
+#[cfg_attr(any(test, feature = "log-debug"), derive(Debug))]
 pub struct Client<
     'c,
     const INFLIGHT: usize = 8,
     const QUEUE: usize = 8,
     const MSG_BYTES: usize = 2048,
     const TOPIC_BYTES: usize = 256,
+    const INCOMING_QOS2: usize = 32,
 > {
     config: Config<'c>,
     state: State,
@@ -178,7 +186,7 @@ pub struct Client<
     ids: PacketIdAllocator,
     queue: MessageQueue<MSG_BYTES>,
     topics: Topics<TOPIC_BYTES>,
-    incoming: IncomingQos2<INFLIGHT>,
+    incoming: IncomingQos2<INCOMING_QOS2>,
     acks: Deque<Ack, ACK_CAPACITY>,
     events: Deque<Event, EVENT_CAPACITY>,
     broker: BrokerLimits,
@@ -189,6 +197,10 @@ pub struct Client<
     send_ping: bool,
     /// A QoS 2 message was left unacknowledged for want of room (see `IncomingQos2`).
     qos2_skipped: bool,
+    /// Delays of the reconnects that fetch skipped QoS 2 messages again (see `resync`).
+    resync_backoff: Backoff,
+    /// A message was delivered on the current connection.
+    delivered_on_link: bool,
     last_tx: Instant,
     last_rx: Instant,
 }
@@ -199,22 +211,30 @@ impl<
         const QUEUE: usize,
         const MSG_BYTES: usize,
         const TOPIC_BYTES: usize,
-    > Client<'c, INFLIGHT, QUEUE, MSG_BYTES, TOPIC_BYTES>
+        const INCOMING_QOS2: usize,
+    > Client<'c, INFLIGHT, QUEUE, MSG_BYTES, TOPIC_BYTES, INCOMING_QOS2>
 {
     /// A client that will connect with `config`; it stays `Idle` until [`connect`](Self::connect).
     pub fn new(config: Config<'c>) -> Result<Self, ConfigError> {
         config.validate()?;
-        Ok(Client {
+        Ok(Self::new_unchecked(config))
+    }
+
+    /// [`new`](Self::new) without checking `config` (call [`Config::validate`] first): `const`,
+    /// so the client and its pools can be built where they live — a static in `.bss`, or in
+    /// place over an old client — rather than on the caller's stack and then moved.
+    pub const fn new_unchecked(config: Config<'c>) -> Self {
+        Client {
             config,
             state: State::Idle,
             closing: None,
             after_close: None,
-            timers: TimerTable::default(),
-            backoff: Backoff::default(),
-            ids: PacketIdAllocator::default(),
-            queue: MessageQueue::default(),
-            topics: Topics::default(),
-            incoming: IncomingQos2::default(),
+            timers: TimerTable::new(),
+            backoff: Backoff::new(),
+            ids: PacketIdAllocator::new(),
+            queue: MessageQueue::new(),
+            topics: Topics::new(),
+            incoming: IncomingQos2::new(),
             acks: Deque::new(),
             events: Deque::new(),
             broker: BrokerLimits::DEFAULT,
@@ -223,9 +243,11 @@ impl<
             send_connect: false,
             send_ping: false,
             qos2_skipped: false,
+            resync_backoff: Backoff::new(),
+            delivered_on_link: false,
             last_tx: Instant::ZERO,
             last_rx: Instant::ZERO,
-        })
+        }
     }
 
     // ----- getters -----
@@ -289,7 +311,8 @@ impl<
     }
 
     fn version(&self) -> ProtocolVersion {
-        self.config.protocol
+        // A constant 3.1.1 without the `v5` feature, so every 5.0 branch below is compiled out.
+        self.config.protocol.in_build()
     }
 
     // ----- commands -----
@@ -341,7 +364,16 @@ impl<
     /// event comes later.
     pub fn publish(&mut self, now: Instant, msg: &Publish<'_>) -> Result<PacketId, PublishError> {
         let _ = now;
+        #[cfg(not(feature = "qos2"))]
+        if msg.qos == QoS::ExactlyOnce {
+            return Err(PublishError::QosNotBuilt);
+        }
         let topic = TopicName::new(msg.topic).map_err(PublishError::InvalidTopic)?;
+        if has_forbidden_char(msg.topic) {
+            return Err(PublishError::ForbiddenCharacter);
+        }
+        // The size without a topic alias: `write_messages` sends without one when the alias
+        // would push the packet over a limit.
         let repr = PublishRepr {
             dup: false,
             qos: msg.qos,
@@ -403,6 +435,13 @@ impl<
         }
         // The filters are `TopicFilter`s, checked when they were built.
         for s in subscriptions {
+            #[cfg(not(feature = "qos2"))]
+            if s.options.qos == QoS::ExactlyOnce {
+                return Err(SubscribeError::QosNotBuilt);
+            }
+            if has_forbidden_char(s.filter.as_str()) {
+                return Err(SubscribeError::ForbiddenCharacter);
+            }
             if self.version() == ProtocolVersion::V3_1_1
                 && s.options != SubscriptionOptions::qos(s.options.qos)
             {
@@ -457,6 +496,9 @@ impl<
         let mut checked: heapless::Vec<TopicFilter<'_>, MAX_FILTERS> = heapless::Vec::new();
         for f in filters {
             let f = TopicFilter::new(f).map_err(SubscribeError::InvalidFilter)?;
+            if has_forbidden_char(f.as_str()) {
+                return Err(SubscribeError::ForbiddenCharacter);
+            }
             // `filters.len() <= MAX_FILTERS` was checked above, so this never drops one.
             let _ = checked.push(f);
         }
@@ -660,6 +702,8 @@ impl<
                 }
                 Ok(Delivery::None(a.properties))
             }
+            // Without `qos2` the codec refuses these three as unknown packet types.
+            #[cfg(feature = "qos2")]
             Packet::Pubrec(a) => {
                 match self.queue.find(a.packet_id) {
                     Some((at, m)) if m.stage == Stage::AwaitAck && m.qos == QoS::ExactlyOnce => {
@@ -689,6 +733,7 @@ impl<
                 }
                 Ok(Delivery::None(a.properties))
             }
+            #[cfg(feature = "qos2")]
             Packet::Pubcomp(a) => {
                 match self.queue.find(a.packet_id) {
                     Some((at, m)) if m.stage == Stage::AwaitComp => {
@@ -699,6 +744,7 @@ impl<
                 }
                 Ok(Delivery::None(a.properties))
             }
+            #[cfg(feature = "qos2")]
             Packet::Pubrel(a) => {
                 let known = self.incoming.remove(a.packet_id);
                 let reason = if known || !v5 {
@@ -721,11 +767,10 @@ impl<
                             granted,
                         });
                     }
-                    Some(_) => {
-                        if s.reason_codes.iter().any(|&c| c >= 0x80) {
-                            log::error!("broker refused to restore a subscription");
-                        }
+                    Some(_) if s.reason_codes.iter().any(|&c| c >= 0x80) => {
+                        log::error!("broker refused to restore a subscription");
                     }
+                    Some(_) => {}
                     None => log::debug!("SUBACK for unknown id {}", s.packet_id),
                 }
                 Ok(Delivery::None(s.properties))
@@ -802,6 +847,7 @@ impl<
         }
         log::info!("connected (session present: {session_present})");
         self.state = State::Connected;
+        self.delivered_on_link = false;
         self.push_event(Event::Connected {
             code: 0,
             session_present,
@@ -829,14 +875,15 @@ impl<
                     m.pending = false;
                 }
                 Stage::AwaitComp if session_present => m.pending = true,
-                // PUBREC showed the broker had it, but brokers that release QoS 2 messages on
-                // PUBREL (mosquitto) lost it with the session: send it again. (A broker that
-                // delivered it on PUBLISH and then lost the session will deliver it twice; losing
-                // the session breaks exactly-once either way, and at least once is kept.)
+                // PUBREC showed the broker had it. A broker that delivers on PUBLISH may have
+                // delivered it, one that delivers on PUBREL (mosquitto) has lost it: no way to
+                // tell. Sending it again could deliver it twice, which exactly-once forbids, so
+                // the application is told (`SessionLost`) and decides.
                 Stage::AwaitComp => {
-                    m.stage = Stage::Queued;
-                    m.sent = false;
-                    m.pending = false;
+                    self.queue
+                        .set_stage(at, Stage::Failed(Failure::SessionLost), false);
+                    cur = self.queue.next(at);
+                    continue;
                 }
                 _ => {}
             }
@@ -866,6 +913,9 @@ impl<
         match (p.qos, p.packet_id) {
             (QoS::AtMostOnce, _) => {}
             (QoS::AtLeastOnce, Some(id)) => self.push_ack(AckKind::Puback, id, ReasonCode::SUCCESS),
+            #[cfg(not(feature = "qos2"))]
+            (QoS::ExactlyOnce, _) => return Err(ProtocolError::QosNotGranted),
+            #[cfg(feature = "qos2")]
             (QoS::ExactlyOnce, Some(id)) => {
                 if self.incoming.contains(id) {
                     // A copy of a message already delivered: acknowledge again, deliver not again.
@@ -906,6 +956,7 @@ impl<
             // The codec gives QoS 1/2 a packet id; a missing one would be a codec bug, not the broker's.
             _ => return Err(ProtocolError::UnexpectedPacket),
         }
+        self.delivered_on_link = true;
         Ok(Delivery::Message(p, alias))
     }
 
@@ -960,7 +1011,9 @@ impl<
 
     fn write_connect(&mut self, w: &mut Writer<'_>) -> bool {
         let c = &self.config;
-        let receive_maximum = u16::try_from(INFLIGHT).unwrap_or(u16::MAX).max(1);
+        // QoS 1 messages are acknowledged at once and hold nothing; QoS 2 ones hold a table slot
+        // until PUBREL, so the table's size is what the broker may have unacknowledged.
+        let receive_maximum = u16::try_from(INCOMING_QOS2).unwrap_or(u16::MAX).max(1);
         let props = [
             Property::SessionExpiryInterval(c.effective_session_expiry()),
             Property::ReceiveMaximum(receive_maximum),
@@ -1085,11 +1138,18 @@ impl<
         let window = INFLIGHT.min(usize::from(self.broker.receive_maximum));
         let mut in_flight = self.queue.count(|m| m.is_in_flight());
         let v5 = self.version() == ProtocolVersion::V5;
+        // A message the broker may have dropped the link over goes alone, so that the next close
+        // (if any) is certainly its doing; the rest wait until it is acknowledged or given up.
+        let suspect = self.queue.offsets().find(|&at| {
+            let m = self.queue.meta(at);
+            m.strikes > 0 && matches!(m.stage, Stage::Queued | Stage::AwaitAck)
+        });
         let mut cur = self.queue.first();
         while let Some(at) = cur {
             let mut m = self.queue.meta(at);
             let fresh = m.stage == Stage::Queued;
             let wants = match m.stage {
+                _ if suspect.is_some_and(|s| s != at) && m.stage != Stage::AwaitComp => false,
                 Stage::Queued => m.qos == QoS::AtMostOnce || in_flight < window,
                 Stage::AwaitAck | Stage::AwaitComp => m.pending,
                 _ => false,
@@ -1098,6 +1158,7 @@ impl<
                 cur = self.queue.next(at);
                 continue;
             }
+            #[cfg(feature = "qos2")]
             if m.stage == Stage::AwaitComp {
                 let repr = AckRepr::new(m.id);
                 if w.put(&Packet::Pubrel(repr)) == Put::NoRoom {
@@ -1132,7 +1193,7 @@ impl<
                 }
             }
             let props = [Property::TopicAlias(alias.unwrap_or(1))];
-            let repr = PublishRepr {
+            let mut repr = PublishRepr {
                 dup: m.sent,
                 qos: m.qos,
                 retain: m.retain,
@@ -1146,9 +1207,16 @@ impl<
                 },
                 payload,
             };
+            let limit = self.outgoing_limit();
+            if new_alias.is_some() && Packet::Publish(repr).buffer_len(w.version) > limit {
+                // `publish` checked the size without an alias; the alias property (3 bytes)
+                // must not be what pushes the message over a limit, so it goes without one.
+                new_alias = None;
+                repr.properties = Properties::EMPTY;
+            }
             let packet = Packet::Publish(repr);
             let len = packet.buffer_len(w.version);
-            let fits = len <= self.broker.maximum_packet_size as usize;
+            let fits = len <= limit;
             let put = if fits { w.put(&packet) } else { Put::Invalid };
             match put {
                 Put::NoRoom if w.len > 0 => return,
@@ -1226,9 +1294,9 @@ impl<
     }
 
     fn push_event(&mut self, e: Event) {
-        if let Err(e) = self.events.push_back(e) {
+        if self.events.push_back(e).is_err() {
             // Only reachable when the caller never polls events, against the documented call order.
-            log::error!("event queue full; dropped {e:?}");
+            log::error!("event queue full; an event was dropped");
         }
     }
 
@@ -1249,13 +1317,55 @@ impl<
 
     /// Ends the connection cleanly (DISCONNECT 0, so the will stays unpublished) and reconnects,
     /// so that the broker sends the QoS 2 messages that were skipped again.
+    ///
+    /// A resync after a connection that delivered messages reconnects at once: the client is
+    /// catching up with a backlog larger than its table, a table's worth per connection. (Waiting
+    /// the 1 s of a lost link there let the backlog grow faster than it drained: a reconnect a
+    /// second, for ever, before issue #16.) A connection that delivered nothing before the next
+    /// resync waits `reconnect_min`, doubling up to `reconnect_max`, so no broker can make the
+    /// client reconnect in a loop that goes nowhere.
     fn resync(&mut self, now: Instant) {
+        if self.delivered_on_link {
+            self.resync_backoff.reset();
+        }
         log::info!("reconnecting to receive skipped QoS 2 messages");
-        self.lose(
+        self.lose_with(
             now,
             DisconnectReason::Protocol(ProtocolError::ReceiveMaximumExceeded),
             Some(ReasonCode::NORMAL_DISCONNECTION),
+            true,
         );
+    }
+
+    /// The broker closed a live connection: the oldest message it had not acknowledged, if it
+    /// was sent on this connection, is the likeliest cause (brokers handle packets in order, so
+    /// everything before it was taken). After [`STRIKES_TO_FAIL`] such closes in a row it is
+    /// given up ([`Failure::BrokerDroppedLink`]); until then, `write_messages` sends it alone.
+    fn strike_oldest_unacknowledged(&mut self) {
+        let oldest = self.queue.offsets().find(|&at| {
+            let m = self.queue.meta(at);
+            m.stage == Stage::AwaitAck || m.stage == Stage::Queued && m.strikes > 0
+        });
+        let Some(at) = oldest else {
+            return;
+        };
+        let mut m = self.queue.meta(at);
+        // `pending` is cleared when the PUBLISH is written and set again by the next CONNACK.
+        if m.stage != Stage::AwaitAck || m.pending {
+            return;
+        }
+        m.strikes += 1;
+        if m.strikes >= STRIKES_TO_FAIL {
+            log::error!(
+                "broker closed the link {} times after message {}: giving up on it",
+                m.strikes,
+                m.id
+            );
+            self.queue
+                .set_stage(at, Stage::Failed(Failure::BrokerDroppedLink), false);
+        } else {
+            self.queue.set_meta(at, m);
+        }
     }
 
     fn protocol_error(&mut self, now: Instant, e: ProtocolError) {
@@ -1288,9 +1398,25 @@ impl<
         retry: bool,
     ) {
         let was_connected = self.state == State::Connected;
-        let reconnect_in = (retry && self.config.auto_reconnect).then(|| {
-            self.backoff
-                .next_delay(self.config.reconnect_min, self.config.reconnect_max)
+        if was_connected
+            && matches!(
+                reason,
+                DisconnectReason::TransportClosed | DisconnectReason::Peer(_)
+            )
+        {
+            self.strike_oldest_unacknowledged();
+        }
+        let (min, max) = (self.config.reconnect_min, self.config.reconnect_max);
+        let reconnect_in = (retry && self.config.auto_reconnect).then(|| match reason {
+            DisconnectReason::Protocol(ProtocolError::ReceiveMaximumExceeded)
+                if self.delivered_on_link =>
+            {
+                Duration::ZERO
+            }
+            DisconnectReason::Protocol(ProtocolError::ReceiveMaximumExceeded) => {
+                self.resync_backoff.next_delay(min, max)
+            }
+            _ => self.backoff.next_delay(min, max),
         });
         log::info!("disconnected: {reason}");
         self.push_event(Event::Disconnected {
@@ -1357,7 +1483,8 @@ impl Writer<'_> {
             }
             Err(codec::EncodeError::BufferTooSmall { .. }) => Put::NoRoom,
             Err(e) => {
-                log::error!("cannot encode {packet:?}: {e}");
+                log::error!("cannot encode a packet: {e}");
+                log::trace!("not encoded: {packet:?}");
                 Put::Invalid
             }
         }

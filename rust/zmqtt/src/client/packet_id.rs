@@ -18,11 +18,16 @@ pub(crate) struct PacketIdAllocator {
 
 impl Default for PacketIdAllocator {
     fn default() -> Self {
-        PacketIdAllocator { next: 1 }
+        Self::new()
     }
 }
 
 impl PacketIdAllocator {
+    /// Starts at 1.
+    pub(crate) const fn new() -> Self {
+        PacketIdAllocator { next: 1 }
+    }
+
     /// The next identifier for which `in_use` is false, or `None` when all 65535 are in use
     /// (DL-7450 error -10). Looks at each identifier at most once.
     pub(crate) fn allocate(

@@ -7,13 +7,15 @@
 //! the finished ones until then is what lets many completions (say, after a reconnect) be reported
 //! one by one without an event queue as large as the pool.
 //!
-//! A record's data is `topic ++ payload`, kept until the message is delivered (then the record
-//! shrinks to its 8-byte header until its event is polled). Records stay in publish order, so resending after a reconnect and draining the queue
-//! keep the order per QoS that MQTT 3.1.1 §4.6 asks for.
+//! A record's data is `topic ++ payload`, kept until the broker has the message (PUBACK, PUBREC;
+//! then the record shrinks to its 8-byte header until its event is polled). Records stay in
+//! publish order, so resending after a reconnect and draining the queue keep the order per QoS
+//! that MQTT 3.1.1 §4.6 asks for.
 
 use super::store::{Meta, RecordStore, HEADER};
 use super::PacketId;
 use crate::codec::{QoS, ReasonCode};
+use crate::error::MqttError;
 
 /// Where a message is in its life.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -40,14 +42,45 @@ pub enum Failure {
     TooLarge,
     /// It has a higher QoS than the Maximum QoS the broker announced in CONNACK (MQTT 5.0 §3.2.2.3.4).
     QosNotSupported,
+    /// The broker closed the connection each of the [`STRIKES_TO_FAIL`] times in a row this
+    /// message was the oldest one it had not acknowledged: a message it cannot take (too large
+    /// for its limit, characters it treats as malformed …). Given up so the others get through.
+    BrokerDroppedLink,
+    /// A QoS 2 message the broker had acknowledged with PUBREC when it lost the session (CONNACK
+    /// with Session Present 0). It was received; whether it was delivered cannot be known, and
+    /// sending it again could deliver it twice, so it is not re-sent (MQTT 3.1.1 §4.3.3).
+    SessionLost,
 }
 
+/// How many times in a row the broker may drop the link with a message as the oldest it has not
+/// acknowledged before the client gives up on it ([`Failure::BrokerDroppedLink`]).
+///
+/// Why 5: a link that dies for other reasons can also take a message down with it. After the
+/// first close the suspect is sent alone right after CONNACK, so only a link that fails within
+/// one round trip of it counts again; in the host fault-injection test (a cut every 20–1500
+/// client bytes) that is about one close in 25, and five in a row about one in ten million.
+pub const STRIKES_TO_FAIL: u8 = 5;
+
 impl Failure {
+    /// The number the DL-7450 `on_publish_failed` callback reports: the broker's MQTT 5.0 reason
+    /// code (0x80 and above) for [`Failure::Rejected`], else a negative [`MqttError`] number.
+    pub fn code(self) -> i32 {
+        match self {
+            Failure::Rejected(rc) => i32::from(rc.0),
+            Failure::TooLarge => MqttError::MessageTooLarge.code(),
+            Failure::QosNotSupported => MqttError::BadQos.code(),
+            Failure::BrokerDroppedLink => MqttError::BrokerDroppedMessage.code(),
+            Failure::SessionLost => MqttError::SessionLost.code(),
+        }
+    }
+
     fn encode(self) -> [u8; 2] {
         match self {
             Failure::Rejected(rc) => [0, rc.0],
             Failure::TooLarge => [1, 0],
             Failure::QosNotSupported => [2, 0],
+            Failure::BrokerDroppedLink => [3, 0],
+            Failure::SessionLost => [4, 0],
         }
     }
 
@@ -55,7 +88,9 @@ impl Failure {
         match b[0] {
             0 => Failure::Rejected(ReasonCode(b[1])),
             1 => Failure::TooLarge,
-            _ => Failure::QosNotSupported,
+            2 => Failure::QosNotSupported,
+            3 => Failure::BrokerDroppedLink,
+            _ => Failure::SessionLost,
         }
     }
 }
@@ -72,6 +107,9 @@ pub(crate) struct MsgMeta {
     pub(crate) pending: bool,
     /// The PUBLISH went on the wire before, so a resend carries DUP (MQTT 3.1.1 §3.3.1.1).
     pub(crate) sent: bool,
+    /// How many links in a row the broker closed while this was its oldest unacknowledged
+    /// message (0 to [`STRIKES_TO_FAIL`], in three bits).
+    pub(crate) strikes: u8,
     /// Length of the topic at the start of the data (the rest is the payload).
     pub(crate) topic_len: u16,
 }
@@ -88,7 +126,8 @@ impl MsgMeta {
         let flags = self.qos as u8
             | u8::from(self.retain) << 2
             | u8::from(self.pending) << 3
-            | u8::from(self.sent) << 4;
+            | u8::from(self.sent) << 4
+            | (self.strikes.min(7)) << 5;
         let id = self.id.get().to_le_bytes();
         [id[0], id[1], stage, flags, extra[0], extra[1]]
     }
@@ -115,6 +154,7 @@ impl MsgMeta {
             retain: m[3] & 4 != 0,
             pending: m[3] & 8 != 0,
             sent: m[3] & 16 != 0,
+            strikes: m[3] >> 5,
             topic_len,
         }
     }
@@ -140,6 +180,13 @@ pub(crate) struct MessageQueue<const B: usize> {
 }
 
 impl<const B: usize> MessageQueue<B> {
+    /// An empty queue.
+    pub(crate) const fn new() -> Self {
+        MessageQueue {
+            store: RecordStore::new(),
+        }
+    }
+
     /// Bytes a message with this topic and payload takes in the pool.
     pub(crate) const fn footprint(topic: &str, payload: &[u8]) -> usize {
         HEADER + topic.len() + payload.len()
@@ -164,6 +211,7 @@ impl<const B: usize> MessageQueue<B> {
             retain,
             pending: false,
             sent: false,
+            strikes: 0,
             topic_len,
         };
         self.store
@@ -209,18 +257,15 @@ impl<const B: usize> MessageQueue<B> {
             .find(|(_, m)| m.id == id)
     }
 
-    /// Moves the record at `at` to `stage`. `Done` and `Failed` drop topic and payload, which are
-    /// no longer needed.
-    ///
-    /// `AwaitComp` keeps them although MQTT only needs the packet id for PUBREL: a broker that
-    /// loses the session before PUBREL (mosquitto does, for a client without subscriptions, when
-    /// it restarts) never delivers the message, since it releases QoS 2 messages to subscribers on
-    /// PUBREL. Keeping the bytes until PUBCOMP, one round trip, lets the client send it again.
+    /// Moves the record at `at` to `stage`. `AwaitComp`, `Done` and `Failed` drop topic and
+    /// payload, which are no longer needed: after PUBREC only the packet id travels (PUBREL), and
+    /// a message the broker acknowledged is never sent again, even if the broker then loses the
+    /// session (see `Failure::SessionLost`).
     pub(crate) fn set_stage(&mut self, at: usize, stage: Stage, pending: bool) {
         let mut meta = self.meta(at);
         meta.stage = stage;
         meta.pending = pending;
-        if matches!(stage, Stage::Done | Stage::Failed(_)) {
+        if matches!(stage, Stage::AwaitComp | Stage::Done | Stage::Failed(_)) {
             meta.topic_len = 0;
             self.store.truncate(at, 0);
         }
@@ -270,6 +315,8 @@ mod tests {
             Stage::Failed(Failure::Rejected(ReasonCode(0x87))),
             Stage::Failed(Failure::TooLarge),
             Stage::Failed(Failure::QosNotSupported),
+            Stage::Failed(Failure::BrokerDroppedLink),
+            Stage::Failed(Failure::SessionLost),
         ] {
             let topic_len = if matches!(stage, Stage::Failed(_)) {
                 0
@@ -283,6 +330,7 @@ mod tests {
                 retain: true,
                 pending: true,
                 sent: false,
+                strikes: STRIKES_TO_FAIL,
                 topic_len,
             };
             assert_eq!(MsgMeta::decode(m.encode()), m);
@@ -290,24 +338,26 @@ mod tests {
     }
 
     #[test]
-    fn messages_keep_topic_and_payload_until_delivered() {
+    fn messages_keep_topic_and_payload_until_the_broker_has_them() {
         let mut q = MessageQueue::<128>::default();
         assert!(q.push(id(1), QoS::ExactlyOnce, false, "a/b", b"hello"));
         assert!(q.push(id(2), QoS::AtLeastOnce, true, "c", b"x"));
         let (at, m) = q.find(id(1)).unwrap();
         assert_eq!(m.stage, Stage::Queued);
         assert_eq!(q.topic_payload(at), ("a/b", &b"hello"[..]));
+        q.set_stage(at, Stage::AwaitAck, false);
+        assert_eq!(q.topic_payload(at), ("a/b", &b"hello"[..]));
+        let before = q.used();
         q.set_stage(at, Stage::AwaitComp, true);
         let (at, m) = q.find(id(1)).unwrap();
         assert_eq!(
             (m.stage, m.pending, m.qos),
             (Stage::AwaitComp, true, QoS::ExactlyOnce)
         );
-        assert_eq!(q.topic_payload(at), ("a/b", &b"hello"[..]));
-        let before = q.used();
-        q.set_stage(at, Stage::Done, false);
         assert_eq!(q.used(), before - 8);
         assert_eq!(q.topic_payload(at), ("", &b""[..]));
+        q.set_stage(at, Stage::Done, false);
+        assert_eq!(q.used(), before - 8);
         let (at2, m2) = q.find(id(2)).unwrap();
         assert!(m2.retain);
         assert_eq!(q.topic_payload(at2), ("c", &b"x"[..]));

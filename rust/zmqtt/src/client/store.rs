@@ -28,14 +28,19 @@ pub(crate) struct RecordStore<const B: usize> {
 
 impl<const B: usize> Default for RecordStore<B> {
     fn default() -> Self {
+        Self::new()
+    }
+}
+
+impl<const B: usize> RecordStore<B> {
+    /// An empty store; `const` so a client can be built in a static.
+    pub(crate) const fn new() -> Self {
         RecordStore {
             buf: [0; B],
             used: 0,
         }
     }
-}
 
-impl<const B: usize> RecordStore<B> {
     /// Bytes a record with `data_len` bytes of data takes.
     pub(crate) const fn record_len(data_len: usize) -> usize {
         HEADER + data_len

@@ -25,6 +25,11 @@ pub(crate) struct TimerTable {
 }
 
 impl TimerTable {
+    /// No deadline set.
+    pub(crate) const fn new() -> Self {
+        TimerTable { data: [None; 3] }
+    }
+
     pub(crate) fn set(&mut self, timer: Timer, at: Instant) {
         self.data[timer as usize] = Some(at);
     }

@@ -8,6 +8,7 @@
 
 use super::store::{Meta, RecordStore, HEADER};
 use super::PacketId;
+use crate::log;
 
 const SUB: u8 = 1;
 const UNSUB: u8 = 2;
@@ -73,6 +74,13 @@ pub(crate) struct Topics<const B: usize> {
 }
 
 impl<const B: usize> Topics<B> {
+    /// An empty pool.
+    pub(crate) const fn new() -> Self {
+        Topics {
+            store: RecordStore::new(),
+        }
+    }
+
     fn recs(&self) -> impl Iterator<Item = (usize, Rec)> + '_ {
         self.store
             .offsets()

@@ -3,6 +3,8 @@
 //! Variable header: protocol name "MQTT", protocol level (4 or 5), connect flags, keep alive,
 //! then (5.0) properties. Payload, in this order and each only if its flag says so: client
 //! identifier, (5.0) will properties, will topic, will payload, user name, password.
+// Some imports serve only the server-direction half (`broker` feature).
+#![cfg_attr(not(feature = "broker"), allow(unused_imports))]
 
 use super::cursor::{field_len, Reader, Writer};
 use super::error::{DecodeError, EncodeError, V5Only};
@@ -15,6 +17,7 @@ use super::{ProtocolVersion, QoS};
 const PROTOCOL_NAME: &[u8] = b"MQTT";
 
 mod flag {
+    #[cfg(feature = "broker")]
     pub const RESERVED: u8 = 0x01;
     pub const CLEAN_START: u8 = 0x02;
     pub const WILL: u8 = 0x04;
@@ -25,7 +28,8 @@ mod flag {
 }
 
 /// The Will Message of a CONNECT (§3.1.2.5, §3.1.3.2 to §3.1.3.4).
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[cfg_attr(any(test, feature = "log-debug"), derive(Debug))]
+#[derive(Clone, Copy, PartialEq, Eq)]
 pub struct Will<'a> {
     /// Topic the will is published to (a topic name: no wildcards; not empty).
     pub topic: TopicName<'a>,
@@ -59,6 +63,7 @@ pub struct Repr<'a> {
     pub properties: Properties<'a>,
 }
 
+#[cfg(any(test, feature = "log-debug"))]
 impl core::fmt::Debug for Repr<'_> {
     fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
         /// Stands in for the password in `Debug` output.
@@ -81,7 +86,9 @@ impl core::fmt::Debug for Repr<'_> {
 }
 
 impl<'a> Repr<'a> {
+    #[cfg(feature = "broker")]
     pub(crate) fn parse(body: &'a [u8], version: ProtocolVersion) -> Result<Self, DecodeError> {
+        let version = version.in_build();
         let mut r = Reader::new(body);
         if r.binary()? != PROTOCOL_NAME {
             return Err(DecodeError::ProtocolName);
@@ -151,6 +158,7 @@ impl<'a> Repr<'a> {
     }
 
     pub(crate) fn body_len(&self, version: ProtocolVersion) -> usize {
+        let version = version.in_build();
         let v5 = version == ProtocolVersion::V5;
         // Protocol name (2 + 4), level, flags, keep alive.
         let mut n = field_len(PROTOCOL_NAME.len()) + 4;
@@ -180,6 +188,7 @@ impl<'a> Repr<'a> {
         version: ProtocolVersion,
         w: &mut Writer<'_>,
     ) -> Result<(), EncodeError> {
+        let version = version.in_build();
         let v5 = version == ProtocolVersion::V5;
         if !v5 {
             let will_props = self.will.is_some_and(|will| !will.properties.is_empty());
@@ -238,6 +247,11 @@ impl<'a> Repr<'a> {
 
 #[cfg(test)]
 pub(crate) mod tests {
+    // Reduced feature sets (scripts/test) compile only some of the tests below.
+    #![cfg_attr(
+        not(all(feature = "v5", feature = "qos2", feature = "broker")),
+        allow(unused_imports, dead_code)
+    )]
     use super::super::testutil::*;
     use super::super::{
         DecodeError, EncodeError, MqttStr, Packet, Properties, Property, QoS, TopicName, V5Only,
@@ -327,11 +341,13 @@ pub(crate) mod tests {
     const WILL_PROPS: &[Property<'static>] =
         &[Property::WillDelayInterval(5), Property::ContentType("t")];
 
+    #[cfg(feature = "broker")]
     #[test]
     fn connect_v3_minimal_matches_the_spec_bytes() {
         check_vector(CONNECT_V3_MINIMAL, V3, Packet::Connect(minimal("abc")));
     }
 
+    #[cfg(feature = "broker")]
     #[test]
     fn connect_v3_with_will_and_credentials_matches_the_spec_bytes() {
         check_vector(
@@ -341,6 +357,7 @@ pub(crate) mod tests {
         );
     }
 
+    #[cfg(all(feature = "v5", feature = "broker"))]
     #[test]
     fn connect_v5_with_properties_and_will_properties_roundtrips() {
         let repr = full(Properties::List(PROPS), Properties::List(WILL_PROPS));
@@ -357,6 +374,7 @@ pub(crate) mod tests {
         assert_eq!(c.will.unwrap().properties.will_delay_interval(), Some(5));
     }
 
+    #[cfg(all(feature = "v5", feature = "broker"))]
     #[test]
     fn connect_v5_minimal_has_an_empty_property_section() {
         let repr = Repr {
@@ -367,6 +385,7 @@ pub(crate) mod tests {
         check_vector(CONNECT_V5_MINIMAL, V5, Packet::Connect(repr));
     }
 
+    #[cfg(all(feature = "v5", feature = "broker"))]
     #[test]
     fn connect_v5_allows_a_password_without_user_name_but_v3_does_not() {
         let repr = Repr {
@@ -387,6 +406,7 @@ pub(crate) mod tests {
         );
     }
 
+    #[cfg(feature = "broker")]
     #[test]
     fn connect_with_wrong_protocol_name_or_level_is_refused() {
         // MQTT 3.1's "MQIsdp" (level 3) is not supported.
@@ -415,6 +435,7 @@ pub(crate) mod tests {
         );
     }
 
+    #[cfg(feature = "broker")]
     #[test]
     fn connect_flags_reserved_bit_and_orphan_will_bits_are_refused() {
         for flags in [0x03, 0x0a, 0x22, 0x12] {
@@ -433,6 +454,7 @@ pub(crate) mod tests {
         assert_eq!(decode_err(&qos3, V3), DecodeError::QoS);
     }
 
+    #[cfg(feature = "broker")]
     #[test]
     fn connect_with_wildcard_will_topic_is_refused_both_ways() {
         let mut b = CONNECT_V3_FULL.to_vec();
@@ -458,6 +480,7 @@ pub(crate) mod tests {
         );
     }
 
+    #[cfg(feature = "broker")]
     #[test]
     fn connect_with_bytes_after_the_password_is_refused() {
         let mut b = CONNECT_V3_FULL.to_vec();
@@ -470,6 +493,7 @@ pub(crate) mod tests {
         assert_eq!(decode_err(&short, V3), DecodeError::Truncated);
     }
 
+    #[cfg(all(feature = "v5", feature = "broker"))]
     #[test]
     fn connect_properties_follow_the_per_packet_rules() {
         // Topic Alias (0x23) is a PUBLISH property.
@@ -508,6 +532,7 @@ pub(crate) mod tests {
         );
     }
 
+    #[cfg(all(feature = "v5", feature = "broker"))]
     #[test]
     fn connect_authentication_data_needs_a_method() {
         let props = [Property::AuthenticationData(b"x")];

@@ -192,6 +192,9 @@ pub enum EncodeError {
     InvalidEncoded,
     /// The packet uses something MQTT 3.1.1 cannot express.
     NotInV3_1_1(V5Only),
+    /// This build has no encoder for the packet or version: MQTT 5.0 without the `v5`
+    /// feature, QoS 2 steps without `qos2`, server-to-client packets without `broker`.
+    NotInThisBuild,
 }
 
 impl fmt::Display for EncodeError {
@@ -217,6 +220,7 @@ impl fmt::Display for EncodeError {
             Self::AuthDataWithoutMethod => f.write_str("authentication data without method"),
             Self::InvalidEncoded => f.write_str("encoded view does not decode"),
             Self::NotInV3_1_1(what) => write!(f, "{what:?} cannot be sent with MQTT 3.1.1"),
+            Self::NotInThisBuild => f.write_str("not compiled into this build"),
         }
     }
 }

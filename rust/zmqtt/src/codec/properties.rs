@@ -76,7 +76,8 @@ use property_id as id;
 ///
 /// The byte-valued properties that may only be 0 or 1 are `bool`; Maximum QoS is a [`QoS`]
 /// (only 0 and 1 are allowed on the wire).
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[cfg_attr(any(test, feature = "log-debug"), derive(Debug))]
+#[derive(Clone, Copy, PartialEq, Eq)]
 pub enum Property<'a> {
     /// 0x01: 0 = unspecified bytes, 1 = UTF-8 payload.
     PayloadFormatIndicator(u8),
@@ -449,7 +450,8 @@ impl Rules {
 ///
 /// Equality compares the properties, not the representation, so a decoded `Encoded` equals the
 /// `List` it was encoded from.
-#[derive(Debug, Clone, Copy)]
+#[cfg_attr(any(test, feature = "log-debug"), derive(Debug))]
+#[derive(Clone, Copy)]
 pub enum Properties<'a> {
     /// The property bytes of a decoded packet (without the length prefix), already validated.
     Encoded(&'a [u8]),
@@ -673,10 +675,12 @@ pub(crate) fn validate(bytes: &[u8], ctx: Context) -> Result<(), DecodeError> {
 }
 
 /// Iterator over [`Properties`].
-#[derive(Debug, Clone)]
+#[cfg_attr(any(test, feature = "log-debug"), derive(Debug))]
+#[derive(Clone)]
 pub struct Iter<'a>(IterInner<'a>);
 
-#[derive(Debug, Clone)]
+#[cfg_attr(any(test, feature = "log-debug"), derive(Debug))]
+#[derive(Clone)]
 enum IterInner<'a> {
     Encoded(Reader<'a>),
     List(core::slice::Iter<'a, Property<'a>>),

@@ -4,6 +4,8 @@
 //! 3.1.1 the options byte is the requested QoS with the upper six bits reserved; in 5.0 it also
 //! holds No Local (bit 2), Retain As Published (bit 3) and Retain Handling (bits 5-4), with bits
 //! 7-6 reserved.
+// Some imports serve only the server-direction half (`broker` feature).
+#![cfg_attr(not(feature = "broker"), allow(unused_imports))]
 
 use super::cursor::{field_len, Reader, TextReader, Writer};
 use super::error::{DecodeError, EncodeError, V5Only};
@@ -55,6 +57,7 @@ impl SubscriptionOptions {
     }
 
     fn parse(b: u8, version: ProtocolVersion) -> Result<Self, DecodeError> {
+        let version = version.in_build();
         let reserved = match version {
             ProtocolVersion::V3_1_1 => 0xfc,
             ProtocolVersion::V5 => 0xc0,
@@ -78,7 +81,8 @@ impl SubscriptionOptions {
 }
 
 /// One entry of a SUBSCRIBE.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[cfg_attr(any(test, feature = "log-debug"), derive(Debug))]
+#[derive(Clone, Copy, PartialEq, Eq)]
 pub struct Subscription<'a> {
     /// Topic filter (wildcards allowed), checked when it was built.
     pub filter: TopicFilter<'a>,
@@ -91,7 +95,8 @@ pub struct Subscription<'a> {
 /// Only the codec makes these: iterating one hands out [`TopicFilter`]s without checking each
 /// filter again, which is only right for bytes that were checked. (`emit` still checks them
 /// against the version it writes: a 5.0 SUBSCRIBE's options may not fit 3.1.1.)
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[cfg_attr(any(test, feature = "log-debug"), derive(Debug))]
+#[derive(Clone, Copy, PartialEq, Eq)]
 pub struct EncodedSubscriptions<'a>(&'a [u8]);
 
 impl<'a> EncodedSubscriptions<'a> {
@@ -103,7 +108,8 @@ impl<'a> EncodedSubscriptions<'a> {
 
 /// The subscriptions of a SUBSCRIBE: the checked payload of a decoded packet, or a list to
 /// encode. Equality compares the entries, not the representation.
-#[derive(Debug, Clone, Copy)]
+#[cfg_attr(any(test, feature = "log-debug"), derive(Debug))]
+#[derive(Clone, Copy)]
 pub enum Subscriptions<'a> {
     /// The payload of a decoded SUBSCRIBE.
     Encoded(EncodedSubscriptions<'a>),
@@ -139,10 +145,12 @@ impl PartialEq for Subscriptions<'_> {
 impl Eq for Subscriptions<'_> {}
 
 /// Iterator over [`Subscriptions`].
-#[derive(Debug, Clone)]
+#[cfg_attr(any(test, feature = "log-debug"), derive(Debug))]
+#[derive(Clone)]
 pub struct SubscriptionIter<'a>(Inner<'a>);
 
-#[derive(Debug, Clone)]
+#[cfg_attr(any(test, feature = "log-debug"), derive(Debug))]
+#[derive(Clone)]
 enum Inner<'a> {
     Encoded(TextReader<'a>),
     List(core::slice::Iter<'a, Subscription<'a>>),
@@ -158,6 +166,7 @@ fn read_entry<'a>(r: &mut TextReader<'a>) -> Result<Subscription<'a>, DecodeErro
 
 /// Checks one entry (the filter is checked on its bytes: see `TextReader::checking`).
 fn check_entry(r: &mut TextReader<'_>, version: ProtocolVersion) -> Result<(), DecodeError> {
+    let version = version.in_build();
     let filter = r.utf8_bytes()?;
     validate_filter_bytes(filter).map_err(topic_error)?;
     let options = SubscriptionOptions::parse(r.u8()?, version)?;
@@ -184,6 +193,7 @@ impl<'a> Iterator for SubscriptionIter<'a> {
 
 /// Checks a SUBSCRIBE payload: at least one entry, each valid for `version`.
 fn validate_payload(bytes: &[u8], version: ProtocolVersion) -> Result<(), DecodeError> {
+    let version = version.in_build();
     if bytes.is_empty() {
         return Err(DecodeError::EmptyPayload);
     }
@@ -195,7 +205,8 @@ fn validate_payload(bytes: &[u8], version: ProtocolVersion) -> Result<(), Decode
 }
 
 /// A SUBSCRIBE packet.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[cfg_attr(any(test, feature = "log-debug"), derive(Debug))]
+#[derive(Clone, Copy, PartialEq, Eq)]
 pub struct Repr<'a> {
     /// Packet identifier, echoed by the SUBACK.
     pub packet_id: PacketId,
@@ -206,7 +217,9 @@ pub struct Repr<'a> {
 }
 
 impl<'a> Repr<'a> {
+    #[cfg(feature = "broker")]
     pub(crate) fn parse(body: &'a [u8], version: ProtocolVersion) -> Result<Self, DecodeError> {
+        let version = version.in_build();
         let mut r = Reader::new(body);
         let packet_id = read_packet_id(&mut r)?;
         let properties = match version {
@@ -223,6 +236,7 @@ impl<'a> Repr<'a> {
     }
 
     pub(crate) fn body_len(&self, version: ProtocolVersion) -> usize {
+        let version = version.in_build();
         let props = match version {
             ProtocolVersion::V5 => self.properties.wire_len(),
             ProtocolVersion::V3_1_1 => 0,
@@ -238,6 +252,7 @@ impl<'a> Repr<'a> {
         version: ProtocolVersion,
         w: &mut Writer<'_>,
     ) -> Result<(), EncodeError> {
+        let version = version.in_build();
         w.u16(self.packet_id.get())?;
         match version {
             ProtocolVersion::V5 => self.properties.emit(w, Context::Subscribe)?,
@@ -283,6 +298,11 @@ impl<'a> Repr<'a> {
 
 #[cfg(test)]
 pub(crate) mod tests {
+    // Reduced feature sets (scripts/test) compile only some of the tests below.
+    #![cfg_attr(
+        not(all(feature = "v5", feature = "qos2", feature = "broker")),
+        allow(unused_imports, dead_code)
+    )]
     use super::super::testutil::*;
     use super::super::{
         DecodeError, EncodeError, Packet, Properties, Property, QoS, TopicError, V5Only,
@@ -350,6 +370,7 @@ pub(crate) mod tests {
         b
     }
 
+    #[cfg(feature = "broker")]
     #[test]
     fn subscribe_v3_matches_the_spec_bytes() {
         check_vector(SUBSCRIBE_V3, V3, subscribe(SUBS_V3, Properties::EMPTY));
@@ -359,6 +380,7 @@ pub(crate) mod tests {
         assert_eq!(s.subscriptions.iter().collect::<Vec<_>>(), SUBS_V3);
     }
 
+    #[cfg(all(feature = "v5", feature = "broker"))]
     #[test]
     fn subscribe_v5_with_options_and_subscription_identifier_roundtrips() {
         let props = [Property::SubscriptionIdentifier(1)];
@@ -374,6 +396,7 @@ pub(crate) mod tests {
         assert_eq!(s.properties.subscription_identifier(), Some(1));
     }
 
+    #[cfg(all(feature = "v5", feature = "broker"))]
     #[test]
     fn subscribe_needs_at_least_one_filter() {
         assert_eq!(
@@ -390,6 +413,7 @@ pub(crate) mod tests {
         );
     }
 
+    #[cfg(all(feature = "v5", feature = "broker"))]
     #[test]
     fn subscribe_options_reserved_bits_and_values_are_checked() {
         // 3.1.1: only the QoS bits exist (§3.8.3.1).
@@ -420,6 +444,7 @@ pub(crate) mod tests {
         );
     }
 
+    #[cfg(all(feature = "v5", feature = "broker"))]
     #[test]
     fn subscribe_refuses_no_local_on_shared_subscriptions() {
         assert_eq!(
@@ -439,6 +464,7 @@ pub(crate) mod tests {
         );
     }
 
+    #[cfg(all(feature = "v5", feature = "broker"))]
     #[test]
     fn subscribe_refuses_invalid_filters() {
         assert_eq!(
@@ -460,6 +486,7 @@ pub(crate) mod tests {
         );
     }
 
+    #[cfg(all(feature = "v5", feature = "broker"))]
     #[test]
     fn subscribe_refuses_bad_flags_ids_and_properties() {
         let mut flags = SUBSCRIBE_V3.to_vec();
@@ -493,6 +520,7 @@ pub(crate) mod tests {
         );
     }
 
+    #[cfg(all(feature = "v5", feature = "broker"))]
     #[test]
     fn subscribe_encoded_views_are_validated_before_copying() {
         // Only `decode` makes views outside this module; a 5.0 one may still not fit 3.1.1.

@@ -1,6 +1,8 @@
 //! UNSUBSCRIBE: MQTT 3.1.1 §3.10, MQTT 5.0 §3.10.
 //!
 //! Packet identifier, (5.0) properties, then one or more topic filters.
+// Some imports serve only the server-direction half (`broker` feature).
+#![cfg_attr(not(feature = "broker"), allow(unused_imports))]
 
 use super::cursor::{field_len, Reader, TextReader, Writer};
 use super::error::{DecodeError, EncodeError, V5Only};
@@ -12,7 +14,8 @@ use super::{read_packet_id, PacketId, ProtocolVersion};
 ///
 /// Only the codec makes these: iterating one hands out [`TopicFilter`]s without checking each
 /// filter again, which is only right for bytes that were checked.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[cfg_attr(any(test, feature = "log-debug"), derive(Debug))]
+#[derive(Clone, Copy, PartialEq, Eq)]
 pub struct EncodedTopicFilters<'a>(&'a [u8]);
 
 impl<'a> EncodedTopicFilters<'a> {
@@ -24,7 +27,8 @@ impl<'a> EncodedTopicFilters<'a> {
 
 /// The topic filters of an UNSUBSCRIBE: the checked payload of a decoded packet, or a list to
 /// encode. Equality compares the filters, not the representation.
-#[derive(Debug, Clone, Copy)]
+#[cfg_attr(any(test, feature = "log-debug"), derive(Debug))]
+#[derive(Clone, Copy)]
 pub enum TopicFilters<'a> {
     /// The payload of a decoded UNSUBSCRIBE.
     Encoded(EncodedTopicFilters<'a>),
@@ -60,10 +64,12 @@ impl PartialEq for TopicFilters<'_> {
 impl Eq for TopicFilters<'_> {}
 
 /// Iterator over [`TopicFilters`].
-#[derive(Debug, Clone)]
+#[cfg_attr(any(test, feature = "log-debug"), derive(Debug))]
+#[derive(Clone)]
 pub struct TopicFilterIter<'a>(Inner<'a>);
 
-#[derive(Debug, Clone)]
+#[cfg_attr(any(test, feature = "log-debug"), derive(Debug))]
+#[derive(Clone)]
 enum Inner<'a> {
     Encoded(TextReader<'a>),
     List(core::slice::Iter<'a, TopicFilter<'a>>),
@@ -103,7 +109,8 @@ fn validate_payload(bytes: &[u8]) -> Result<(), DecodeError> {
 }
 
 /// An UNSUBSCRIBE packet.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[cfg_attr(any(test, feature = "log-debug"), derive(Debug))]
+#[derive(Clone, Copy, PartialEq, Eq)]
 pub struct Repr<'a> {
     /// Packet identifier, echoed by the UNSUBACK.
     pub packet_id: PacketId,
@@ -114,7 +121,9 @@ pub struct Repr<'a> {
 }
 
 impl<'a> Repr<'a> {
+    #[cfg(feature = "broker")]
     pub(crate) fn parse(body: &'a [u8], version: ProtocolVersion) -> Result<Self, DecodeError> {
+        let version = version.in_build();
         let mut r = Reader::new(body);
         let packet_id = read_packet_id(&mut r)?;
         let properties = match version {
@@ -131,6 +140,7 @@ impl<'a> Repr<'a> {
     }
 
     pub(crate) fn body_len(&self, version: ProtocolVersion) -> usize {
+        let version = version.in_build();
         let props = match version {
             ProtocolVersion::V5 => self.properties.wire_len(),
             ProtocolVersion::V3_1_1 => 0,
@@ -146,6 +156,7 @@ impl<'a> Repr<'a> {
         version: ProtocolVersion,
         w: &mut Writer<'_>,
     ) -> Result<(), EncodeError> {
+        let version = version.in_build();
         w.u16(self.packet_id.get())?;
         match version {
             ProtocolVersion::V5 => self.properties.emit(w, Context::Unsubscribe)?,
@@ -175,6 +186,11 @@ impl<'a> Repr<'a> {
 
 #[cfg(test)]
 pub(crate) mod tests {
+    // Reduced feature sets (scripts/test) compile only some of the tests below.
+    #![cfg_attr(
+        not(all(feature = "v5", feature = "qos2", feature = "broker")),
+        allow(unused_imports, dead_code)
+    )]
     use super::super::testutil::*;
     use super::super::{
         DecodeError, EncodeError, Packet, Properties, Property, TopicError, TopicFilter, V5Only,
@@ -206,6 +222,7 @@ pub(crate) mod tests {
         })
     }
 
+    #[cfg(all(feature = "v5", feature = "broker"))]
     #[test]
     fn unsubscribe_vectors_roundtrip_in_both_versions() {
         check_vector(
@@ -230,6 +247,7 @@ pub(crate) mod tests {
         assert_eq!(u.filters.iter().collect::<Vec<_>>(), ["a/b", "#"]);
     }
 
+    #[cfg(all(feature = "v5", feature = "broker"))]
     #[test]
     fn unsubscribe_refuses_empty_payload_bad_filters_and_flags() {
         assert_eq!(

@@ -1,5 +1,5 @@
 //! Shared pieces of the host integration tests: a mosquitto launcher, the driver's `Clock`,
-//! `Connector` and `Link` over `std::net` (through `embedded-io-adapters`), a recording handler,
+//! `Lock` (a std mutex), `Waker`, `Connector` and `Link` over `std::net`, a recording handler,
 //! a fault-injecting TCP proxy and a small deterministic PRNG.
 #![allow(dead_code)]
 
@@ -8,14 +8,13 @@ use std::net::{Shutdown, SocketAddr, TcpListener, TcpStream};
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
 use std::sync::atomic::{AtomicBool, AtomicU64, AtomicUsize, Ordering};
-use std::sync::{Arc, Mutex};
+use std::sync::{Arc, Mutex, MutexGuard};
 use std::thread::{self, JoinHandle};
 use std::time::{Duration as StdDuration, Instant as StdInstant};
 
-use embedded_io_adapters::std::FromStd;
-use zmqtt::client::{DisconnectReason, Failure, Message, PacketId};
+use zmqtt::client::{Client, DisconnectReason, Failure, Message, PacketId};
 use zmqtt::codec::{QoS, ReasonCode};
-use zmqtt::driver::{Clock, Connector, Handler, Link, Wake};
+use zmqtt::driver::{Clock, Connector, Driver, Handler, Link, Lock, Wake, Waker};
 use zmqtt::{Duration, Instant};
 
 pub const MOSQUITTO: &str = "/usr/sbin/mosquitto";
@@ -177,75 +176,125 @@ impl Clock for StdClock {
     }
 }
 
-/// How long one wait may block at most, so a single-threaded test can issue commands between steps.
-const MAX_WAIT: StdDuration = StdDuration::from_millis(5);
+/// The client behind a `std::sync::Mutex`, shared by the driver and the threads that call it.
+pub struct StdLock<T>(pub Arc<Mutex<T>>);
 
-fn wait_for(clock: &StdClock, deadline: Option<Instant>) -> StdDuration {
-    match deadline {
-        None => MAX_WAIT,
-        Some(d) => {
-            let left = d.total_millis().saturating_sub(clock.now().total_millis());
-            StdDuration::from_millis(left).clamp(StdDuration::from_millis(1), MAX_WAIT)
+impl<T> StdLock<T> {
+    pub fn new(t: T) -> Self {
+        StdLock(Arc::new(Mutex::new(t)))
+    }
+}
+
+impl<T> Clone for StdLock<T> {
+    fn clone(&self) -> Self {
+        StdLock(self.0.clone())
+    }
+}
+
+impl<T> Lock<T> for StdLock<T> {
+    fn with<R>(&self, f: impl FnOnce(&mut T) -> R) -> Option<R> {
+        self.0.lock().ok().map(|mut t| f(&mut t))
+    }
+}
+
+/// How long one wait blocks at most: std cannot wait on a socket and a wake-up at once, and a
+/// single-threaded test issues its commands between steps. (The Zephyr glue's offloaded-socket
+/// path slices its waits the same way.)
+const SLICE: StdDuration = StdDuration::from_millis(5);
+
+/// The wake-up: a flag set by `wake`, looked at before each wait of at most one `SLICE`.
+#[derive(Clone)]
+pub struct StdWaker {
+    flag: Arc<AtomicBool>,
+}
+
+impl StdWaker {
+    pub fn new() -> Self {
+        StdWaker {
+            flag: Arc::new(AtomicBool::new(false)),
         }
     }
 }
 
-/// A TCP link: `embedded-io` reads and writes through `embedded-io-adapters`, readiness by `peek`.
+impl Waker<StdLink> for StdWaker {
+    fn wake(&self) {
+        self.flag.store(true, Ordering::Release);
+    }
+
+    fn wait(&self, link: Option<&StdLink>, timeout: Option<Duration>) -> std::io::Result<Wake> {
+        if self.flag.swap(false, Ordering::AcqRel) {
+            return Ok(Wake::Woken);
+        }
+        let slice = timeout.map_or(SLICE, |t| {
+            StdDuration::from_millis(t.total_millis()).min(SLICE)
+        });
+        match link {
+            Some(link) if link.readable(slice)? => Ok(Wake::Readable),
+            Some(_) => Ok(Wake::Timeout),
+            None => {
+                thread::sleep(slice);
+                Ok(Wake::Timeout)
+            }
+        }
+    }
+}
+
+/// A TCP link; readiness by `peek`.
 pub struct StdLink {
-    io: FromStd<TcpStream>,
-    clock: StdClock,
+    stream: TcpStream,
 }
 
-impl embedded_io::ErrorType for StdLink {
-    type Error = std::io::Error;
-}
-
-impl embedded_io::Read for StdLink {
-    fn read(&mut self, buf: &mut [u8]) -> Result<usize, Self::Error> {
-        self.io.inner_mut().set_read_timeout(None)?;
-        self.io.read(buf)
-    }
-}
-
-impl embedded_io::Write for StdLink {
-    fn write(&mut self, buf: &[u8]) -> Result<usize, Self::Error> {
-        self.io.write(buf)
-    }
-    fn flush(&mut self) -> Result<(), Self::Error> {
-        self.io.flush()
+impl StdLink {
+    /// Whether bytes (or the end of stream) arrive within `wait` (zero: just look).
+    fn readable(&self, wait: StdDuration) -> std::io::Result<bool> {
+        let mut b = [0u8; 1];
+        let peeked = if wait.is_zero() {
+            self.stream.set_nonblocking(true)?;
+            let r = self.stream.peek(&mut b);
+            self.stream.set_nonblocking(false)?;
+            r
+        } else {
+            self.stream.set_read_timeout(Some(wait))?;
+            self.stream.peek(&mut b)
+        };
+        match peeked {
+            Ok(_) => Ok(true),
+            Err(e)
+                if matches!(
+                    e.kind(),
+                    ErrorKind::WouldBlock | ErrorKind::TimedOut | ErrorKind::Interrupted
+                ) =>
+            {
+                Ok(false)
+            }
+            Err(e) => Err(e),
+        }
     }
 }
 
 impl Link for StdLink {
-    fn wait(&mut self, deadline: Option<Instant>) -> Result<Wake, Self::Error> {
-        let stream = self.io.inner_mut();
-        stream.set_read_timeout(Some(wait_for(&self.clock, deadline)))?;
-        let mut b = [0u8; 1];
-        match stream.peek(&mut b) {
-            Ok(_) => Ok(Wake::Readable),
-            Err(e) if matches!(e.kind(), ErrorKind::WouldBlock | ErrorKind::TimedOut) => {
-                Ok(Wake::Timeout)
-            }
-            Err(e) if e.kind() == ErrorKind::Interrupted => Ok(Wake::Woken),
-            Err(e) => Err(e),
-        }
+    type Error = std::io::Error;
+
+    fn send(&mut self, bytes: &[u8]) -> std::io::Result<()> {
+        self.stream.write_all(bytes)
+    }
+
+    fn recv(&mut self, buf: &mut [u8]) -> std::io::Result<Option<usize>> {
+        // Called after `readable`: a blocking read returns what has arrived.
+        self.stream.set_read_timeout(None)?;
+        self.stream.read(buf).map(Some)
     }
 }
 
 /// Opens TCP links to `addr`.
 pub struct StdConnector {
     pub addr: SocketAddr,
-    pub clock: StdClock,
     pub attempts: usize,
 }
 
 impl StdConnector {
-    pub fn new(addr: SocketAddr, clock: StdClock) -> Self {
-        StdConnector {
-            addr,
-            clock,
-            attempts: 0,
-        }
+    pub fn new(addr: SocketAddr) -> Self {
+        StdConnector { addr, attempts: 0 }
     }
 }
 
@@ -255,17 +304,9 @@ impl Connector for StdConnector {
 
     fn connect(&mut self) -> Result<StdLink, std::io::Error> {
         self.attempts += 1;
-        let s = TcpStream::connect_timeout(&self.addr, StdDuration::from_secs(2))?;
-        s.set_nodelay(true)?;
-        Ok(StdLink {
-            io: FromStd::new(s),
-            clock: self.clock,
-        })
-    }
-
-    fn idle(&mut self, deadline: Option<Instant>) -> Wake {
-        thread::sleep(wait_for(&self.clock, deadline));
-        Wake::Timeout
+        let stream = TcpStream::connect_timeout(&self.addr, StdDuration::from_secs(2))?;
+        stream.set_nodelay(true)?;
+        Ok(StdLink { stream })
     }
 }
 
@@ -581,16 +622,65 @@ impl Drop for FaultProxy {
     }
 }
 
-/// A driver over std TCP with the given capacities.
-pub type GenDriver<const N: usize, const Q: usize, const B: usize, const T: usize> =
-    zmqtt::driver::Driver<'static, 'static, StdConnector, StdClock, N, Q, B, T>;
+/// The engine of the integration tests, with the given capacities (`I`: the incoming QoS 2
+/// table, by default the Zephyr default of 32).
+pub type GenClient<
+    const N: usize,
+    const Q: usize,
+    const B: usize,
+    const T: usize,
+    const I: usize = 32,
+> = Client<'static, N, Q, B, T, I>;
+
+/// The one I/O loop (`zmqtt::driver::Driver`, as on Zephyr) over std TCP, the client behind a
+/// std mutex.
+pub type GenDriver<
+    const N: usize,
+    const Q: usize,
+    const B: usize,
+    const T: usize,
+    const I: usize = 32,
+> = Driver<
+    'static,
+    'static,
+    StdLock<GenClient<N, Q, B, T, I>>,
+    StdConnector,
+    StdWaker,
+    StdClock,
+    N,
+    Q,
+    B,
+    T,
+    I,
+>;
 
 /// The client type of the integration tests.
 pub type TestDriver = GenDriver<16, 64, 16384, 1024>;
 
+/// The client behind a driver's lock, for commands and getters from the test's thread (what
+/// the Zephyr glue's API calls do; the test steps the driver itself, so no wake-up is needed).
+pub trait LockedClient {
+    type Client;
+    fn client(&self) -> MutexGuard<'_, Self::Client>;
+}
+
+impl<const N: usize, const Q: usize, const B: usize, const T: usize, const I: usize> LockedClient
+    for GenDriver<N, Q, B, T, I>
+{
+    type Client = GenClient<N, Q, B, T, I>;
+    fn client(&self) -> MutexGuard<'_, Self::Client> {
+        self.lock().0.lock().unwrap()
+    }
+}
+
 /// Leaks a string for a `Config<'static>`.
 pub fn leak(s: String) -> &'static str {
     Box::leak(s.into_boxed_str())
+}
+
+/// Leaks a zeroed buffer of `len` bytes.
+pub fn buffer(len: usize) -> &'static mut [u8] {
+    Box::leak(vec![0u8; len].into_boxed_slice())
 }
 
 /// A driver for `config` connecting to `addr`, with 4 KiB buffers.
@@ -599,20 +689,31 @@ pub fn driver(config: zmqtt::client::Config<'static>, addr: SocketAddr) -> TestD
 }
 
 /// Like `driver`, with other capacities.
-pub fn driver_with<const N: usize, const Q: usize, const B: usize, const T: usize>(
+pub fn driver_with<
+    const N: usize,
+    const Q: usize,
+    const B: usize,
+    const T: usize,
+    const I: usize,
+>(
     config: zmqtt::client::Config<'static>,
     addr: SocketAddr,
-) -> GenDriver<N, Q, B, T> {
-    let clock = StdClock::new();
-    let client = zmqtt::client::Client::new(config).expect("valid config");
-    let rx: &'static mut [u8] = Box::leak(vec![0u8; 4096].into_boxed_slice());
-    let tx: &'static mut [u8] = Box::leak(vec![0u8; 4096].into_boxed_slice());
-    zmqtt::driver::Driver::new(client, StdConnector::new(addr, clock), clock, rx, tx)
+) -> GenDriver<N, Q, B, T, I> {
+    let client = Client::new(config).expect("valid config");
+    Driver::new(
+        StdLock::new(client),
+        StdConnector::new(addr),
+        StdWaker::new(),
+        StdClock::new(),
+        buffer(4096),
+        buffer(4096),
+        buffer(256),
+    )
 }
 
 /// Steps `d` until `done(recorder)` or the timeout; panics with the recorder on timeout.
-pub fn run_until<const N: usize, const Q: usize, const B: usize, const T: usize>(
-    d: &mut GenDriver<N, Q, B, T>,
+pub fn run_until<const N: usize, const Q: usize, const B: usize, const T: usize, const I: usize>(
+    d: &mut GenDriver<N, Q, B, T, I>,
     rec: &mut Recorder,
     secs: u64,
     mut done: impl FnMut(&Recorder) -> bool,

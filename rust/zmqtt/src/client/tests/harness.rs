@@ -1,6 +1,10 @@
 //! A [`Harness`] in the style of quinn-proto's `Pair`: the client, a scripted [`FakeBroker`]
 //! built on the codec, and a fake clock. `step` moves bytes both ways and collects events;
 //! `advance` moves time; `drive` steps until nothing moves; `drive_bounded` reports livelock.
+#![cfg_attr(
+    not(all(feature = "v5", feature = "qos2")),
+    allow(unused_imports, dead_code)
+)]
 
 use std::string::{String, ToString};
 use std::vec::Vec;
@@ -13,7 +17,7 @@ use crate::codec::{
 use crate::time::{Duration, Instant};
 
 /// The client type the scenarios use: small capacities so limits are easy to reach.
-pub type TestClient = Client<'static, 4, 4, 1024, 256>;
+pub type TestClient = Client<'static, 4, 4, 1024, 256, 8>;
 
 /// An owned summary of a packet the client sent.
 #[derive(Debug, Clone, PartialEq, Eq)]
