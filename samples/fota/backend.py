@@ -102,10 +102,13 @@ def main() -> int:
     p.add_argument("--version", default="1.0.1")
     p.add_argument("--chunk", type=int, default=1024, help="bytes per chunk request")
     p.add_argument("--timeout", type=float, default=600, help="give up after this many seconds")
+    p.add_argument("--sha256", default="",
+                   help="offer this hash (hex) instead of the image's own, to see it refused")
     args = p.parse_args()
     with open(args.image, "rb") as f:
         image = f.read()
-    backend = Backend(args.host, args.port, args.prefix, image, args.version, args.chunk).start()
+    backend = Backend(args.host, args.port, args.prefix, image, args.version, args.chunk,
+                      args.sha256).start()
     print(f"offering {args.image}: {backend.offer_text()}")
     backend.offer()
     seen = 0

@@ -2,7 +2,7 @@
  * SPDX-License-Identifier: Apache-2.0
  *
  * The `mqtt` shell command: mqtt status | pub <topic> <message> [qos] |
- * sub <filter> [qos] | unsub <filter>. Argument parsing and printing are here; the
+ * sub <filter> [qos] | unsub <filter> | fw status (with CONFIG_ZMQTT_FOTA). Argument parsing and printing are here; the
  * client work is in Rust (rust/zmqtt-zephyr/src/shell.rs).
  */
 #include <stdlib.h>
@@ -43,15 +43,21 @@ static int parse_qos(const struct shell *sh, const char *text, int *qos)
 	return 0;
 }
 
-static int cmd_status(const struct shell *sh, size_t argc, char **argv)
+/* Prints the line a Rust function writes (status lines). */
+static int print_line(const struct shell *sh, size_t (*write_line)(char *buf, size_t len))
 {
 	char line[160];
-	size_t n = zmqtt_shell_status(line, sizeof(line));
+	size_t n = write_line(line, sizeof(line));
 
-	ARG_UNUSED(argc);
-	ARG_UNUSED(argv);
 	shell_print(sh, "%.*s", (int)n, line);
 	return 0;
+}
+
+static int cmd_status(const struct shell *sh, size_t argc, char **argv)
+{
+	ARG_UNUSED(argc);
+	ARG_UNUSED(argv);
+	return print_line(sh, zmqtt_shell_status);
 }
 
 static int cmd_pub(const struct shell *sh, size_t argc, char **argv)
@@ -81,11 +87,32 @@ static int cmd_unsub(const struct shell *sh, size_t argc, char **argv)
 	return report(sh, "unsubscribe", zmqtt_shell_unsubscribe(argv[1], strlen(argv[1])));
 }
 
+#if defined(CONFIG_ZMQTT_FOTA)
+size_t zmqtt_shell_fw_status(char *buf, size_t len);
+
+static int cmd_fw_status(const struct shell *sh, size_t argc, char **argv)
+{
+	ARG_UNUSED(argc);
+	ARG_UNUSED(argv);
+	return print_line(sh, zmqtt_shell_fw_status);
+}
+
+SHELL_STATIC_SUBCMD_SET_CREATE(zmqtt_fw_cmds,
+	SHELL_CMD_ARG(status, NULL, "Firmware update state and counters", cmd_fw_status, 1, 0),
+	SHELL_SUBCMD_SET_END);
+/* One more entry in the `mqtt` list, comma included; nothing at all without FOTA
+ * (SHELL_COND_CMD would still leave an empty entry behind). */
+#define ZMQTT_FW_CMD SHELL_CMD(fw, &zmqtt_fw_cmds, "Firmware update: fw status", NULL),
+#else
+#define ZMQTT_FW_CMD
+#endif
+
 SHELL_STATIC_SUBCMD_SET_CREATE(zmqtt_cmds,
 	SHELL_CMD_ARG(status, NULL, "Connection state and pending messages", cmd_status, 1, 0),
 	SHELL_CMD_ARG(pub, NULL, "Publish: pub <topic> <message> [qos]", cmd_pub, 3, 1),
 	SHELL_CMD_ARG(sub, NULL, "Subscribe: sub <filter> [qos]", cmd_sub, 2, 1),
 	SHELL_CMD_ARG(unsub, NULL, "Unsubscribe: unsub <filter>", cmd_unsub, 2, 0),
+	ZMQTT_FW_CMD
 	SHELL_SUBCMD_SET_END);
 
 SHELL_CMD_REGISTER(mqtt, &zmqtt_cmds, "zmqtt MQTT client", NULL);

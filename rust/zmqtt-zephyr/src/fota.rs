@@ -264,3 +264,28 @@ pub fn poll(max_ms: u64) -> u64 {
 pub fn status() -> Status {
     updater().as_ref().map_or(Status::Idle, |u| u.fota.status())
 }
+
+/// One line for `mqtt fw status`: the status, then what was dropped or repeated.
+#[cfg_attr(not(CONFIG_SHELL), allow(dead_code))]
+pub(crate) fn status_line() -> heapless::String<128> {
+    let mut line = heapless::String::new();
+    let guard = updater();
+    let _ = match guard.as_ref() {
+        None => core::fmt::write(&mut line, format_args!("idle (not started)")),
+        Some(u) => {
+            let c = u.fota.counters();
+            core::fmt::write(
+                &mut line,
+                format_args!(
+                    "{} (duplicates {}, out of order {}, rejected {}, timeouts {})",
+                    u.fota.status(),
+                    c.duplicates,
+                    c.out_of_order,
+                    c.rejected,
+                    c.timeouts
+                ),
+            )
+        }
+    };
+    line
+}

@@ -1,4 +1,4 @@
-//! The `mqtt` shell command (`status`, `pub`, `sub`, `unsub`) for the client that
+//! The `mqtt` shell command (`status`, `pub`, `sub`, `unsub`, `fw status`) for the client that
 //! exists, if any: the C side (shim/zmqtt_shell.c) registers the command with Zephyr's
 //! shell and parses arguments; these functions do the work.
 //!
@@ -37,6 +37,21 @@ extern "C" fn zmqtt_shell_status(buf: *mut u8, len: usize) -> usize {
     // SAFETY: the C side passes a writable buffer of `len` bytes.
     let out = unsafe { core::slice::from_raw_parts_mut(buf, len) };
     let line = client::status_line();
+    let n = line.len().min(out.len());
+    out[..n].copy_from_slice(&line.as_bytes()[..n]);
+    n
+}
+
+/// Writes the firmware update's status line (`mqtt fw status`) into `buf`; its length.
+#[cfg(CONFIG_ZMQTT_FOTA)]
+#[no_mangle]
+extern "C" fn zmqtt_shell_fw_status(buf: *mut u8, len: usize) -> usize {
+    if buf.is_null() {
+        return 0;
+    }
+    // SAFETY: the C side passes a writable buffer of `len` bytes.
+    let out = unsafe { core::slice::from_raw_parts_mut(buf, len) };
+    let line = crate::fota::status_line();
     let n = line.len().min(out.len());
     out[..n].copy_from_slice(&line.as_bytes()[..n]);
     n
