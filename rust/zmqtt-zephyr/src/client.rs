@@ -10,11 +10,17 @@
 //! call the API themselves.
 //!
 //! What stays here: the statics, the thread, the API and the sockets' settings.
+//!
+//! The application's callbacks are one [`Callbacks`] object (its state and its methods) given
+//! to `connect`, called through `dyn` (one copy of the dispatch code whatever the application)
+//! with the client passed in, so an application needs no static of its own for either. The
+//! strings of the connect options are copied into `SHARED` (see [`Texts`]), so they may be
+//! built at run time.
 use zephyr::sync::{Mutex, MutexGuard};
 use zephyr::sys::sync::Semaphore;
 use zephyr::time::Duration as ZDuration;
 use zmqtt::client::{
-    Client, Config, ConfigError, DisconnectReason, Failure, Message, PacketId, Publish,
+    Client, Config, ConfigError, DisconnectReason, Failure, Message, PacketId, Publish, State,
     SubscribeError,
 };
 use zmqtt::codec::{
@@ -58,22 +64,27 @@ pub enum Protocol {
 
 /// Options of [`MqttClient::connect`], as in the DL-7450 SDK.
 ///
-/// Strings and credentials are `'static`: the client keeps them for reconnects, and
-/// Zephyr's TLS credential store keeps pointers to the credentials.
+/// `connect` copies the user name, password and will into the client (at most
+/// `CONFIG_ZMQTT_MAX_USERNAME_LEN`, `CONFIG_ZMQTT_MAX_PASSWORD_LEN`,
+/// `CONFIG_ZMQTT_MAX_TOPIC_LEN` and `CONFIG_ZMQTT_MAX_WILL_PAYLOAD_LEN` bytes), so they may
+/// be built at run time and dropped after the call. Only the TLS credentials are `'static`:
+/// Zephyr's TLS credential store keeps pointers to them (see [`pem!`](crate::pem) for a PEM
+/// file without its terminating NUL).
 #[derive(Debug, Clone, Copy)]
-pub struct ConnectOptions {
-    /// Keep-alive in seconds (0: off); `None`: `CONFIG_ZMQTT_KEEPALIVE_SEC`.
+pub struct ConnectOptions<'a> {
+    /// Keep-alive in seconds (0: off); `None`: `CONFIG_ZMQTT_KEEPALIVE_SEC`, by default 0
+    /// (off), as in the DL-7450 SDK when `keep_alive` is omitted.
     pub keep_alive: Option<u16>,
     /// User name.
-    pub username: Option<&'static str>,
-    /// Password; a password without a user name is error -6.
-    pub password: Option<&'static str>,
+    pub username: Option<&'a str>,
+    /// Password (text or bytes); a password without a user name is error -6.
+    pub password: Option<&'a [u8]>,
     /// Topic of the last will; `None`: no will.
-    pub will_topic: Option<&'static str>,
+    pub will_topic: Option<&'a str>,
     /// QoS of the last will.
     pub will_qos: u8,
     /// Payload of the last will.
-    pub will_message: &'static [u8],
+    pub will_message: &'a [u8],
     /// Whether the broker retains the last will.
     pub will_retain: bool,
     /// Start a new session (`true`) or resume the broker's (the DL-7450 default).
@@ -91,10 +102,10 @@ pub struct ConnectOptions {
     pub verify_peer: bool,
 }
 
-impl ConnectOptions {
-    /// The defaults: keep-alive from Kconfig, no credentials, no will, persistent
+impl<'a> ConnectOptions<'a> {
+    /// The defaults: keep-alive from Kconfig (off unless set), no credentials, no will, persistent
     /// session, MQTT 3.1.1 (5.0 in a 5.0-only build), peer verification on.
-    pub const fn new() -> ConnectOptions {
+    pub const fn new() -> ConnectOptions<'a> {
         ConnectOptions {
             keep_alive: None,
             username: None,
@@ -117,23 +128,137 @@ impl ConnectOptions {
     }
 }
 
-impl Default for ConnectOptions {
+impl Default for ConnectOptions<'_> {
     fn default() -> Self {
         ConnectOptions::new()
     }
 }
 
-/// The application's callbacks; each runs on the client thread, which it blocks while
-/// it runs, and may call [`MqttClient`] methods.
-#[derive(Clone, Copy)]
-struct Callbacks {
-    on_connect: Option<fn(i32)>,
-    on_message: Option<fn(&str, &[u8])>,
-    on_subscribe: Option<fn(Mid, &[u8])>,
-    on_publish: Option<fn(Mid)>,
-    on_publish_failed: Option<fn(Mid, i32)>,
-    on_disconnect: Option<fn(i32)>,
+/// Options of [`MqttClient::publish_with`].
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub struct PublishOptions {
+    /// QoS 0, 1 or 2.
+    pub qos: u8,
+    /// Ask the broker to retain the message (MQTT 3.1.1 §3.3.1.3).
+    pub retain: bool,
 }
+
+/// The second argument of [`Callbacks::on_connect`] (DL-7450's `flags`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub struct ConnectFlags {
+    /// The broker resumed the session of an earlier connection (CONNACK "session present"):
+    /// subscriptions made then are still in force. Only with `rc` 0.
+    pub session_present: bool,
+}
+
+/// The application's callbacks and the state they need, given to [`MqttClient::connect`].
+///
+/// The application implements this on its own type (a struct of atomics and mutexes, say)
+/// and passes a `&'static` to it; every method gets the client, so it can publish or
+/// subscribe, and `self`, so it reaches the application's state: no `static` holding the
+/// client is needed. Every method has an empty default.
+///
+/// The methods run on the client thread, one at a time, and block it while they run; they
+/// may call any [`MqttClient`] method.
+pub trait Callbacks: Sync {
+    /// Called for every outcome of every connection attempt, and when a connection is lost
+    /// (DL-7450 `on_connect(rc, flags)`):
+    ///
+    /// - `0`: the broker accepted the connection; `flags.session_present` says whether it
+    ///   resumed the earlier session;
+    /// - `1`–`5` (MQTT 3.1.1) or a 5.0 reason code (`0x80` and above): the broker refused it.
+    ///   After 4/0x86 "bad user name or password" and 5/0x87 "not authorised" the client stops
+    ///   (unless a [`credentials`](Self::credentials) refresh is retried, see there); after
+    ///   the others it tries again;
+    /// - a negative [`MqttError`] number: the attempt failed before any answer (-29 DNS,
+    ///   -28 TCP, -30 TLS handshake, -31 no CONNACK in time), or an established connection was
+    ///   lost (-27). The client tries again after 1, 2, 4 … s.
+    ///
+    /// zmqtt has no separate `on_disconnect`: a lost connection is this callback with -27, and
+    /// `disconnect()` is the application's own doing.
+    fn on_connect(&self, client: &MqttClient, rc: i32, flags: ConnectFlags) {
+        let _ = (client, rc, flags);
+    }
+
+    /// A message arrived on a subscribed topic: topic, payload, QoS, retain and dup flags, and
+    /// under MQTT 5.0 its properties (`message.properties.user_properties()`,
+    /// `content_type()`, `response_topic()`, `correlation_data()` …).
+    fn on_message(&self, client: &MqttClient, message: &Message<'_>) {
+        let _ = (client, message);
+    }
+
+    /// A SUBACK arrived: the subscribe's mid and the granted QoS per filter (0x80 or a 5.0
+    /// reason code ≥ 0x80 for a refused filter).
+    fn on_subscribe(&self, client: &MqttClient, mid: Mid, granted: &[u8]) {
+        let _ = (client, mid, granted);
+    }
+
+    /// An UNSUBACK arrived for the unsubscribe with this mid.
+    fn on_unsubscribe(&self, client: &MqttClient, mid: Mid) {
+        let _ = (client, mid);
+    }
+
+    /// A message was delivered: QoS 0 written, QoS 1 acknowledged, QoS 2 completed.
+    fn on_publish(&self, client: &MqttClient, mid: Mid) {
+        let _ = (client, mid);
+    }
+
+    /// An accepted message will never be delivered, with why: the broker's MQTT 5.0 reason
+    /// code (0x80 and above) when it refused the message, else a negative [`MqttError`]
+    /// number: -24 larger than the broker's maximum packet size, -9 above its maximum QoS,
+    /// -25 the broker closed the connection each time it was sent (5 in a row), -26 a QoS 2
+    /// message the broker had received (PUBREC) when it lost the session, so its delivery
+    /// cannot be confirmed and it is not sent again.
+    fn on_publish_failed(&self, client: &MqttClient, mid: Mid, code: i32) {
+        let _ = (client, mid, code);
+    }
+
+    /// The credentials provider: called before every connection attempt (the first, each
+    /// reconnect, and [`MqttClient::reconnect`]), so a password that expires (a cloud SAS
+    /// token, a JWT) is fresh on each. It gives the user name and password with
+    /// [`CredentialsSink::set`]; when it gives none, the attempt uses those of the connect
+    /// options (or of the last call that gave some).
+    ///
+    /// When the broker refuses credentials the provider gave ("bad user name or password" or
+    /// "not authorised": 4/5, 0x86/0x87), the client asks it again and tries once more at
+    /// once, without reporting the first refusal; a second refusal in a row is reported to
+    /// `on_connect` and is permanent, until [`MqttClient::reconnect`].
+    fn credentials(&self, client: &MqttClient, sink: &mut CredentialsSink) {
+        let _ = (client, sink);
+    }
+}
+
+/// Where [`Callbacks::credentials`] puts the user name and password of the next attempt.
+pub struct CredentialsSink {
+    given: bool,
+}
+
+impl CredentialsSink {
+    /// Copies `username` and `password` into the client for the next CONNECT (at most
+    /// `CONFIG_ZMQTT_MAX_USERNAME_LEN` and `CONFIG_ZMQTT_MAX_PASSWORD_LEN` bytes).
+    ///
+    /// Errors: -8 longer than those, -23 a control character or Unicode non-character in the
+    /// user name; the attempt then goes ahead with the credentials it had.
+    pub fn set(&mut self, username: &str, password: &[u8]) -> Result<(), MqttError> {
+        let mut guard = shared();
+        let shared = &mut *guard;
+        let engine = shared.engine.as_mut().ok_or(MqttError::Failure)?;
+        // Nothing may borrow the texts while they are rewritten (see `Texts`).
+        engine.set_credentials(None, None)?;
+        let texts = &mut shared.texts;
+        let user = copy_text(&mut texts.username, username);
+        let pass = copy_bytes(&mut texts.password, password, MqttError::BadStructure);
+        let (user, pass) = (user?, pass?);
+        engine.set_credentials(Some(user), Some(pass))?;
+        self.given = true;
+        Ok(())
+    }
+}
+
+/// The callbacks of an application that gives none.
+struct NoCallbacks;
+
+impl Callbacks for NoCallbacks {}
 
 /// Where `SHARED` keeps the engine. Not an `Option<Engine>`: its `None` is a niche value
 /// that is not all zeros, which put the whole of `SHARED` in `.data`, its initial image
@@ -172,10 +297,55 @@ impl EngineSlot {
     }
 }
 
+/// The strings of the options, owned by the client: the engine's configuration borrows them.
+///
+/// They sit in `SHARED` (a static, so they never move) and the engine's `Config<'static>`
+/// borrows them through [`as_static`]. The rule that makes this sound: a text is written
+/// only with `SHARED` locked, and before the lock is released the engine's configuration is
+/// pointed at the new contents (the old borrow is overwritten, never read again). The engine
+/// reads them only with `SHARED` locked (it encodes CONNECT in `poll_transmit`).
+struct Texts {
+    client_id: heapless::String<{ config::MAX_CLIENT_ID_LEN }>,
+    username: heapless::String<{ config::MAX_USERNAME_LEN }>,
+    password: heapless::Vec<u8, { config::MAX_PASSWORD_LEN }>,
+    will_topic: heapless::String<{ config::MAX_TOPIC_LEN }>,
+    will_message: heapless::Vec<u8, { config::MAX_WILL_PAYLOAD_LEN }>,
+}
+
+/// `value` with the lifetime the engine's configuration needs; see [`Texts`] for why this
+/// is sound.
+fn as_static<T: ?Sized>(value: &T) -> &'static T {
+    // SAFETY: `value` lies in `SHARED.texts`, a static that never moves; see `Texts`.
+    unsafe { &*(value as *const T) }
+}
+
+/// Copies `text` into `slot` (replacing what it held); -8 when it is longer than the slot.
+fn copy_text<const N: usize>(
+    slot: &mut heapless::String<N>,
+    text: &str,
+) -> Result<&'static str, MqttError> {
+    slot.clear();
+    slot.push_str(text).map_err(|_| MqttError::BadStructure)?;
+    Ok(as_static(slot.as_str()))
+}
+
+/// Copies `bytes` into `slot`; `too_long` when they do not fit.
+fn copy_bytes<const N: usize>(
+    slot: &mut heapless::Vec<u8, N>,
+    bytes: &[u8],
+    too_long: MqttError,
+) -> Result<&'static [u8], MqttError> {
+    slot.clear();
+    slot.extend_from_slice(bytes).map_err(|_| too_long)?;
+    Ok(as_static(slot.as_slice()))
+}
+
 /// What the API and the client thread share, behind the one mutex the loop takes once per
 /// turn.
 struct Shared {
     engine: EngineSlot,
+    /// The strings the engine's configuration borrows.
+    texts: Texts,
     /// The broker URL, checked by `new`; parsed again where it is used.
     url: heapless::String<URL_LEN>,
     /// Whether a `MqttClient` exists (one per build: the engine is a static).
@@ -186,22 +356,26 @@ struct Shared {
 
 static SHARED: Mutex<Shared> = Mutex::new(Shared {
     engine: EngineSlot::Empty,
+    texts: Texts {
+        client_id: heapless::String::new(),
+        username: heapless::String::new(),
+        password: heapless::Vec::new(),
+        will_topic: heapless::String::new(),
+        will_message: heapless::Vec::new(),
+    },
     url: heapless::String::new(),
     claimed: false,
     #[cfg(CONFIG_ZMQTT_TLS)]
     credentials: None,
 });
 
-/// The callbacks, apart from the engine: the client thread reads them with the engine's
-/// mutex released, as it runs them.
-static CALLBACKS: Mutex<Callbacks> = Mutex::new(Callbacks {
-    on_connect: None,
-    on_message: None,
-    on_subscribe: None,
-    on_publish: None,
-    on_publish_failed: None,
-    on_disconnect: None,
-});
+/// The application's callbacks, apart from the engine: the client thread reads them with
+/// the engine's mutex released, as it runs them.
+static CALLBACKS: Mutex<&'static dyn Callbacks> = Mutex::new(&NoCallbacks);
+
+/// The client the callbacks get. `MqttClient` is a handle without fields: this one is never
+/// dropped (a static), so it never disconnects the client.
+static HANDLE: MqttClient = MqttClient { _private: () };
 
 static WAKER: Waker = Waker::new();
 
@@ -243,8 +417,9 @@ fn shared() -> MutexGuard<'static, Shared> {
     lock(&SHARED)
 }
 
-fn callbacks() -> MutexGuard<'static, Callbacks> {
-    lock(&CALLBACKS)
+/// The application's callbacks, read at the moment one is due.
+fn callbacks() -> &'static dyn Callbacks {
+    *lock(&CALLBACKS)
 }
 
 /// Wakes the client thread after a command.
@@ -280,9 +455,24 @@ fn qos(value: u8) -> Result<QoS, MqttError> {
 /// Kconfig). Every method returns at once; the work happens on the client thread.
 ///
 /// ```ignore
+/// struct App { received: AtomicU32 }
+///
+/// impl Callbacks for App {
+///     fn on_connect(&self, client: &MqttClient, rc: i32, _flags: ConnectFlags) {
+///         if rc == 0 {
+///             let _ = client.subscribe(&[("dock-1/in/#", 1)]);
+///         }
+///     }
+///     fn on_message(&self, _client: &MqttClient, message: &Message<'_>) {
+///         self.received.fetch_add(1, Ordering::Relaxed);
+///         printkln!("{}: {:?}", message.topic, message.payload);
+///     }
+/// }
+///
+/// static APP: App = App { received: AtomicU32::new(0) };
+///
 /// let client = MqttClient::new("mqtt://10.0.2.2:1883", "dock-1")?;
-/// client.on_message(|topic, payload| printkln!("{topic}: {payload:?}"));
-/// client.connect(|rc| printkln!("connected: {rc}"), &ConnectOptions::new())?;
+/// client.connect(&APP, &ConnectOptions::new())?;
 /// let mid = client.publish("dock-1/news", b"hello", 1)?;
 /// ```
 pub struct MqttClient {
@@ -293,9 +483,13 @@ impl MqttClient {
     /// A client for the broker at `broker_url` (`tcp|mqtt|ssl|mqtts://host[:port]`,
     /// default ports 1883 and 8883) with the given client id.
     ///
+    /// The client id is copied into the client (at most `CONFIG_ZMQTT_MAX_CLIENT_ID_LEN`
+    /// bytes), so it may be built at run time.
+    ///
     /// Errors: -14 for another scheme or a malformed URL, -13 for a TLS URL in a build
-    /// without `CONFIG_ZMQTT_TLS`, -6 for an empty client id, -1 while another client exists.
-    pub fn new(broker_url: &str, client_id: &'static str) -> Result<MqttClient, MqttError> {
+    /// without `CONFIG_ZMQTT_TLS`, -6 for an empty client id, -8 for a client id longer than
+    /// `CONFIG_ZMQTT_MAX_CLIENT_ID_LEN`, -1 while another client exists.
+    pub fn new(broker_url: &str, client_id: &str) -> Result<MqttClient, MqttError> {
         let url = BrokerUrl::parse(broker_url)?;
         if broker_url.len() > URL_LEN {
             return Err(MqttError::BadProtocol);
@@ -303,10 +497,16 @@ impl MqttClient {
         if url.is_tls() && !config::TLS {
             return Err(MqttError::SslNotSupported);
         }
-        let mut shared = shared();
+        if client_id.len() > config::MAX_CLIENT_ID_LEN {
+            return Err(MqttError::BadStructure);
+        }
+        let mut guard = shared();
+        let shared = &mut *guard;
         if shared.claimed {
             return Err(MqttError::Failure);
         }
+        // No engine exists (not claimed), so nothing borrows the texts being replaced.
+        let client_id = copy_text(&mut shared.texts.client_id, client_id)?;
         let engine_config = Config::new(client_id)
             .keep_alive(config::KEEPALIVE_SEC)
             .max_packet(config::RX_BUFFER_SIZE as u32, config::TX_BUFFER_SIZE as u32);
@@ -322,65 +522,58 @@ impl MqttClient {
         Ok(MqttClient { _private: () })
     }
 
-    /// Called with each incoming message's topic and payload.
-    pub fn on_message(&self, callback: fn(&str, &[u8])) {
-        callbacks().on_message = Some(callback);
-    }
-
-    /// Called when a SUBACK arrives: the subscribe's mid and the granted QoS per filter
-    /// (0x80 or a 5.0 reason code ≥ 0x80 for a refused filter).
-    pub fn on_subscribe(&self, callback: fn(Mid, &[u8])) {
-        callbacks().on_subscribe = Some(callback);
-    }
-
-    /// Called when a message was delivered: QoS 0 written, QoS 1 acknowledged, QoS 2 completed.
-    pub fn on_publish(&self, callback: fn(Mid)) {
-        callbacks().on_publish = Some(callback);
-    }
-
-    /// Called when an accepted message will never be delivered, with why: the broker's
-    /// MQTT 5.0 reason code (0x80 and above) when it refused the message, else a negative
-    /// [`MqttError`] number: -24 larger than the broker's maximum packet size, -9 above its
-    /// maximum QoS, -25 the broker closed the connection each time it was sent (5 in a row),
-    /// -26 a QoS 2 message the broker had received (PUBREC) when it lost the session, so its
-    /// delivery cannot be confirmed and it is not sent again.
-    pub fn on_publish_failed(&self, callback: fn(Mid, i32)) {
-        callbacks().on_publish_failed = Some(callback);
-    }
-
-    /// Called when the connection is lost, with -3; the client reconnects by itself
-    /// (after 1, 2, 4, 8, 16, 32 s, then every `CONFIG_ZMQTT_RECONNECT_MAX_DELAY_SEC`).
-    pub fn on_disconnect(&self, callback: fn(i32)) {
-        callbacks().on_disconnect = Some(callback);
-    }
-
-    /// Connects in the background; `on_connect(rc)` reports the broker's answer (0
-    /// accepted, else the CONNACK return code or 5.0 reason code). Lost connections are
-    /// re-established by themselves, except after "bad user name or password" or "not
-    /// authorised".
+    /// Connects in the background, with `callbacks` for what follows (DL-7450's
+    /// `connect(on_connect, options)`: `on_connect` is [`Callbacks::on_connect`]). The
+    /// user name, password and will of `options` are copied into the client. Lost
+    /// connections are re-established by themselves, except after "bad user name or
+    /// password" or "not authorised".
     ///
-    /// Errors: -6 password without user name, -17 empty will topic, -9 bad will QoS, -23 a
-    /// control character or Unicode non-character in the client id, user name or will topic,
-    /// -15/-16 an option or version this build does not speak, -1 TLS credentials that
-    /// could not be registered, -8 a PEM credential without its terminating NUL, -11
-    /// still connected (call `disconnect` first). Messages published before `connect`
-    /// stay queued and go out once connected.
-    pub fn connect(&self, on_connect: fn(i32), options: &ConnectOptions) -> Result<(), MqttError> {
+    /// Errors: -6 password without user name, -17 empty will topic, -9 bad will QoS, -20 a
+    /// will topic longer than `CONFIG_ZMQTT_MAX_TOPIC_LEN`, -8 a user name or password longer
+    /// than its Kconfig bound, -24 a will message longer than
+    /// `CONFIG_ZMQTT_MAX_WILL_PAYLOAD_LEN`, -23 a control character or Unicode non-character
+    /// in the user name or will topic, -15/-16 an option or version this build does not
+    /// speak, -1 TLS credentials that could not be registered, -8 a PEM credential without
+    /// its terminating NUL, -11 still connected (call `disconnect` first). Messages
+    /// published before `connect` stay queued and go out once connected.
+    pub fn connect(
+        &self,
+        callbacks: &'static dyn Callbacks,
+        options: &ConnectOptions<'_>,
+    ) -> Result<(), MqttError> {
         let protocol = match options.protocol {
             Protocol::V3_1_1 if config::MQTT3 => ProtocolVersion::V3_1_1,
             Protocol::V5 if config::MQTT5 => ProtocolVersion::V5,
             _ => return Err(MqttError::WrongMqttVersion),
         };
+        let will_qos = qos(options.will_qos)?;
         let mut guard = shared();
-        // Field by field: the engine and the credentials are borrowed side by side below.
+        // Field by field: the engine, the texts and the credentials are borrowed side by side.
         let shared = &mut *guard;
         let engine = shared.engine.as_mut().ok_or(MqttError::Failure)?;
-        let mut engine_config = *engine.config();
+        // Only an idle engine may have its texts replaced (a connecting one reads them).
+        if engine.state() != State::Idle {
+            return Err(ConfigError::NotIdle.into());
+        }
+        // From here until the new configuration is in, the engine's must not borrow the texts
+        // being replaced (see `Texts`): the old one without credentials and will is valid too.
+        let mut engine_config = engine.config().credentials(None, None);
+        engine_config.will = None;
+        let _ = engine.set_config(engine_config);
+        let texts = &mut shared.texts;
+        let username = match options.username {
+            Some(u) => Some(copy_text(&mut texts.username, u)?),
+            None => None,
+        };
+        let password = match options.password {
+            Some(p) => Some(copy_bytes(&mut texts.password, p, MqttError::BadStructure)?),
+            None => None,
+        };
         engine_config = engine_config
             .protocol(protocol)
             .keep_alive(options.keep_alive.unwrap_or(config::KEEPALIVE_SEC))
             .clean_session(options.clean_session)
-            .credentials(options.username, options.password.map(str::as_bytes))
+            .credentials(username, password)
             .reconnect_delays(
                 zmqtt::Duration::from_secs(1),
                 zmqtt::Duration::from_secs(config::RECONNECT_MAX_DELAY_SEC as u64),
@@ -388,6 +581,15 @@ impl MqttClient {
         engine_config.connect_timeout =
             zmqtt::Duration::from_millis(config::CONNECT_TIMEOUT_MS as u64);
         if let Some(topic) = options.will_topic {
+            if topic.len() > config::MAX_TOPIC_LEN {
+                return Err(MqttError::TopicTooLong);
+            }
+            let topic = copy_text(&mut texts.will_topic, topic)?;
+            let payload = copy_bytes(
+                &mut texts.will_message,
+                options.will_message,
+                MqttError::MessageTooLarge,
+            )?;
             // The same codes as when the engine checked the topic: -17 empty, else per rule.
             let topic = TopicName::new(topic).map_err(|e| match e {
                 TopicError::Empty => ConfigError::EmptyWillTopic,
@@ -395,8 +597,8 @@ impl MqttClient {
             })?;
             engine_config = engine_config.will(Will {
                 topic,
-                payload: options.will_message,
-                qos: qos(options.will_qos)?,
+                payload,
+                qos: will_qos,
                 retain: options.will_retain,
                 properties: Properties::EMPTY,
             });
@@ -417,7 +619,7 @@ impl MqttClient {
         #[cfg(not(CONFIG_ZMQTT_TLS))]
         let _ = tls;
         engine.connect(now());
-        callbacks().on_connect = Some(on_connect);
+        *lock(&CALLBACKS) = callbacks;
         VERIFY_PEER.store(options.verify_peer, core::sync::atomic::Ordering::Relaxed);
         drop(guard);
         start_thread();
@@ -438,7 +640,19 @@ impl MqttClient {
     /// - -12 queue or store full, -4 in-flight table full in a build without a queue,
     ///   -10 no free message id.
     pub fn publish(&self, topic: &str, msg: &[u8], qos_value: u8) -> Result<Mid, MqttError> {
-        publish(topic, msg, qos_value)
+        publish(topic, msg, qos_value, false)
+    }
+
+    /// [`publish`](Self::publish) with the options of [`PublishOptions`]: QoS and the retain
+    /// flag (the broker keeps the message and gives it to every later subscriber; an empty
+    /// retained message deletes the one kept). Errors as for `publish`.
+    pub fn publish_with(
+        &self,
+        topic: &str,
+        msg: &[u8],
+        options: &PublishOptions,
+    ) -> Result<Mid, MqttError> {
+        publish(topic, msg, options.qos, options.retain)
     }
 
     /// Subscribes to `(filter, qos)` pairs and returns the mid `on_subscribe` will report.
@@ -464,6 +678,21 @@ impl MqttClient {
     /// still queued stay queued for a later `connect`.
     pub fn disconnect(&self) -> Result<(), MqttError> {
         with_engine(|e| e.disconnect(now())).ok_or(MqttError::Failure)?;
+        wake();
+        Ok(())
+    }
+
+    /// Reconnects now, asking [`Callbacks::credentials`] for fresh credentials first: a live
+    /// connection is closed cleanly (the will stays unpublished) and a new one opened at
+    /// once; a client waiting for its next attempt, or stopped after a refusal, tries now.
+    /// `on_connect` reports the new connection. For a token about to expire, say.
+    ///
+    /// Errors: -1 `connect` was never called.
+    pub fn reconnect(&self) -> Result<(), MqttError> {
+        if !THREAD_STARTED.load(core::sync::atomic::Ordering::Acquire) {
+            return Err(MqttError::Failure);
+        }
+        with_engine(|e| e.reconnect(now())).ok_or(MqttError::Failure)?;
         wake();
         Ok(())
     }
@@ -502,13 +731,21 @@ impl Drop for MqttClient {
     }
 }
 
-pub(crate) fn publish(topic: &str, msg: &[u8], qos_value: u8) -> Result<Mid, MqttError> {
+pub(crate) fn publish(
+    topic: &str,
+    msg: &[u8],
+    qos_value: u8,
+    retain: bool,
+) -> Result<Mid, MqttError> {
     let qos = qos(qos_value)?;
     if topic.len() > config::MAX_TOPIC_LEN {
         return Err(MqttError::TopicTooLong);
     }
-    let mid = with_engine(|e| e.publish(now(), &Publish::new(topic, msg, qos)))
-        .ok_or(MqttError::Failure)??;
+    let message = Publish {
+        retain,
+        ..Publish::new(topic, msg, qos)
+    };
+    let mid = with_engine(|e| e.publish(now(), &message)).ok_or(MqttError::Failure)??;
     wake();
     Ok(mid.get())
 }
@@ -590,9 +827,14 @@ fn client_thread() {
     WAKER.init();
     let mut buffers = lock(&BUFFERS);
     let Buffers { rx, tx, topic } = &mut *buffers;
+    let mut callbacks = AppCallbacks {
+        connected: false,
+        login_retried: false,
+        retrying: false,
+    };
     let mut driver = Driver::new(EngineLock, BrokerConnector, &WAKER, Uptime, rx, tx, topic);
     loop {
-        if driver.turn(&mut AppCallbacks) {
+        if driver.turn(&mut callbacks) {
             // Idle: a dropped client's DISCONNECT is out, its link closed, its callbacks run.
             THREAD_IDLE.give();
         }
@@ -617,6 +859,10 @@ impl Connector for BrokerConnector {
     type Error = Error;
 
     fn connect(&mut self) -> Result<Socket, Error> {
+        // Before the link opens, with no lock held: the provider may call the client.
+        let mut sink = CredentialsSink { given: false };
+        callbacks().credentials(&HANDLE, &mut sink);
+        PROVIDED.store(sink.given, core::sync::atomic::Ordering::Relaxed);
         let url_text = shared().url.clone();
         // Checked by `MqttClient::new`.
         let url = BrokerUrl::parse(&url_text).map_err(|_| Error::Dns)?;
@@ -634,52 +880,105 @@ impl Connector for BrokerConnector {
             Security::Plain
         };
         log::info!("connecting to {}:{}", url.host, url.port);
-        Socket::connect(&url, security)
+        let link = Socket::connect(&url, security);
+        let code = link.as_ref().err().map_or(0, |e| open_error_code(e).code());
+        LAST_OPEN_ERROR.store(code, core::sync::atomic::Ordering::Relaxed);
+        link
     }
 }
 
-/// The application's callbacks, read from `CALLBACKS` as each one is due.
-struct AppCallbacks;
+/// The application's callbacks, read from `CALLBACKS` as each one is due, and what
+/// `on_connect` needs to tell a failed attempt from a lost connection.
+struct AppCallbacks {
+    /// The broker accepted the current connection (its loss is -27, not an attempt's failure).
+    connected: bool,
+    /// A refusal of provided credentials was retried; another refusal is final.
+    login_retried: bool,
+    /// The last CONNACK refused provided credentials and is being retried (not reported).
+    retrying: bool,
+}
+
+/// CONNACK codes that refuse the credentials: 3.1.1 "bad user name or password" and "not
+/// authorised", 5.0 0x86 and 0x87.
+fn refuses_credentials(rc: u8) -> bool {
+    matches!(rc, 4 | 5 | 0x86 | 0x87)
+}
+
+/// Whether the credentials of the current attempt came from the provider. Written and read
+/// by the client thread only.
+static PROVIDED: core::sync::atomic::AtomicBool = core::sync::atomic::AtomicBool::new(false);
+
+/// Why the connector's last attempt failed (an [`MqttError`] number), for `on_connect`; 0
+/// when it opened a link. Written and read by the client thread only.
+static LAST_OPEN_ERROR: core::sync::atomic::AtomicI32 = core::sync::atomic::AtomicI32::new(0);
+
+/// The `on_connect` number for a failure to open the link.
+fn open_error_code(e: &Error) -> MqttError {
+    match e {
+        Error::Dns | Error::HostTooLong => MqttError::DnsFailed,
+        Error::TlsHandshake => MqttError::TlsHandshakeFailed,
+        Error::Socket(_) => MqttError::ConnectFailed,
+        e => MqttError::from(*e),
+    }
+}
+
+impl AppCallbacks {
+    /// The negative `on_connect` number for a connection that ended with `reason`, or `None`
+    /// when `on_connect` has nothing to report: a refusal (reported with its CONNACK code) or
+    /// the application's own `disconnect`.
+    fn lost_code(&mut self, reason: DisconnectReason) -> Option<MqttError> {
+        let was_connected = core::mem::replace(&mut self.connected, false);
+        let open_error = LAST_OPEN_ERROR.swap(0, core::sync::atomic::Ordering::Relaxed);
+        Some(match reason {
+            DisconnectReason::Local
+            | DisconnectReason::Refused(_)
+            | DisconnectReason::Reconnect => return None,
+            _ if was_connected => MqttError::ConnectionLost,
+            DisconnectReason::ConnectTimeout => MqttError::ConnectTimeout,
+            _ => MqttError::from_code(open_error).unwrap_or(MqttError::ConnectFailed),
+        })
+    }
+}
 
 impl Handler for AppCallbacks {
-    fn on_connect(&mut self, rc: u8, _session_present: bool) {
-        let callback = callbacks().on_connect;
-        if let Some(cb) = callback {
-            cb(i32::from(rc));
+    fn on_connect(&mut self, rc: u8, session_present: bool) {
+        self.connected = rc == 0;
+        if rc == 0 {
+            self.login_retried = false;
         }
+        self.retrying = refuses_credentials(rc)
+            && !self.login_retried
+            && PROVIDED.load(core::sync::atomic::Ordering::Relaxed);
+        if self.retrying {
+            log::warn!("broker refused the provided credentials ({rc}); asking again, once");
+            return;
+        }
+        callbacks().on_connect(&HANDLE, i32::from(rc), ConnectFlags { session_present });
     }
 
     fn on_message(&mut self, msg: &Message<'_>) {
-        let callback = callbacks().on_message;
-        if let Some(cb) = callback {
-            cb(msg.topic, msg.payload);
-        }
+        callbacks().on_message(&HANDLE, msg);
     }
 
     fn on_subscribe(&mut self, mid: PacketId, granted: &[ReasonCode]) {
-        let callback = callbacks().on_subscribe;
-        if let Some(cb) = callback {
-            let mut codes = heapless::Vec::<u8, MAX_FILTERS>::new();
-            for g in granted {
-                let _ = codes.push(g.0);
-            }
-            cb(mid.get(), &codes);
+        let mut codes = heapless::Vec::<u8, MAX_FILTERS>::new();
+        for g in granted {
+            let _ = codes.push(g.0);
         }
+        callbacks().on_subscribe(&HANDLE, mid.get(), &codes);
+    }
+
+    fn on_unsubscribe(&mut self, mid: PacketId) {
+        callbacks().on_unsubscribe(&HANDLE, mid.get());
     }
 
     fn on_publish(&mut self, mid: PacketId) {
-        let callback = callbacks().on_publish;
-        if let Some(cb) = callback {
-            cb(mid.get());
-        }
+        callbacks().on_publish(&HANDLE, mid.get());
     }
 
     fn on_publish_failed(&mut self, mid: PacketId, reason: Failure) {
         log::error!("message {} will not be delivered: {reason:?}", mid.get());
-        let callback = callbacks().on_publish_failed;
-        if let Some(cb) = callback {
-            cb(mid.get(), reason.code());
-        }
+        callbacks().on_publish_failed(&HANDLE, mid.get(), reason.code());
     }
 
     fn on_disconnect(&mut self, reason: DisconnectReason, reconnect_in: Option<zmqtt::Duration>) {
@@ -687,9 +986,15 @@ impl Handler for AppCallbacks {
         if let Some(d) = reconnect_in {
             log::info!("reconnecting in {} s", d.secs());
         }
-        let callback = callbacks().on_disconnect;
-        if let (Some(cb), false) = (callback, matches!(reason, DisconnectReason::Local)) {
-            cb(MqttError::Disconnected.code());
+        if core::mem::take(&mut self.retrying) {
+            // The engine stopped (a permanent refusal): one more attempt, with the provider
+            // asked again by the connector.
+            self.login_retried = true;
+            with_engine(|e| e.reconnect(now()));
+            return;
+        }
+        if let Some(code) = self.lost_code(reason) {
+            callbacks().on_connect(&HANDLE, code.code(), ConnectFlags::default());
         }
     }
 }

@@ -25,6 +25,14 @@ pub const OFFLINE_QUEUE_LEN: usize = kconfig::CONFIG_ZMQTT_OFFLINE_QUEUE_LEN as 
 pub const MAX_SUBSCRIPTIONS: usize = kconfig::CONFIG_ZMQTT_MAX_SUBSCRIPTIONS as usize;
 /// Longest topic name or filter, in bytes.
 pub const MAX_TOPIC_LEN: usize = kconfig::CONFIG_ZMQTT_MAX_TOPIC_LEN as usize;
+/// Longest client id, in bytes.
+pub const MAX_CLIENT_ID_LEN: usize = kconfig::CONFIG_ZMQTT_MAX_CLIENT_ID_LEN as usize;
+/// Longest user name, in bytes.
+pub const MAX_USERNAME_LEN: usize = kconfig::CONFIG_ZMQTT_MAX_USERNAME_LEN as usize;
+/// Longest password, in bytes.
+pub const MAX_PASSWORD_LEN: usize = kconfig::CONFIG_ZMQTT_MAX_PASSWORD_LEN as usize;
+/// Longest will message, in bytes.
+pub const MAX_WILL_PAYLOAD_LEN: usize = kconfig::CONFIG_ZMQTT_MAX_WILL_PAYLOAD_LEN as usize;
 /// Keep-alive used when the connect options give none, in seconds.
 pub const KEEPALIVE_SEC: u16 = kconfig::CONFIG_ZMQTT_KEEPALIVE_SEC as u16;
 /// Longest delay between reconnect attempts, in seconds.

@@ -5,8 +5,8 @@
 //! The application wires it up explicitly:
 //! * from `on_connect` (rc 0): [`start`]`(prefix)`, which subscribes to
 //!   `{prefix}/fw/offer` and `{prefix}/fw/chunk/+` and resumes or reports;
-//! * from `on_message`: `if fota::handle_message(topic, payload) { return; }`;
-//! * from `on_disconnect`: [`handle_disconnected`];
+//! * from `on_message`: `if fota::handle_message(m.topic, m.payload) { return; }`;
+//! * from `on_connect` with a negative rc (a lost connection): [`handle_disconnected`];
 //! * from a loop: [`poll`] every few hundred milliseconds (request timeouts, and the
 //!   reboot once the upgrade is requested).
 use log::{info, warn};
@@ -146,7 +146,7 @@ impl Updater {
                             core::str::from_utf8(&buf[..len]).unwrap_or("")
                         );
                     }
-                    if let Err(e) = client::publish(&name, &buf[..len], 1) {
+                    if let Err(e) = client::publish(&name, &buf[..len], 1, false) {
                         // A lost request is asked again at its timeout.
                         warn!("fota: publish on {name} failed: {}", e.code());
                     }

@@ -73,7 +73,7 @@ extern "C" fn zmqtt_shell_publish(
     let Ok(qos) = u8::try_from(qos) else {
         return zmqtt::MqttError::BadQos.code();
     };
-    code(client::publish(topic, msg.as_bytes(), qos))
+    code(client::publish(topic, msg.as_bytes(), qos, false))
 }
 
 #[no_mangle]

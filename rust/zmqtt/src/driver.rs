@@ -184,6 +184,7 @@ struct MessageAt {
     properties: Range<usize>,
     qos: QoS,
     retain: bool,
+    dup: bool,
     packet_id: Option<PacketId>,
 }
 
@@ -515,6 +516,7 @@ impl<C: Connector, W: Waker<C::Link>, K: Clock> Io<'_, C, W, K> {
                     properties: properties_in(rx, &m.properties),
                     qos: m.qos,
                     retain: m.retain,
+                    dup: m.dup,
                     packet_id: m.packet_id,
                 })),
                 None if !input.properties.is_empty() => {
@@ -593,6 +595,7 @@ impl<C: Connector, W: Waker<C::Link>, K: Clock> Io<'_, C, W, K> {
                     payload: &self.rx[m.payload.clone()],
                     qos: m.qos,
                     retain: m.retain,
+                    dup: m.dup,
                     packet_id: m.packet_id,
                     properties: Properties::Encoded(&self.rx[m.properties.clone()]),
                 });

@@ -75,11 +75,25 @@ pub enum MqttError {
     /// it lost the session: it was received, its delivery cannot be confirmed, and it is not sent
     /// again, which could deliver it twice.
     SessionLost = -26,
+    /// -27 (zmqtt, `on_connect`): an established connection was lost (the link closed or
+    /// failed, no PINGRESP in time, the broker sent DISCONNECT or broke the protocol). The
+    /// client reconnects by itself.
+    ConnectionLost = -27,
+    /// -28 (zmqtt, `on_connect`): a connection attempt failed before the broker could answer:
+    /// the TCP connection was refused or timed out, or the link closed before CONNACK.
+    ConnectFailed = -28,
+    /// -29 (zmqtt, `on_connect`): the broker's host name could not be resolved.
+    DnsFailed = -29,
+    /// -30 (zmqtt, `on_connect`): the TLS handshake failed (certificate not trusted, expired or
+    /// not for the host name, or no common cipher suite).
+    TlsHandshakeFailed = -30,
+    /// -31 (zmqtt, `on_connect`): the broker sent no CONNACK within the connect timeout.
+    ConnectTimeout = -31,
 }
 
 impl MqttError {
     /// Every error, in code order (used by tests and by C glue that wants to list them).
-    pub const ALL: [MqttError; 24] = [
+    pub const ALL: [MqttError; 29] = [
         MqttError::Failure,
         MqttError::Persistence,
         MqttError::Disconnected,
@@ -104,6 +118,11 @@ impl MqttError {
         MqttError::MessageTooLarge,
         MqttError::BrokerDroppedMessage,
         MqttError::SessionLost,
+        MqttError::ConnectionLost,
+        MqttError::ConnectFailed,
+        MqttError::DnsFailed,
+        MqttError::TlsHandshakeFailed,
+        MqttError::ConnectTimeout,
     ];
 
     /// The number DL-7450 uses for this error (always negative).
@@ -157,6 +176,13 @@ impl MqttError {
             MqttError::SessionLost => {
                 "Broker lost its session after receiving the QoS 2 message; delivery unconfirmed"
             }
+            MqttError::ConnectionLost => "Connection to the broker lost; reconnecting",
+            MqttError::ConnectFailed => "Cannot connect to the broker (refused, unreachable)",
+            MqttError::DnsFailed => "Cannot resolve the broker's host name",
+            MqttError::TlsHandshakeFailed => {
+                "TLS handshake failed: certificate not trusted, expired or for another host"
+            }
+            MqttError::ConnectTimeout => "No CONNACK from the broker in time",
         }
     }
 }
@@ -222,7 +248,7 @@ mod tests {
         assert_eq!(MqttError::from_code(-18), None);
         assert_eq!(MqttError::from_code(-19), None);
         let own: Vec<i32> = MqttError::ALL[17..].iter().map(|e| e.code()).collect();
-        assert_eq!(own, (-26..=-20).rev().collect::<Vec<_>>());
+        assert_eq!(own, (-31..=-20).rev().collect::<Vec<_>>());
         for e in MqttError::ALL {
             assert_eq!(MqttError::from_code(e.code()), Some(e));
             let same_text = MqttError::ALL
@@ -236,7 +262,7 @@ mod tests {
     fn description_of_success_and_unknown_codes() {
         assert_eq!(error_description(0), "Success");
         assert_eq!(error_description(-18), "Unknown error");
-        assert_eq!(error_description(-27), "Unknown error");
+        assert_eq!(error_description(-32), "Unknown error");
         assert_eq!(error_description(7), "Unknown error");
         assert_eq!(error_description(i32::MIN), "Unknown error");
         assert_eq!(MqttError::from_code(0), None);

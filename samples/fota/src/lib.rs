@@ -8,32 +8,43 @@ use zephyr::kconfig::{
 };
 use zephyr::printkln;
 use zephyr::time::{sleep, Duration};
-use zmqtt_zephyr::{error_description, fota, ConnectOptions, MqttClient};
+use zmqtt_zephyr::{
+    error_description, fota, Callbacks, ConnectFlags, ConnectOptions, Message, MqttClient,
+};
 
-fn on_connect(rc: i32) {
-    printkln!("on_connect: rc={rc}");
-    if rc != 0 {
-        return;
+/// The sample's callbacks: the update service does the work.
+struct Sample;
+
+impl Callbacks for Sample {
+    fn on_connect(&self, _client: &MqttClient, rc: i32, _flags: ConnectFlags) {
+        printkln!("on_connect: rc={rc}");
+        if rc < 0 {
+            // The connection was lost or an attempt failed: outstanding requests are void.
+            fota::handle_disconnected();
+            return;
+        }
+        if rc != 0 {
+            return;
+        }
+        if let Err(e) = fota::start(CONFIG_APP_CLIENT_ID) {
+            printkln!(
+                "fota::start failed: {} ({})",
+                e.code(),
+                error_description(e.code())
+            );
+        }
     }
-    if let Err(e) = fota::start(CONFIG_APP_CLIENT_ID) {
+
+    fn on_message(&self, _client: &MqttClient, message: &Message<'_>) {
+        if fota::handle_message(message.topic, message.payload) {
+            return;
+        }
         printkln!(
-            "fota::start failed: {} ({})",
-            e.code(),
-            error_description(e.code())
+            "on_message: topic={} ({} bytes)",
+            message.topic,
+            message.payload.len()
         );
     }
-}
-
-fn on_message(topic: &str, payload: &[u8]) {
-    if fota::handle_message(topic, payload) {
-        return;
-    }
-    printkln!("on_message: topic={topic} ({} bytes)", payload.len());
-}
-
-fn on_disconnect(rc: i32) {
-    printkln!("on_disconnect: rc={rc}");
-    fota::handle_disconnected();
 }
 
 #[no_mangle]
@@ -59,13 +70,11 @@ extern "C" fn rust_main() {
             return;
         }
     };
-    client.on_message(on_message);
-    client.on_disconnect(on_disconnect);
     let options = ConnectOptions {
         keep_alive: Some(30),
         ..ConnectOptions::new()
     };
-    if let Err(e) = client.connect(on_connect, &options) {
+    if let Err(e) = client.connect(&Sample, &options) {
         printkln!(
             "connect failed: {} ({})",
             e.code(),

@@ -5,39 +5,38 @@
 //! when the subscription is acknowledged publishes "Hello, World! at <uptime>" at QoS 1
 //! to `<client id>/interesting/topic/news`; 4 s after each received message publishes
 //! again.
+//!
+//! The callbacks are the methods of `Sample`, whose fields are the state they share with
+//! the main loop; the client comes to each callback as an argument.
 #![no_std]
 
 use core::sync::atomic::{AtomicBool, AtomicU32, Ordering};
 
 use zephyr::kconfig::{CONFIG_APP_BROKER_HOST, CONFIG_APP_BROKER_PORT, CONFIG_APP_CLIENT_ID};
 use zephyr::printkln;
-use zephyr::sync::Mutex;
 use zephyr::time::{sleep, Duration};
-use zmqtt_zephyr::{config, error_description, ConnectOptions, MqttClient};
+use zmqtt_zephyr::{
+    config, error_description, Callbacks, ConnectFlags, ConnectOptions, Message, MqttClient,
+};
 
-/// Whether a publish is scheduled, and at which uptime (ms, wrapping: Cortex-M3 has no
-/// 64-bit atomics).
-static SCHEDULED: AtomicBool = AtomicBool::new(false);
-static PUBLISH_AT: AtomicU32 = AtomicU32::new(0);
+/// The sample: its callbacks, and the state they share with the main loop.
+struct Sample {
+    /// Whether a publish is scheduled, and at which uptime (ms, wrapping: Cortex-M3 has no
+    /// 64-bit atomics).
+    scheduled: AtomicBool,
+    publish_at: AtomicU32,
+}
 
-/// The client, reachable from the callbacks.
-static CLIENT: Mutex<Option<MqttClient>> = Mutex::new(None);
+static SAMPLE: Sample = Sample {
+    scheduled: AtomicBool::new(false),
+    publish_at: AtomicU32::new(0),
+};
 
 /// How long after a received message the sample publishes again.
 const REPUBLISH_DELAY_MS: u32 = 4000;
 
 fn uptime_ms() -> u32 {
     zmqtt_zephyr::uptime_ms() as u32
-}
-
-fn with_client(f: impl FnOnce(&MqttClient)) {
-    if let Some(client) = CLIENT
-        .lock()
-        .unwrap_or_else(|never| match never {})
-        .as_ref()
-    {
-        f(client);
-    }
 }
 
 /// Builds "<client id>/interesting/topic/<leaf>".
@@ -49,55 +48,60 @@ fn topic(leaf: &str) -> heapless::String<128> {
     t
 }
 
-fn on_connect(rc: i32) {
-    printkln!("on_connect: rc={rc}");
-    if rc != 0 {
-        return;
-    }
-    // QoS 2 as in the DL-7450 sample; a build limited to a lower QoS subscribes at its maximum.
-    let qos = config::MAX_QOS.min(2);
-    with_client(|c| match c.subscribe(&[(topic("#").as_str(), qos)]) {
-        Ok(mid) => printkln!("subscribe: mid={mid} qos={qos}"),
-        Err(e) => printkln!(
-            "subscribe failed: {} ({})",
-            e.code(),
-            error_description(e.code())
-        ),
-    });
-}
-
-fn on_subscribe(mid: u16, granted: &[u8]) {
-    printkln!("on_subscribe: mid={mid} granted={granted:?}");
-    publish_hello();
-}
-
-fn on_message(topic: &str, payload: &[u8]) {
-    let text = core::str::from_utf8(payload).unwrap_or("<binary>");
-    printkln!("on_message: topic={topic} payload={text}");
-    PUBLISH_AT.store(
-        uptime_ms().wrapping_add(REPUBLISH_DELAY_MS),
-        Ordering::Release,
-    );
-    SCHEDULED.store(true, Ordering::Release);
-}
-
-fn on_publish(mid: u16) {
-    printkln!("on_publish: mid={mid}");
-}
-
-fn publish_hello() {
-    let mut msg = heapless::String::<64>::new();
-    let _ = core::fmt::write(&mut msg, format_args!("Hello, World! at {}", uptime_ms()));
-    with_client(
-        |c| match c.publish(topic("news").as_str(), msg.as_bytes(), 1) {
-            Ok(mid) => printkln!("publish: mid={mid} payload={msg}"),
+impl Callbacks for Sample {
+    fn on_connect(&self, client: &MqttClient, rc: i32, flags: ConnectFlags) {
+        printkln!(
+            "on_connect: rc={rc} session_present={} ({})",
+            flags.session_present,
+            error_description(rc)
+        );
+        if rc != 0 {
+            return;
+        }
+        // QoS 2 as in the DL-7450 sample; a build limited to a lower QoS subscribes at its
+        // maximum.
+        let qos = config::MAX_QOS.min(2);
+        match client.subscribe(&[(topic("#").as_str(), qos)]) {
+            Ok(mid) => printkln!("subscribe: mid={mid} qos={qos}"),
             Err(e) => printkln!(
-                "publish failed: {} ({})",
+                "subscribe failed: {} ({})",
                 e.code(),
                 error_description(e.code())
             ),
-        },
-    );
+        }
+    }
+
+    fn on_subscribe(&self, client: &MqttClient, mid: u16, granted: &[u8]) {
+        printkln!("on_subscribe: mid={mid} granted={granted:?}");
+        publish_hello(client);
+    }
+
+    fn on_message(&self, _client: &MqttClient, message: &Message<'_>) {
+        let text = core::str::from_utf8(message.payload).unwrap_or("<binary>");
+        printkln!("on_message: topic={} payload={text}", message.topic);
+        self.publish_at.store(
+            uptime_ms().wrapping_add(REPUBLISH_DELAY_MS),
+            Ordering::Release,
+        );
+        self.scheduled.store(true, Ordering::Release);
+    }
+
+    fn on_publish(&self, _client: &MqttClient, mid: u16) {
+        printkln!("on_publish: mid={mid}");
+    }
+}
+
+fn publish_hello(client: &MqttClient) {
+    let mut msg = heapless::String::<64>::new();
+    let _ = core::fmt::write(&mut msg, format_args!("Hello, World! at {}", uptime_ms()));
+    match client.publish(topic("news").as_str(), msg.as_bytes(), 1) {
+        Ok(mid) => printkln!("publish: mid={mid} payload={msg}"),
+        Err(e) => printkln!(
+            "publish failed: {} ({})",
+            e.code(),
+            error_description(e.code())
+        ),
+    }
 }
 
 #[no_mangle]
@@ -129,9 +133,6 @@ extern "C" fn rust_main() {
             return;
         }
     };
-    client.on_message(on_message);
-    client.on_subscribe(on_subscribe);
-    client.on_publish(on_publish);
     let options = ConnectOptions {
         keep_alive: Some(30),
         ..ConnectOptions::new()
@@ -158,22 +159,19 @@ extern "C" fn rust_main() {
         ))),
         ..options
     };
-    *CLIENT.lock().unwrap_or_else(|never| match never {}) = Some(client);
     printkln!("connecting to {url}");
-    with_client(|c| {
-        if let Err(e) = c.connect(on_connect, &options) {
-            printkln!(
-                "connect failed: {} ({})",
-                e.code(),
-                error_description(e.code())
-            );
-        }
-    });
+    if let Err(e) = client.connect(&SAMPLE, &options) {
+        printkln!(
+            "connect failed: {} ({})",
+            e.code(),
+            error_description(e.code())
+        );
+    }
     loop {
         sleep(Duration::millis_at_least(100));
-        let due = uptime_ms().wrapping_sub(PUBLISH_AT.load(Ordering::Acquire)) as i32 >= 0;
-        if due && SCHEDULED.swap(false, Ordering::AcqRel) {
-            publish_hello();
+        let due = uptime_ms().wrapping_sub(SAMPLE.publish_at.load(Ordering::Acquire)) as i32 >= 0;
+        if due && SAMPLE.scheduled.swap(false, Ordering::AcqRel) {
+            publish_hello(&client);
         }
     }
 }

@@ -59,8 +59,12 @@ def test_trusted_broker_connects_and_messages_flow(tls_broker, dut, client_id, b
     ids=["wrong-ca", "wrong-hostname", "expired"],
 )
 def test_untrusted_broker_is_refused_with_a_clear_error(tls_broker, dut):
-    lines = dut.readlines_until(regex=r"TLS handshake failed", timeout=60)
-    assert not [l for l in lines if "on_connect" in l], lines
+    # Each attempt is reported to on_connect as a failed TLS handshake (-30), after the log
+    # line that says why.
+    lines = dut.readlines_until(regex=r"on_connect rc=", timeout=60)
+    assert "on_connect rc=-30 " in lines[-1], lines
+    assert [l for l in lines if "TLS handshake failed" in l], lines
     # It keeps refusing on every retry, and never connects.
-    lines = dut.readlines_until(regex=r"TLS handshake failed", timeout=30)
-    assert not [l for l in lines if "on_connect" in l], lines
+    lines = dut.readlines_until(regex=r"on_connect rc=", timeout=30)
+    assert "on_connect rc=-30 " in lines[-1], lines
+    assert not [l for l in lines if "on_connect rc=0" in l], lines

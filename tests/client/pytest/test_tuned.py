@@ -79,6 +79,7 @@ def test_a_broker_that_never_sends_connack_is_left_after_the_connect_timeout(
 ):
     timeout = int(kconfig(build_dir, "ZMQTT_CONNECT_TIMEOUT_MS")) / 1000
     wait_line(dut, r"disconnected: no CONNACK: connect timeout", timeout + 10)
+    wait_line(dut, r"on_connect rc=-31 ", 5)  # reported as such to on_connect
     wait_line(dut, r"connecting to ", 10)  # and it tries again, after its back-off
     deadline = time.monotonic() + 5
     while not silent_broker.links and time.monotonic() < deadline:

@@ -6,18 +6,31 @@
 //! - publishes a counter to `<id>/tick` at QoS 1 every `APP_TICK_MS`, connected or not
 //!   (offline, the messages wait in the queue);
 //! - subscribes to the filter sent to `<id>/in/sub` at QoS 1 and prints the outcome;
-//! - prints each callback as one line the tests match, and at each connection what the
-//!   kernel reports of the client thread (and TLS credentials): see src/probe.c.
+//! - publishes what is sent to `<id>/in/retain` to `<id>/out/retained`, retained, at QoS 1;
+//! - unsubscribes from the filter sent to `<id>/in/unsub`; reconnects on `<id>/in/reconnect`;
+//! - prints each callback as one line the tests match (`on_connect rc=.. session=..` for every
+//!   outcome, and for each message a second line with its QoS, retain and dup flags), and at
+//!   each connection what the kernel reports of the client thread (and TLS credentials): see
+//!   src/probe.c.
+//!
+//! The callbacks are the methods of `App`, which counts the connections it saw: state of the
+//! application's own, reached through `self`, and the client comes as an argument (no static
+//! holding the client). The client id, will topic and credentials are built at run time and
+//! dropped after `new`/`connect`, which copy them.
 #![no_std]
+
+use core::sync::atomic::{AtomicU32, Ordering};
 
 use zephyr::kconfig::{
     CONFIG_APP_BROKER_HOST, CONFIG_APP_BROKER_PORT, CONFIG_APP_CLIENT_ID, CONFIG_APP_KEEPALIVE_SEC,
     CONFIG_APP_PASSWORD, CONFIG_APP_TICK_MS, CONFIG_APP_USERNAME,
 };
 use zephyr::printkln;
-use zephyr::sync::Mutex;
 use zephyr::time::{sleep, Duration};
-use zmqtt_zephyr::{error_description, ConnectOptions, MqttClient};
+use zmqtt_zephyr::{
+    error_description, Callbacks, ConnectFlags, ConnectOptions, CredentialsSink, Message,
+    MqttClient, PublishOptions,
+};
 
 extern "C" {
     /// Prints the client thread's priority and stack size as the kernel has them.
@@ -25,18 +38,6 @@ extern "C" {
     /// Prints which credentials the credential store holds under `tag`.
     #[cfg(CONFIG_ZMQTT_TLS)]
     fn app_probe_sec_tag(tag: core::ffi::c_int);
-}
-
-static CLIENT: Mutex<Option<MqttClient>> = Mutex::new(None);
-
-fn with_client(f: impl FnOnce(&MqttClient)) {
-    if let Some(client) = CLIENT
-        .lock()
-        .unwrap_or_else(|never| match never {})
-        .as_ref()
-    {
-        f(client);
-    }
 }
 
 fn topic(suffix: &str) -> heapless::String<96> {
@@ -57,49 +58,128 @@ fn report(what: &str, result: Result<u16, zmqtt_zephyr::MqttError>) {
     }
 }
 
-fn on_connect(rc: i32) {
-    printkln!("zmqtt-test: on_connect rc={rc}");
-    // SAFETY: C functions without arguments (or a plain integer) that only read and print.
-    unsafe {
-        app_probe_client_thread();
-        #[cfg(CONFIG_ZMQTT_TLS)]
-        app_probe_sec_tag(zephyr::kconfig::CONFIG_ZMQTT_TLS_SEC_TAG_BASE as core::ffi::c_int);
-    }
-    if rc == 0 {
-        with_client(|c| report("subscribe", c.subscribe(&[(topic("/in/#").as_str(), 2)])));
-    }
+/// The application: its callbacks and its state.
+struct App {
+    /// Connections the broker accepted so far.
+    accepted: AtomicU32,
+    /// Calls of the credentials provider so far.
+    credential_calls: AtomicU32,
 }
 
-fn on_subscribe(mid: u16, granted: &[u8]) {
-    printkln!("zmqtt-test: on_subscribe mid={mid} granted={granted:?}");
-}
+static APP: App = App {
+    accepted: AtomicU32::new(0),
+    credential_calls: AtomicU32::new(0),
+};
 
-fn on_message(topic_name: &str, payload: &[u8]) {
-    let text = core::str::from_utf8(payload).unwrap_or("<binary>");
-    if payload.len() <= 64 {
-        printkln!("zmqtt-test: on_message topic={topic_name} payload={text}");
-    } else {
-        // Long lines get split on the console: the tests match the length instead.
+impl Callbacks for App {
+    fn on_connect(&self, client: &MqttClient, rc: i32, flags: ConnectFlags) {
+        let text = match rc {
+            0 => "accepted",
+            1.. => "refused by the broker",
+            _ => error_description(rc),
+        };
         printkln!(
-            "zmqtt-test: on_message topic={topic_name} payload=<{} bytes>",
-            payload.len()
+            "zmqtt-test: on_connect rc={rc} session={} ({text})",
+            u8::from(flags.session_present)
+        );
+        if rc != 0 {
+            return;
+        }
+        let n = self.accepted.fetch_add(1, Ordering::Relaxed) + 1;
+        printkln!("zmqtt-test: connections accepted={n}");
+        // SAFETY: C functions without arguments (or a plain integer) that only read and print.
+        unsafe {
+            app_probe_client_thread();
+            #[cfg(CONFIG_ZMQTT_TLS)]
+            app_probe_sec_tag(zephyr::kconfig::CONFIG_ZMQTT_TLS_SEC_TAG_BASE as core::ffi::c_int);
+        }
+        report(
+            "subscribe",
+            client.subscribe(&[(topic("/in/#").as_str(), 2)]),
         );
     }
-    if topic_name == topic("/in/sub").as_str() {
-        with_client(|c| report("subscribe", c.subscribe(&[(text, 1)])));
-        return;
-    }
-    let echo_prefix = topic("/in/echo/");
-    if let Some(q) = topic_name.strip_prefix(echo_prefix.as_str()) {
-        let qos = q.parse::<u8>().unwrap_or(0);
-        let mut out = topic("/out/");
-        let _ = out.push_str(q);
-        with_client(|c| report("echo", c.publish(out.as_str(), payload, qos)));
-    }
-}
 
-fn on_publish(mid: u16) {
-    printkln!("zmqtt-test: on_publish mid={mid}");
+    fn on_subscribe(&self, _client: &MqttClient, mid: u16, granted: &[u8]) {
+        printkln!("zmqtt-test: on_subscribe mid={mid} granted={granted:?}");
+    }
+
+    fn on_unsubscribe(&self, _client: &MqttClient, mid: u16) {
+        printkln!("zmqtt-test: on_unsubscribe mid={mid}");
+    }
+
+    fn on_message(&self, client: &MqttClient, message: &Message<'_>) {
+        let (topic_name, payload) = (message.topic, message.payload);
+        let text = core::str::from_utf8(payload).unwrap_or("<binary>");
+        if payload.len() <= 64 {
+            printkln!("zmqtt-test: on_message topic={topic_name} payload={text}");
+        } else {
+            // Long lines get split on the console: the tests match the length instead.
+            printkln!(
+                "zmqtt-test: on_message topic={topic_name} payload=<{} bytes>",
+                payload.len()
+            );
+        }
+        printkln!(
+            "zmqtt-test: message qos={} retain={} dup={}",
+            message.qos as u8,
+            u8::from(message.retain),
+            u8::from(message.dup)
+        );
+        if topic_name == topic("/in/sub").as_str() {
+            report("subscribe", client.subscribe(&[(text, 1)]));
+            return;
+        }
+        if topic_name == topic("/in/reconnect").as_str() {
+            if let Err(e) = client.reconnect() {
+                printkln!("zmqtt-test: reconnect error={}", e.code());
+            }
+            return;
+        }
+        if topic_name == topic("/in/retain").as_str() {
+            let options = PublishOptions {
+                qos: 1,
+                retain: true,
+            };
+            let retained = topic("/out/retained");
+            report("retain", client.publish_with(&retained, payload, &options));
+            return;
+        }
+        if topic_name == topic("/in/unsub").as_str() {
+            report("unsubscribe", client.unsubscribe(&[text]));
+            return;
+        }
+        let echo_prefix = topic("/in/echo/");
+        if let Some(q) = topic_name.strip_prefix(echo_prefix.as_str()) {
+            let qos = q.parse::<u8>().unwrap_or(0);
+            let mut out = topic("/out/");
+            let _ = out.push_str(q);
+            report("echo", client.publish(out.as_str(), payload, qos));
+        }
+    }
+
+    fn on_publish(&self, _client: &MqttClient, mid: u16) {
+        printkln!("zmqtt-test: on_publish mid={mid}");
+    }
+
+    fn on_publish_failed(&self, _client: &MqttClient, mid: u16, code: i32) {
+        printkln!("zmqtt-test: on_publish_failed mid={mid} code={code}");
+    }
+
+    fn credentials(&self, _client: &MqttClient, sink: &mut CredentialsSink) {
+        if !cfg!(CONFIG_APP_CREDENTIALS_PROVIDER) {
+            return;
+        }
+        let n = self.credential_calls.fetch_add(1, Ordering::Relaxed) + 1;
+        printkln!("zmqtt-test: credentials call={n}");
+        let password = if n == 1 {
+            "stale-token"
+        } else {
+            CONFIG_APP_PASSWORD
+        };
+        if let Err(e) = sink.set(CONFIG_APP_USERNAME, password.as_bytes()) {
+            printkln!("zmqtt-test: credentials error={}", e.code());
+        }
+    }
 }
 
 #[no_mangle]
@@ -116,48 +196,48 @@ extern "C" fn rust_main() {
         format_args!("{scheme}://{CONFIG_APP_BROKER_HOST}:{CONFIG_APP_BROKER_PORT}"),
     );
     printkln!("zmqtt-test: broker {url} client id {CONFIG_APP_CLIENT_ID}");
-    let client = match MqttClient::new(&url, CONFIG_APP_CLIENT_ID) {
+    // Built at run time and dropped after the calls, which copy them.
+    let client_id = topic("");
+    let will_topic = topic("/status");
+    let client = match MqttClient::new(&url, &client_id) {
         Ok(c) => c,
         Err(e) => {
             printkln!("zmqtt-test: new error={}", e.code());
             return;
         }
     };
-    client.on_message(on_message);
-    client.on_subscribe(on_subscribe);
-    client.on_publish(on_publish);
-    *CLIENT.lock().unwrap_or_else(|never| match never {}) = Some(client);
+    drop(client_id);
 
     let options = ConnectOptions {
         username: (!CONFIG_APP_USERNAME.is_empty()).then_some(CONFIG_APP_USERNAME),
-        password: (!CONFIG_APP_PASSWORD.is_empty()).then_some(CONFIG_APP_PASSWORD),
+        password: (!CONFIG_APP_PASSWORD.is_empty()).then_some(CONFIG_APP_PASSWORD.as_bytes()),
         keep_alive: u16::try_from(CONFIG_APP_KEEPALIVE_SEC).ok(),
-        will_topic: Some(will_topic()),
+        will_topic: Some(will_topic.as_str()),
         will_qos: 1,
         will_message: b"offline",
         ..ConnectOptions::new()
     };
+    // PEM files as written, without a terminating NUL: `pem!` adds it.
     #[cfg(CONFIG_APP_TLS)]
     let options = ConnectOptions {
-        trust_store: Some(include_bytes!(concat!(
+        trust_store: Some(zmqtt_zephyr::pem!(include_str!(concat!(
             env!("BUILD_DIR"),
-            "/certs/ca.pem.nul"
-        ))),
-        key_store: Some(include_bytes!(concat!(
+            "/certs/ca.pem"
+        )))),
+        key_store: Some(zmqtt_zephyr::pem!(include_str!(concat!(
             env!("BUILD_DIR"),
-            "/certs/client.pem.nul"
-        ))),
-        private_key: Some(include_bytes!(concat!(
+            "/certs/client.pem"
+        )))),
+        private_key: Some(zmqtt_zephyr::pem!(include_str!(concat!(
             env!("BUILD_DIR"),
-            "/certs/client.key.nul"
-        ))),
+            "/certs/client.key"
+        )))),
         ..options
     };
-    with_client(|c| {
-        if let Err(e) = c.connect(on_connect, &options) {
-            printkln!("zmqtt-test: connect error={}", e.code());
-        }
-    });
+    if let Err(e) = client.connect(&APP, &options) {
+        printkln!("zmqtt-test: connect error={}", e.code());
+    }
+    drop(will_topic);
 
     let mut n: u32 = 0;
     loop {
@@ -165,36 +245,9 @@ extern "C" fn rust_main() {
         n += 1;
         let mut payload = heapless::String::<16>::new();
         let _ = core::fmt::write(&mut payload, format_args!("{n}"));
-        with_client(|c| {
-            let result = c.publish(topic("/tick").as_str(), payload.as_bytes(), 1);
-            match result {
-                Ok(mid) => printkln!("zmqtt-test: tick {n} mid={mid}"),
-                Err(e) => printkln!("zmqtt-test: tick {n} error={}", e.code()),
-            }
-        });
-    }
-}
-
-/// `<id>/status`, as the `'static` string the will needs.
-fn will_topic() -> &'static str {
-    const fn concat_len() -> usize {
-        CONFIG_APP_CLIENT_ID.len() + "/status".len()
-    }
-    static TOPIC: [u8; concat_len()] = {
-        let mut out = [0u8; concat_len()];
-        let id = CONFIG_APP_CLIENT_ID.as_bytes();
-        let suffix = b"/status";
-        let mut i = 0;
-        while i < id.len() {
-            out[i] = id[i];
-            i += 1;
+        match client.publish(topic("/tick").as_str(), payload.as_bytes(), 1) {
+            Ok(mid) => printkln!("zmqtt-test: tick {n} mid={mid}"),
+            Err(e) => printkln!("zmqtt-test: tick {n} error={}", e.code()),
         }
-        let mut j = 0;
-        while j < suffix.len() {
-            out[i + j] = suffix[j];
-            j += 1;
-        }
-        out
-    };
-    core::str::from_utf8(&TOPIC).unwrap_or("zmqtt-test/status")
+    }
 }

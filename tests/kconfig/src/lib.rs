@@ -4,7 +4,12 @@
 #![no_std]
 
 use zephyr::printkln;
-use zmqtt_zephyr::{config, ConnectOptions, MqttClient, MqttError, Protocol};
+use zmqtt_zephyr::{config, Callbacks, ConnectOptions, MqttClient, MqttError, Protocol};
+
+/// No callbacks: nothing connects here.
+struct Quiet;
+
+impl Callbacks for Quiet {}
 
 /// One line per call: the mid or the error number.
 fn outcome(result: Result<u16, MqttError>) -> heapless::String<24> {
@@ -33,6 +38,14 @@ extern "C" fn rust_main() {
         "zmqtt tls {} mqtts url {}",
         config::TLS,
         outcome(MqttClient::new("mqtts://127.0.0.1:9", "kconfig-test").map(|_| 0))
+    );
+    // CONFIG_ZMQTT_MAX_CLIENT_ID_LEN: the id is copied into the client; one byte more is -8.
+    let long_id = core::str::from_utf8(&LONG[..(config::MAX_CLIENT_ID_LEN + 1).min(LONG.len())])
+        .unwrap_or("");
+    printkln!(
+        "zmqtt client id {} bytes {}",
+        long_id.len(),
+        outcome(MqttClient::new("mqtt://127.0.0.1:9", long_id).map(|_| 0))
     );
     // Never connected: every publish below waits offline, which is what the queue,
     // in-flight and store limits govern. Nothing listens on port 9.
@@ -102,7 +115,7 @@ extern "C" fn rust_main() {
         },
         ..ConnectOptions::new()
     };
-    let other = client.connect(|_| {}, &options);
+    let other = client.connect(&Quiet, &options);
     printkln!(
         "zmqtt mqtt5 {} connect with the other version {}",
         config::MQTT5,
@@ -110,6 +123,32 @@ extern "C" fn rust_main() {
     );
     printkln!("zmqtt pending {}", client.pending());
     printkln!("zmqtt max_incoming_qos2 {}", config::MAX_INCOMING_QOS2);
+
+    // CONFIG_ZMQTT_MAX_PASSWORD_LEN and _MAX_WILL_PAYLOAD_LEN bound what connect() copies:
+    // one byte more is -8 (password) and -24 (will message), and nothing connects.
+    let long_password = &BIG[..(config::MAX_PASSWORD_LEN + 1).min(BIG.len())];
+    let options = ConnectOptions {
+        username: Some("user"),
+        password: Some(long_password),
+        ..ConnectOptions::new()
+    };
+    printkln!(
+        "zmqtt password {} bytes {}",
+        long_password.len(),
+        outcome(client.connect(&Quiet, &options).map(|_| 0))
+    );
+    let long_will = &BIG[..(config::MAX_WILL_PAYLOAD_LEN + 1).min(BIG.len())];
+    let options = ConnectOptions {
+        will_topic: Some("kconfig/will"),
+        will_message: long_will,
+        ..ConnectOptions::new()
+    };
+    printkln!(
+        "zmqtt will message {} bytes {}",
+        long_will.len(),
+        outcome(client.connect(&Quiet, &options).map(|_| 0))
+    );
+    printkln!("zmqtt connected {}", client.is_connected());
 
     // zmqtt's logger (variant zmqtt.kconfig.log, Zephyr's deferred logging): a line over the
     // 160-byte limit arrives cut there, and a short line logged after it from the same place

@@ -78,6 +78,8 @@ pub enum DisconnectReason {
     ConnectTimeout,
     /// The link closed or failed (`handle_closed`), or could not be opened.
     TransportClosed,
+    /// The application asked for a new connection at once (`reconnect`).
+    Reconnect,
 }
 
 impl fmt::Display for DisconnectReason {
@@ -90,6 +92,7 @@ impl fmt::Display for DisconnectReason {
             DisconnectReason::KeepaliveTimeout => f.write_str("no PINGRESP: keepalive timeout"),
             DisconnectReason::ConnectTimeout => f.write_str("no CONNACK: connect timeout"),
             DisconnectReason::TransportClosed => f.write_str("transport closed"),
+            DisconnectReason::Reconnect => f.write_str("reconnecting at the application's request"),
         }
     }
 }
@@ -107,6 +110,8 @@ pub struct Message<'a> {
     pub qos: QoS,
     /// The broker sent it from its retained store.
     pub retain: bool,
+    /// The broker may have sent it before (DUP flag, QoS 1 and 2 only).
+    pub dup: bool,
     /// Packet id (QoS 1 and 2).
     pub packet_id: Option<PacketId>,
     /// MQTT 5.0 properties (user properties, content type, response topic …); empty for 3.1.1.

@@ -332,6 +332,38 @@ impl<
         Ok(())
     }
 
+    /// Replaces the user name and password in any state; the next CONNECT carries them. The
+    /// Zephyr glue's credentials provider refreshes an expiring token (a SAS token, a JWT)
+    /// this way before each (re)connect, while the client is `Opening` or `Waiting`.
+    pub fn set_credentials(
+        &mut self,
+        username: Option<&'c str>,
+        password: Option<&'c [u8]>,
+    ) -> Result<(), ConfigError> {
+        let config = self.config.credentials(username, password);
+        config.validate()?;
+        self.config = config;
+        Ok(())
+    }
+
+    /// Reconnects at once (with the credentials in force now, see
+    /// [`set_credentials`](Self::set_credentials)): a live connection or an attempt under way
+    /// is ended (a live one cleanly, with DISCONNECT, so the will stays unpublished) and a new
+    /// one opened without back-off; a client waiting for its next attempt, or stopped (after
+    /// a refusal, or `disconnect`), starts one now.
+    pub fn reconnect(&mut self, now: Instant) {
+        match self.state {
+            State::Connected | State::Connecting | State::Opening => {
+                self.backoff.reset();
+                let goodbye =
+                    (self.state == State::Connected).then_some(ReasonCode::NORMAL_DISCONNECTION);
+                self.lose_with(now, DisconnectReason::Reconnect, goodbye, true);
+            }
+            State::Idle | State::Waiting => self.connect(now),
+            State::Closing => {}
+        }
+    }
+
     /// Starts connecting (and, with `auto_reconnect`, keeps reconnecting): the state becomes
     /// `Opening`, asking the driver for a link. Does nothing while already connecting or connected.
     pub fn connect(&mut self, now: Instant) {
@@ -648,6 +680,7 @@ impl<
                     payload: publish.payload,
                     qos: publish.qos,
                     retain: publish.retain,
+                    dup: publish.dup,
                     packet_id: publish.packet_id,
                     properties: publish.properties,
                 };
@@ -1418,6 +1451,7 @@ impl<
         }
         let (min, max) = (self.config.reconnect_min, self.config.reconnect_max);
         let reconnect_in = (retry && self.config.auto_reconnect).then(|| match reason {
+            DisconnectReason::Reconnect => Duration::ZERO,
             DisconnectReason::Protocol(ProtocolError::ReceiveMaximumExceeded)
                 if self.delivered_on_link =>
             {

@@ -287,6 +287,53 @@ fn disconnect_sends_disconnect_and_stops_reconnecting() {
     });
 }
 
+#[test]
+fn reconnect_ends_a_live_connection_cleanly_and_opens_a_new_one_at_once() {
+    both(|v| {
+        let mut h = Harness::connected(config(v));
+        let opened = h.links_opened;
+        h.client.reconnect(h.now);
+        h.drive();
+        // DISCONNECT with reason 0 (MQTT 3.1.1 §3.14, 5.0 §3.14.2.1): the will is not sent.
+        assert_eq!(h.broker.take_sent()[0], Sent::Disconnect(0));
+        assert_eq!(
+            disconnected(&h.events),
+            vec![(DisconnectReason::Reconnect, Some(Duration::ZERO))]
+        );
+        assert_eq!(h.links_opened, opened + 1, "a new link without waiting");
+        assert!(h.client.is_connected());
+    });
+}
+
+#[test]
+fn after_a_refused_login_new_credentials_and_reconnect_try_again_with_them() {
+    let mut h = Harness::new(config(V3).credentials(Some("user"), Some(b"old-token")));
+    h.broker.auto.connack = Some((4, false));
+    h.client.connect(h.now);
+    h.drive();
+    assert_eq!(h.client.state(), State::Idle, "4 is permanent");
+    h.broker.auto.connack = Some((0, false));
+    h.client
+        .set_credentials(Some("user"), Some(b"new-token"))
+        .unwrap();
+    h.client.reconnect(h.now);
+    h.drive();
+    assert!(h.client.is_connected());
+    let connects: Vec<_> = h
+        .broker
+        .take_sent()
+        .into_iter()
+        .filter_map(|s| match s {
+            Sent::Connect { password, .. } => Some(password),
+            _ => None,
+        })
+        .collect();
+    assert_eq!(
+        connects,
+        vec![Some(b"old-token".to_vec()), Some(b"new-token".to_vec())]
+    );
+}
+
 // ----- outgoing QoS 0/1/2 -----
 
 #[test]
