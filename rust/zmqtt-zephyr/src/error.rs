@@ -24,6 +24,9 @@ pub enum Error {
     Credential(Errno),
     /// A PEM credential lacks its terminating NUL byte, which mbedTLS needs.
     PemNotTerminated,
+    /// The broker did not accept the WebSocket upgrade (no WebSocket at that port and path,
+    /// or a wrong `Sec-WebSocket-Accept`).
+    WebSocketUpgrade,
 }
 
 impl fmt::Display for Error {
@@ -43,6 +46,9 @@ impl fmt::Display for Error {
             Error::PemNotTerminated => f.write_str(
                 "PEM credential must end with a NUL byte (concat!(include_str!(..), \"\\0\"))",
             ),
+            Error::WebSocketUpgrade => {
+                f.write_str("WebSocket upgrade refused: no MQTT WebSocket at this port and path")
+            }
         }
     }
 }
@@ -54,9 +60,11 @@ impl From<Error> for MqttError {
         match e {
             Error::TlsNotSupported => MqttError::SslNotSupported,
             Error::PemNotTerminated | Error::HostTooLong => MqttError::BadStructure,
-            Error::Socket(_) | Error::Dns | Error::Credential(_) | Error::TlsHandshake => {
-                MqttError::Failure
-            }
+            Error::Socket(_)
+            | Error::Dns
+            | Error::Credential(_)
+            | Error::TlsHandshake
+            | Error::WebSocketUpgrade => MqttError::Failure,
         }
     }
 }

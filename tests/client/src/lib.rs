@@ -105,10 +105,11 @@ fn on_publish(mid: u16) {
 #[no_mangle]
 extern "C" fn rust_main() {
     zmqtt_zephyr::log_init();
-    let scheme = if cfg!(CONFIG_APP_TLS) {
-        "mqtts"
-    } else {
-        "mqtt"
+    let scheme = match (cfg!(CONFIG_APP_TLS), cfg!(CONFIG_APP_WEBSOCKET)) {
+        (false, false) => "mqtt",
+        (true, false) => "mqtts",
+        (false, true) => "ws",
+        (true, true) => "wss",
     };
     let mut url = heapless::String::<80>::new();
     let _ = core::fmt::write(
@@ -123,6 +124,11 @@ extern "C" fn rust_main() {
             return;
         }
     };
+    // What pytest/test_tls_extras.py expects to see offered (AWS IoT's name for MQTT on 443).
+    #[cfg(CONFIG_ZMQTT_TLS_ALPN)]
+    if let Err(e) = client.set_alpn(&[c"x-amzn-mqtt-ca", c"mqtt"]) {
+        printkln!("zmqtt-test: set_alpn error={}", e.code());
+    }
     client.on_message(on_message);
     client.on_subscribe(on_subscribe);
     client.on_publish(on_publish);
