@@ -291,7 +291,9 @@ pub struct MqttClient {
 
 impl MqttClient {
     /// A client for the broker at `broker_url` (`tcp|mqtt|ssl|mqtts://host[:port]`,
-    /// default ports 1883 and 8883) with the given client id.
+    /// default ports 1883 and 8883; with `CONFIG_ZMQTT_WEBSOCKET` also
+    /// `ws|wss://host[:port][/path]`, default ports 80 and 443, path `/mqtt`) with the given
+    /// client id.
     ///
     /// Errors: -14 for another scheme or a malformed URL, -13 for a TLS URL in a build
     /// without `CONFIG_ZMQTT_TLS`, -6 for an empty client id, -1 while another client exists.

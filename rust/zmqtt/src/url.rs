@@ -135,8 +135,9 @@ impl UrlError {
 impl fmt::Display for UrlError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.write_str(match self {
-            UrlError::MissingScheme => {
-                "broker URL has no scheme (expected tcp://, mqtt://, ssl:// or mqtts://)"
+            UrlError::MissingScheme => "broker URL has no scheme (expected tcp://, mqtt://, ...)",
+            UrlError::UnsupportedScheme if cfg!(feature = "websocket") => {
+                "unsupported broker URL scheme (expected tcp, mqtt, ssl, mqtts, ws or wss)"
             }
             UrlError::UnsupportedScheme => {
                 "unsupported broker URL scheme (expected tcp, mqtt, ssl or mqtts)"

@@ -65,6 +65,7 @@ class TlsPeer:
         self.ctx.sni_callback = lambda sslobj, name, ctx: self.sni_seen.append(name)
         self.links = []  # per connection: parsed ClientHello, chosen ALPN, session reused
         self.live = []
+        self.cut = False
         self.event = threading.Condition()
         self.sock = socket.socket()
         self.sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
@@ -104,8 +105,9 @@ class TlsPeer:
             self.live.append(tls)
             self.event.notify_all()
         tls.setblocking(False)
+        self.cut = False
         try:
-            while self.running:
+            while self.running and not self.cut:
                 ready, _, _ = select.select([tls, up], [], [], 0.2)
                 if tls in ready or tls.pending():
                     try:
@@ -128,9 +130,12 @@ class TlsPeer:
         finally:
             up.close()
             try:
+                # close_notify first: OpenSSL drops a session from its cache when its
+                # connection ends without one, and the reconnect could not resume it.
+                tls.settimeout(2)
+                tls.unwrap().close()
+            except (OSError, ValueError):
                 tls.close()
-            except OSError:
-                pass
 
     def wait_links(self, n: int, timeout: float = 60):
         with self.event:
@@ -139,13 +144,9 @@ class TlsPeer:
             return self.links[:n]
 
     def drop_all(self):
-        """Cuts every relayed connection, as a broker restart or a lost link would."""
+        """Ends every relayed connection (with a TLS close), as a broker restart would."""
         with self.event:
-            for tls in self.live:
-                try:
-                    tls.shutdown(socket.SHUT_RDWR)
-                except OSError:
-                    pass
+            self.cut = True
             self.live.clear()
 
     def stop(self):
