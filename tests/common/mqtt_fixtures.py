@@ -242,8 +242,11 @@ def websockets(build_dir: str) -> bool:
 @pytest.fixture()
 def broker(broker_port, build_dir):
     # A firmware built for an IPv6 literal ("[::1]") finds the broker there too.
+    # A TLS firmware (CONFIG_APP_TLS) finds its listener with the test PKI's server
+    # certificate (host clients keep a plain listener only beside a websockets one).
+    tls = f"{build_dir}/certs:server" if kconfig_or_none(build_dir, "APP_TLS") == "y" else ""
     b = Broker(broker_port, ipv6=":" in (kconfig_or_none(build_dir, "APP_BROKER_HOST") or ""),
-               websockets=websockets(build_dir))
+               websockets=websockets(build_dir), tls=tls)
     b.start()
     yield b
     b.stop()
