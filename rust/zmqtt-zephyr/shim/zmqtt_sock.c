@@ -234,10 +234,23 @@ static int connect_one(const struct zsock_addrinfo *ai, const char *host,
  * descriptor to send and receive on (and in *inner the TCP/TLS socket under a
  * WebSocket, else -1), ZMQTT_ERR_DNS, or the negative errno of the last address tried.
  */
+#if defined(CONFIG_ZMQTT_WEBSOCKET) || defined(CONFIG_ZMQTT_TLS_ALPN)
 int zmqtt_sock_connect(const char *host, uint16_t port, const int *sec_tags, size_t n_tags,
 		       int verify, const char *const *alpn, const char *ws_path,
 		       const char *ws_host, int *inner)
+#else
+/* Without WebSocket and ALPN the extra arguments are not passed (or compiled) at all. */
+int zmqtt_sock_connect(const char *host, uint16_t port, const int *sec_tags, size_t n_tags,
+		       int verify)
+#endif
 {
+#if !defined(CONFIG_ZMQTT_WEBSOCKET) && !defined(CONFIG_ZMQTT_TLS_ALPN)
+	const char *const *alpn = NULL;
+	const char *ws_path = NULL;
+	const char *ws_host = NULL;
+	int inner_unused;
+	int *inner = &inner_unused;
+#endif
 	const struct zmqtt_link_opts opts = {
 		.sec_tags = sec_tags,
 		.n_tags = n_tags,

@@ -26,6 +26,7 @@ pub enum Error {
     PemNotTerminated,
     /// The broker did not accept the WebSocket upgrade (no WebSocket at that port and path,
     /// or a wrong `Sec-WebSocket-Accept`).
+    #[cfg(CONFIG_ZMQTT_WEBSOCKET)]
     WebSocketUpgrade,
 }
 
@@ -46,6 +47,7 @@ impl fmt::Display for Error {
             Error::PemNotTerminated => f.write_str(
                 "PEM credential must end with a NUL byte (concat!(include_str!(..), \"\\0\"))",
             ),
+            #[cfg(CONFIG_ZMQTT_WEBSOCKET)]
             Error::WebSocketUpgrade => {
                 f.write_str("WebSocket upgrade refused: no MQTT WebSocket at this port and path")
             }
@@ -60,11 +62,11 @@ impl From<Error> for MqttError {
         match e {
             Error::TlsNotSupported => MqttError::SslNotSupported,
             Error::PemNotTerminated | Error::HostTooLong => MqttError::BadStructure,
-            Error::Socket(_)
-            | Error::Dns
-            | Error::Credential(_)
-            | Error::TlsHandshake
-            | Error::WebSocketUpgrade => MqttError::Failure,
+            Error::Socket(_) | Error::Dns | Error::Credential(_) | Error::TlsHandshake => {
+                MqttError::Failure
+            }
+            #[cfg(CONFIG_ZMQTT_WEBSOCKET)]
+            Error::WebSocketUpgrade => MqttError::Failure,
         }
     }
 }

@@ -25,6 +25,7 @@ pub struct Socket {
     /// The descriptor to send and receive on: the TCP/TLS socket, or the WebSocket on it.
     fd: c_int,
     /// The TCP/TLS socket under a WebSocket (closing the WebSocket leaves it open), else -1.
+    #[cfg(CONFIG_ZMQTT_WEBSOCKET)]
     inner: c_int,
 }
 
@@ -83,10 +84,15 @@ impl Socket {
         #[cfg(not(CONFIG_ZMQTT_WEBSOCKET))]
         let _ = &mut options;
         match sys::sock_connect(&host, url.port, &options) {
+            #[cfg(CONFIG_ZMQTT_WEBSOCKET)]
             Ok((fd, inner)) => Ok(Socket { fd, inner }),
+            // No WebSocket in this build, so nothing under the socket.
+            #[cfg(not(CONFIG_ZMQTT_WEBSOCKET))]
+            Ok((fd, _)) => Ok(Socket { fd }),
             Err(Errno::DNS) => Err(Error::Dns),
             Err(Errno::NO_TLS) => Err(Error::TlsNotSupported),
             Err(Errno::TLS) => Err(Error::TlsHandshake),
+            #[cfg(CONFIG_ZMQTT_WEBSOCKET)]
             Err(Errno::WEBSOCKET) => Err(Error::WebSocketUpgrade),
             Err(e) => Err(Error::Socket(e)),
         }
@@ -173,6 +179,7 @@ impl Drop for Socket {
     /// Closes the WebSocket (Zephyr sends the close frame) and then the socket under it.
     fn drop(&mut self) {
         sys::sock_close(self.fd);
+        #[cfg(CONFIG_ZMQTT_WEBSOCKET)]
         if self.inner >= 0 {
             sys::sock_close(self.inner);
         }

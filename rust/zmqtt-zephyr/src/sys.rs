@@ -21,10 +21,11 @@ mod ffi {
             sec_tags: *const c_int,
             n_tags: usize,
             verify: c_int,
-            alpn: *const *const c_char,
-            ws_path: *const c_char,
-            ws_host: *const c_char,
-            inner: *mut c_int,
+            // Only in builds with WebSocket or ALPN, as in the shim.
+            #[cfg(any(CONFIG_ZMQTT_WEBSOCKET, CONFIG_ZMQTT_TLS_ALPN))] alpn: *const *const c_char,
+            #[cfg(any(CONFIG_ZMQTT_WEBSOCKET, CONFIG_ZMQTT_TLS_ALPN))] ws_path: *const c_char,
+            #[cfg(any(CONFIG_ZMQTT_WEBSOCKET, CONFIG_ZMQTT_TLS_ALPN))] ws_host: *const c_char,
+            #[cfg(any(CONFIG_ZMQTT_WEBSOCKET, CONFIG_ZMQTT_TLS_ALPN))] inner: *mut c_int,
         ) -> c_int;
         pub fn zmqtt_sock_send(fd: c_int, buf: *const u8, len: usize) -> c_int;
         pub fn zmqtt_sock_recv(fd: c_int, buf: *mut u8, len: usize) -> c_int;
@@ -86,6 +87,7 @@ impl Errno {
     /// The TLS handshake failed (`ZMQTT_ERR_TLS`).
     pub const TLS: Errno = Errno(1004);
     /// The broker refused the WebSocket upgrade or answered it wrongly (`ZMQTT_ERR_WS`).
+    #[cfg(CONFIG_ZMQTT_WEBSOCKET)]
     pub const WEBSOCKET: Errno = Errno(1005);
 }
 
@@ -117,6 +119,33 @@ pub fn sock_connect(
     options: &LinkOptions<'_>,
 ) -> Result<(c_int, c_int), Errno> {
     debug_assert_eq!(host.last(), Some(&0));
+    // Without WebSocket and ALPN the shim takes neither, nor returns a socket underneath.
+    #[cfg(not(any(CONFIG_ZMQTT_WEBSOCKET, CONFIG_ZMQTT_TLS_ALPN)))]
+    {
+        // SAFETY: `host` is NUL-terminated and `sec_tags` is a valid slice; the shim reads
+        // both only during the call.
+        let fd = check(unsafe {
+            ffi::zmqtt_sock_connect(
+                host.as_ptr() as *const c_char,
+                port,
+                options.sec_tags.as_ptr(),
+                options.sec_tags.len(),
+                options.verify,
+            )
+        })?;
+        let _ = (options.alpn, options.websocket);
+        Ok((fd, -1))
+    }
+    #[cfg(any(CONFIG_ZMQTT_WEBSOCKET, CONFIG_ZMQTT_TLS_ALPN))]
+    sock_connect_extras(host, port, options)
+}
+
+#[cfg(any(CONFIG_ZMQTT_WEBSOCKET, CONFIG_ZMQTT_TLS_ALPN))]
+fn sock_connect_extras(
+    host: &[u8],
+    port: u16,
+    options: &LinkOptions<'_>,
+) -> Result<(c_int, c_int), Errno> {
     debug_assert!(options
         .alpn
         .is_none_or(|a| a.last() == Some(&core::ptr::null())));
