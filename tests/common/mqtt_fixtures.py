@@ -161,24 +161,32 @@ class Broker:
     """A mosquitto on 127.0.0.1:port with persistence, which tests may stop and start."""
 
     def __init__(self, port: int, tls: str = "", require_certificate: bool = False,
-                 ipv6: bool = False):
+                 ipv6: bool = False, websockets: bool = False):
         """tls: empty for plain TCP, else the directory of scripts/gen-test-certs' files and the
         server certificate to present, as "<certs dir>:<name>" (e.g. ".../certs:server").
-        ipv6: also listen on [::1]:port."""
-        self.port = port
+        ipv6: also listen on [::1]:port.
+        websockets: the device's listener on `port` speaks MQTT over WebSocket (with `tls`:
+        over TLS); a plain listener for host clients beside it on port + 1 becomes `self.port`.
+        mosquitto 2.0.11 needs that plain listener, and binds a websockets listener to loopback
+        only when given the interface name `lo` (it ignores an address there)."""
+        self.ws_port = port if websockets else None
+        self.port = port + 1 if websockets else port
         self.dir = tempfile.mkdtemp(prefix="zmqtt-broker-")
         self.conf = os.path.join(self.dir, "mosquitto.conf")
         lines = [
             # Run as whoever runs the tests: started as root, mosquitto would otherwise
             # switch to the "mosquitto" user, which cannot read our keys or persistence dir.
             f"user {getpass.getuser()}",
-            f"listener {port} 127.0.0.1",
-            *([f"listener {port} ::1"] if ipv6 else []),
             "allow_anonymous true",
             "persistence true",
             f"persistence_location {self.dir}/",
             "log_type all",
+            f"listener {self.port} 127.0.0.1",
+            *([f"listener {port} ::1"] if ipv6 else []),
         ]
+        if websockets:
+            # TLS settings below apply to this listener, the last one.
+            lines += [f"listener {port} lo", "protocol websockets"]
         if tls:
             certs, name = tls.rsplit(":", 1)
             lines += [
@@ -195,18 +203,20 @@ class Broker:
 
     def start(self):
         binary = shutil.which("mosquitto") or "/usr/sbin/mosquitto"
-        with socket.socket() as s:
-            # As mosquitto does: connections of an earlier broker in TIME_WAIT don't count.
-            s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-            try:
-                s.bind(("127.0.0.1", self.port))
-            except OSError:
-                pytest.fail(f"port {self.port} (CONFIG_APP_BROKER_PORT) is taken: free it and run again")
+        for port in filter(None, (self.port, self.ws_port)):
+            with socket.socket() as s:
+                # As mosquitto does: connections of an earlier broker in TIME_WAIT don't count.
+                s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+                try:
+                    s.bind(("127.0.0.1", port))
+                except OSError:
+                    pytest.fail(f"port {port} (CONFIG_APP_BROKER_PORT or + 1) is taken: free it and run again")
         self.proc = subprocess.Popen([binary, "-c", self.conf], stdout=self.log, stderr=self.log)
         deadline = time.time() + 10
         while time.time() < deadline:
             try:
-                socket.create_connection(("127.0.0.1", self.port), timeout=0.5).close()
+                for port in filter(None, (self.port, self.ws_port)):
+                    socket.create_connection(("127.0.0.1", port), timeout=0.5).close()
                 return
             except OSError:
                 time.sleep(0.05)
@@ -224,10 +234,19 @@ def broker_port(build_dir) -> int:
     return int(kconfig(build_dir, "APP_BROKER_PORT"))
 
 
+def websockets(build_dir: str) -> bool:
+    """Whether the firmware connects with ws:// or wss:// (CONFIG_APP_WEBSOCKET)."""
+    return kconfig_or_none(build_dir, "APP_WEBSOCKET") == "y"
+
+
 @pytest.fixture()
 def broker(broker_port, build_dir):
     # A firmware built for an IPv6 literal ("[::1]") finds the broker there too.
-    b = Broker(broker_port, ipv6=":" in (kconfig_or_none(build_dir, "APP_BROKER_HOST") or ""))
+    # A TLS firmware (CONFIG_APP_TLS) finds its listener with the test PKI's server
+    # certificate (host clients keep a plain listener only beside a websockets one).
+    tls = f"{build_dir}/certs:server" if kconfig_or_none(build_dir, "APP_TLS") == "y" else ""
+    b = Broker(broker_port, ipv6=":" in (kconfig_or_none(build_dir, "APP_BROKER_HOST") or ""),
+               websockets=websockets(build_dir), tls=tls)
     b.start()
     yield b
     b.stop()

@@ -25,6 +25,9 @@
 #if defined(CONFIG_ZMQTT_TLS)
 #include <zephyr/net/tls_credentials.h>
 #endif
+#if defined(CONFIG_ZMQTT_WEBSOCKET)
+#include <zephyr/net/websocket.h>
+#endif
 
 LOG_MODULE_REGISTER(zmqtt, CONFIG_ZMQTT_LOG_LEVEL);
 
@@ -34,6 +37,7 @@ LOG_MODULE_REGISTER(zmqtt, CONFIG_ZMQTT_LOG_LEVEL);
 #define ZMQTT_ERR_NOTSUP   (-1002) /* no eventfd with offloaded sockets */
 #define ZMQTT_ERR_NO_TLS   (-1003) /* TLS asked for in a build without it */
 #define ZMQTT_ERR_TLS      (-1004) /* the TLS handshake failed */
+#define ZMQTT_ERR_WS       (-1005) /* the WebSocket upgrade failed */
 
 /* Bits of zmqtt_sock_wait()'s result. */
 #define ZMQTT_READABLE 1
@@ -45,9 +49,69 @@ static int neg_errno(void)
 	return errno > 0 ? -errno : -EIO;
 }
 
-static int connect_one(const struct zsock_addrinfo *ai, const char *host, const int *sec_tags,
-		       size_t n_tags, int verify)
+/* What zmqtt_sock_connect() sets up on top of the TCP connection. */
+struct zmqtt_link_opts {
+	/* Security tags for TLS; verify < 0 means plain TCP, else TLS_PEER_VERIFY's value. */
+	const int *sec_tags;
+	size_t n_tags;
+	int verify;
+	/* NULL-terminated ALPN protocol names offered in the TLS handshake, or NULL. */
+	const char *const *alpn;
+	/* WebSocket request path ("/mqtt") and Host header value, or NULL for none. */
+	const char *ws_path;
+	const char *ws_host;
+};
+
+#if defined(CONFIG_ZMQTT_WEBSOCKET)
+/*
+ * The WebSocket layer's receive buffer: it holds the HTTP upgrade response and then the
+ * frames read from the socket, for the whole connection (Zephyr keeps the pointer), so
+ * it is static. One WebSocket connection at a time (CONFIG_WEBSOCKET_MAX_CONTEXTS).
+ */
+static uint8_t ws_buf[CONFIG_ZMQTT_WEBSOCKET_BUFFER_SIZE];
+
+/*
+ * The socket whose WebSocket buffer may still hold frames after the last read filled the
+ * caller's buffer: polling the socket cannot see them (Zephyr polls the TCP/TLS socket
+ * underneath), so zmqtt_sock_wait() reports it readable.
+ */
+static int ws_pending_fd = -1;
+
+/* MQTT over WebSocket: the subprotocol name is "mqtt" (MQTT 3.1.1 §6, 5.0 §6). */
+static const char *const ws_headers[] = {
+	"Sec-WebSocket-Protocol: mqtt\r\n",
+	NULL,
+};
+
+/* Upgrades the connected socket; the WebSocket descriptor, or a negative errno. */
+static int ws_upgrade(int fd, const struct zmqtt_link_opts *opts)
 {
+	struct websocket_request req = {
+		.host = opts->ws_host,
+		.url = opts->ws_path,
+		.optional_headers = (const char **)ws_headers,
+		.tmp_buf = ws_buf,
+		.tmp_buf_len = sizeof(ws_buf),
+	};
+	int ws = websocket_connect(fd, &req, CONFIG_NET_SOCKETS_CONNECT_TIMEOUT, NULL);
+
+	if (ws < 0) {
+		/* websocket_connect() reports a refused or malformed upgrade as ECONNABORTED. */
+		LOG_WRN("WebSocket upgrade to %s%s failed (%d)", opts->ws_host, opts->ws_path, ws);
+		return ws == -ECONNABORTED ? ZMQTT_ERR_WS : ws;
+	}
+	ws_pending_fd = -1;
+	return ws;
+}
+#endif
+
+static int connect_one(const struct zsock_addrinfo *ai, const char *host,
+		       const struct zmqtt_link_opts *opts, int *inner)
+{
+	const int *sec_tags = opts->sec_tags;
+	size_t n_tags = opts->n_tags;
+	int verify = opts->verify;
+
 	int proto = IPPROTO_TCP;
 
 #if defined(CONFIG_ZMQTT_TLS)
@@ -79,6 +143,37 @@ static int connect_one(const struct zsock_addrinfo *ai, const char *host, const 
 			zsock_close(fd);
 			return err;
 		}
+#if defined(CONFIG_ZMQTT_TLS_ALPN)
+		size_t n_alpn = 0;
+
+		while (opts->alpn != NULL && opts->alpn[n_alpn] != NULL) {
+			n_alpn++;
+		}
+		/* Zephyr copies the array (not the names, which are static) and NULL-terminates it. */
+		if (n_alpn > 0 && zsock_setsockopt(fd, SOL_TLS, TLS_ALPN_LIST, opts->alpn,
+						   n_alpn * sizeof(char *)) < 0) {
+			int err = neg_errno();
+
+			LOG_WRN("cannot offer %u ALPN protocols (%d)", (unsigned int)n_alpn, err);
+			zsock_close(fd);
+			return err;
+		}
+#endif
+#if defined(CONFIG_ZMQTT_TLS_SESSION_CACHE)
+		/*
+		 * Zephyr keeps the session of the last handshake with this peer address and
+		 * offers it on the next connect, so a reconnect skips the certificate exchange
+		 * and the key agreement when the broker still has it (abbreviated handshake).
+		 */
+		int cache = TLS_SESSION_CACHE_ENABLED;
+
+		if (zsock_setsockopt(fd, SOL_TLS, TLS_SESSION_CACHE, &cache, sizeof(cache)) < 0) {
+			int err = neg_errno();
+
+			zsock_close(fd);
+			return err;
+		}
+#endif
 	}
 #else
 	ARG_UNUSED(host);
@@ -98,28 +193,72 @@ static int connect_one(const struct zsock_addrinfo *ai, const char *host, const 
 		return err;
 	}
 
-	/* From here on reads never block: the client thread waits in zmqtt_sock_wait(). */
+	int link = fd;
+
+#if defined(CONFIG_ZMQTT_WEBSOCKET)
+	/* The upgrade runs blocking, like the handshake, bounded by the same timeout. */
+	if (opts->ws_path != NULL) {
+		link = ws_upgrade(fd, opts);
+		if (link < 0) {
+			zsock_close(fd);
+			return link;
+		}
+	}
+#endif
+
+	/*
+	 * From here on reads never block: the client thread waits in zmqtt_sock_wait().
+	 * (A WebSocket descriptor passes fcntl() on to the socket underneath.)
+	 */
 	int flags = zsock_fcntl(fd, ZVFS_F_GETFL, 0);
 
 	if (flags < 0 || zsock_fcntl(fd, ZVFS_F_SETFL, flags | ZVFS_O_NONBLOCK) < 0) {
 		int err = neg_errno();
 
+		if (link != fd) {
+			zsock_close(link);
+		}
 		zsock_close(fd);
 		return err;
 	}
 
-	return fd;
+	*inner = link != fd ? fd : -1;
+	return link;
 }
 
 /*
  * Resolves host (a name, IPv4 or IPv6 literal) and connects to the first address
  * that accepts. verify < 0 means plain TCP; otherwise TLS with that TLS_PEER_VERIFY
- * value and the given security tags. Returns the socket, ZMQTT_ERR_DNS, or the
- * negative errno of the last address tried.
+ * value, the given security tags and ALPN names (NULL-terminated, or NULL). A ws_path
+ * (with ws_host, the Host header) upgrades the connection to a WebSocket. Returns the
+ * descriptor to send and receive on (and in *inner the TCP/TLS socket under a
+ * WebSocket, else -1), ZMQTT_ERR_DNS, or the negative errno of the last address tried.
  */
+#if defined(CONFIG_ZMQTT_WEBSOCKET) || defined(CONFIG_ZMQTT_TLS_ALPN)
+int zmqtt_sock_connect(const char *host, uint16_t port, const int *sec_tags, size_t n_tags,
+		       int verify, const char *const *alpn, const char *ws_path,
+		       const char *ws_host, int *inner)
+#else
+/* Without WebSocket and ALPN the extra arguments are not passed (or compiled) at all. */
 int zmqtt_sock_connect(const char *host, uint16_t port, const int *sec_tags, size_t n_tags,
 		       int verify)
+#endif
 {
+#if !defined(CONFIG_ZMQTT_WEBSOCKET) && !defined(CONFIG_ZMQTT_TLS_ALPN)
+	const char *const *alpn = NULL;
+	const char *ws_path = NULL;
+	const char *ws_host = NULL;
+	int inner_unused;
+	int *inner = &inner_unused;
+#endif
+	const struct zmqtt_link_opts opts = {
+		.sec_tags = sec_tags,
+		.n_tags = n_tags,
+		.verify = verify,
+		.alpn = alpn,
+		.ws_path = ws_path,
+		.ws_host = ws_host,
+	};
 	struct zsock_addrinfo hints = {
 		.ai_socktype = SOCK_STREAM,
 		.ai_family = AF_UNSPEC,
@@ -138,8 +277,15 @@ int zmqtt_sock_connect(const char *host, uint16_t port, const int *sec_tags, siz
 
 	int result = -EHOSTUNREACH;
 
+	*inner = -1;
+#if !defined(CONFIG_ZMQTT_WEBSOCKET)
+	if (ws_path != NULL) {
+		return -ENOTSUP;
+	}
+#endif
+
 	for (struct zsock_addrinfo *ai = res; ai != NULL; ai = ai->ai_next) {
-		result = connect_one(ai, host, sec_tags, n_tags, verify);
+		result = connect_one(ai, host, &opts, inner);
 		if (result >= 0) {
 			break;
 		}
@@ -188,6 +334,88 @@ int zmqtt_sock_close(int fd)
 	return zsock_close(fd) < 0 ? neg_errno() : 0;
 }
 
+#if defined(CONFIG_ZMQTT_WEBSOCKET)
+/*
+ * Writes all of buf as binary WebSocket frames (MQTT 3.1.1 §6: never text frames, which
+ * a plain send() on the WebSocket descriptor would make), masked as a client must, of at
+ * most CONFIG_ZMQTT_WEBSOCKET_BUFFER_SIZE bytes each: Zephyr copies each frame to the
+ * heap to mask it, and a packet may span frames (§6). Returns len or a negative errno.
+ */
+int zmqtt_ws_send(int ws, const uint8_t *buf, size_t len)
+{
+	size_t done = 0;
+
+	while (done < len) {
+		size_t n = MIN(len - done, (size_t)CONFIG_ZMQTT_WEBSOCKET_BUFFER_SIZE);
+		/* Waits for room in the socket (non-blocking underneath) up to the timeout. */
+		int rc = websocket_send_msg(ws, buf + done, n, WEBSOCKET_OPCODE_DATA_BINARY, true,
+					    true, CONFIG_NET_SOCKETS_CONNECT_TIMEOUT);
+
+		if (rc < 0) {
+			return rc;
+		}
+		done += n;
+	}
+	return (int)len;
+}
+
+/*
+ * Reads the payload of the frames that have arrived, without waiting, into buf: bytes
+ * read, 0 once the broker closed (a close frame or end of stream), ZMQTT_ERR_AGAIN if
+ * none. Zephyr's websocket_recv_msg() returns at most one frame per call and keeps what
+ * follows in ws_buf, where polling the socket cannot see it, so this reads on until
+ * nothing is left or buf is full (then zmqtt_sock_wait() reports the rest as readable).
+ * A ping is answered with a pong and its payload dropped.
+ */
+int zmqtt_ws_recv(int ws, uint8_t *buf, size_t len)
+{
+	size_t got = 0;
+
+	/*
+	 * The first read may wait a little: the caller reads when the socket polled readable,
+	 * but websocket_recv_msg() polls the socket again, and native_sim's offloaded sockets
+	 * learn of readiness only at their next host poll (about a millisecond later), so a
+	 * zero timeout there would always find nothing. On Zephyr's own stack the poll
+	 * returns at once. Later reads take what is left without waiting.
+	 */
+	int32_t wait_ms = 20;
+
+	ws_pending_fd = -1;
+	while (got < len) {
+		/* Left as it is when a frame is not whole yet: then its bytes are data. */
+		uint32_t type = WEBSOCKET_FLAG_BINARY;
+		uint64_t remaining = 0;
+		int n = websocket_recv_msg(ws, buf + got, len - got, &type, &remaining, wait_ms);
+
+		wait_ms = 0;
+
+		if (n == -EAGAIN) {
+			break;
+		}
+		if (n == -ENOTCONN || (n >= 0 && (type & WEBSOCKET_FLAG_CLOSE))) {
+			/* What came before the close is data; the next read reports the end. */
+			return got > 0 ? (int)got : 0;
+		}
+		if (n < 0) {
+			return got > 0 ? (int)got : n;
+		}
+		if (type & WEBSOCKET_FLAG_PING) {
+			(void)websocket_send_msg(ws, buf + got, n, WEBSOCKET_OPCODE_PONG, true, true,
+						 CONFIG_NET_SOCKETS_CONNECT_TIMEOUT);
+			continue;
+		}
+		if (type & WEBSOCKET_FLAG_PONG) {
+			continue;
+		}
+		got += n;
+	}
+	if (got == len) {
+		ws_pending_fd = ws;
+	}
+	return got > 0 ? (int)got : ZMQTT_ERR_AGAIN;
+}
+#endif
+
 /*
  * An eventfd that other threads write to wake the client thread out of
  * zmqtt_sock_wait(). Offloaded sockets (native_sim's host sockets) cannot be polled
@@ -234,6 +462,12 @@ int zmqtt_sock_wait(int fd, int efd, int32_t timeout_ms)
 		k_msleep(timeout_ms < 0 ? 1000 : timeout_ms);
 		return 0;
 	}
+#if defined(CONFIG_ZMQTT_WEBSOCKET)
+	if (fd >= 0 && fd == ws_pending_fd) {
+		/* Frames wait in the WebSocket buffer: read them before sleeping. */
+		return ZMQTT_READABLE;
+	}
+#endif
 
 	int rc = zsock_poll(pfds, n, timeout_ms);
 

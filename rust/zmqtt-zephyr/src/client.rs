@@ -48,7 +48,7 @@ type Engine = Client<
 >;
 
 /// Longest broker URL, in bytes: a 253-character host name plus scheme and port.
-const URL_LEN: usize = 272;
+pub(crate) const URL_LEN: usize = 272;
 
 /// The most topic filters one `subscribe` or `unsubscribe` call may carry.
 pub const MAX_FILTERS: usize = zmqtt::client::MAX_FILTERS;
@@ -481,7 +481,9 @@ pub struct MqttClient {
 
 impl MqttClient {
     /// A client for the broker at `broker_url` (`tcp|mqtt|ssl|mqtts://host[:port]`,
-    /// default ports 1883 and 8883) with the given client id.
+    /// default ports 1883 and 8883; with `CONFIG_ZMQTT_WEBSOCKET` also
+    /// `ws|wss://host[:port][/path]`, default ports 80 and 443, path `/mqtt`) with the given
+    /// client id.
     ///
     /// The client id is copied into the client (at most `CONFIG_ZMQTT_MAX_CLIENT_ID_LEN`
     /// bytes), so it may be built at run time.
@@ -871,10 +873,16 @@ impl Connector for BrokerConnector {
         let tags = [shared().credentials.as_ref().map_or(0, |c| c.tag())];
         #[cfg(not(CONFIG_ZMQTT_TLS))]
         let tags: [core::ffi::c_int; 0] = [];
+        #[cfg(CONFIG_ZMQTT_TLS_ALPN)]
+        let alpn = crate::tls::alpn_list();
         let security = if url.is_tls() {
             Security::Tls {
                 sec_tags: &tags,
                 verify,
+                #[cfg(CONFIG_ZMQTT_TLS_ALPN)]
+                alpn: (alpn.len() > 1).then_some(&alpn[..]),
+                #[cfg(not(CONFIG_ZMQTT_TLS_ALPN))]
+                alpn: None,
             }
         } else {
             Security::Plain

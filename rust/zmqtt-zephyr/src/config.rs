@@ -52,6 +52,9 @@ pub const LOG_LEVEL: log::LevelFilter = log::LevelFilter::Off;
 /// First TLS security tag of the clients' credentials.
 #[cfg(CONFIG_ZMQTT_TLS)]
 pub const TLS_SEC_TAG_BASE: i32 = kconfig::CONFIG_ZMQTT_TLS_SEC_TAG_BASE as i32;
+/// Most ALPN names a TLS socket takes.
+#[cfg(CONFIG_ZMQTT_TLS_ALPN)]
+pub const TLS_MAX_ALPN: usize = kconfig::CONFIG_NET_SOCKETS_TLS_MAX_APP_PROTOCOLS as usize;
 /// Whether this build speaks MQTT 5.0.
 pub const MQTT5: bool = cfg!(CONFIG_ZMQTT_MQTT5);
 /// Whether this build speaks MQTT 3.1.1.
@@ -82,6 +85,10 @@ pub const FOTA_MAX_RETRIES: u8 = kconfig::CONFIG_ZMQTT_FOTA_MAX_RETRIES as u8;
 #[cfg(all(CONFIG_ZMQTT_MQTT5, not(feature = "v5")))]
 compile_error!(
     "CONFIG_ZMQTT_MQTT5 needs zmqtt-zephyr's `v5` feature (set by the zmqtt module's CMake)"
+);
+#[cfg(all(CONFIG_ZMQTT_WEBSOCKET, not(feature = "websocket")))]
+compile_error!(
+    "CONFIG_ZMQTT_WEBSOCKET needs zmqtt-zephyr's `websocket` feature (set by the zmqtt module's CMake)"
 );
 const _: () = assert!(
     MAX_QOS < 2 || cfg!(feature = "qos2"),

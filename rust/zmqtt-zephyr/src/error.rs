@@ -24,6 +24,10 @@ pub enum Error {
     Credential(Errno),
     /// A PEM credential lacks its terminating NUL byte, which mbedTLS needs.
     PemNotTerminated,
+    /// The broker did not accept the WebSocket upgrade (no WebSocket at that port and path,
+    /// or a wrong `Sec-WebSocket-Accept`).
+    #[cfg(CONFIG_ZMQTT_WEBSOCKET)]
+    WebSocketUpgrade,
 }
 
 impl fmt::Display for Error {
@@ -43,6 +47,10 @@ impl fmt::Display for Error {
             Error::PemNotTerminated => f.write_str(
                 "PEM credential must end with a NUL byte (concat!(include_str!(..), \"\\0\"))",
             ),
+            #[cfg(CONFIG_ZMQTT_WEBSOCKET)]
+            Error::WebSocketUpgrade => {
+                f.write_str("WebSocket upgrade refused: no MQTT WebSocket at this port and path")
+            }
         }
     }
 }
@@ -57,6 +65,8 @@ impl From<Error> for MqttError {
             Error::Socket(_) | Error::Dns | Error::Credential(_) | Error::TlsHandshake => {
                 MqttError::Failure
             }
+            #[cfg(CONFIG_ZMQTT_WEBSOCKET)]
+            Error::WebSocketUpgrade => MqttError::Failure,
         }
     }
 }

@@ -1,7 +1,9 @@
-//! A TCP or TLS connection to the broker over Zephyr sockets (the driver's [`Link`]), and the
-//! client thread's wait for "socket readable, woken by another thread, or deadline" (its
+//! A TCP or TLS connection to the broker over Zephyr sockets, optionally carrying MQTT in
+//! WebSocket frames (the driver's [`Link`]), and the client thread's wait for "socket readable, woken by another thread, or deadline" (its
 //! [`zmqtt::driver::Waker`]).
 use core::ffi::c_int;
+#[cfg(CONFIG_ZMQTT_WEBSOCKET)]
+use core::fmt::Write as _;
 use core::sync::atomic::{AtomicBool, AtomicI32, Ordering};
 
 use zmqtt::driver::{self, Link, Wake};
@@ -13,10 +15,18 @@ use crate::sys::{self, Errno};
 /// Longest host name (DNS allows 253 characters) plus the NUL the C side needs.
 const HOST_LEN: usize = 254;
 
+/// Longest WebSocket path (the whole URL's length bounds it) plus the NUL.
+#[cfg(CONFIG_ZMQTT_WEBSOCKET)]
+const PATH_LEN: usize = crate::client::URL_LEN + 1;
+
 /// An open, non-blocking stream socket; closed when dropped.
 #[derive(Debug)]
 pub struct Socket {
+    /// The descriptor to send and receive on: the TCP/TLS socket, or the WebSocket on it.
     fd: c_int,
+    /// The TCP/TLS socket under a WebSocket (closing the WebSocket leaves it open), else -1.
+    #[cfg(CONFIG_ZMQTT_WEBSOCKET)]
+    inner: c_int,
 }
 
 /// How to secure a connection: plain TCP, or TLS with these security tags.
@@ -31,26 +41,59 @@ pub enum Security<'a> {
         sec_tags: &'a [c_int],
         /// Require a valid broker certificate for the host name (the default).
         verify: bool,
+        /// Application protocols to offer (ALPN), NULL-terminated; `None`: no ALPN extension.
+        /// Zephyr copies the list but keeps the names' pointers, which must stay valid.
+        alpn: Option<&'a [*const core::ffi::c_char]>,
     },
 }
 
 impl Socket {
-    /// Resolves the URL's host and connects, with TLS when `security` says so.
+    /// Resolves the URL's host and connects, with TLS when `security` says so, and upgrades
+    /// the connection to a WebSocket for `ws://` and `wss://`.
     pub fn connect(url: &BrokerUrl<'_>, security: Security<'_>) -> Result<Socket, Error> {
         let mut host = heapless::Vec::<u8, HOST_LEN>::new();
         host.extend_from_slice(url.host.as_bytes())
             .map_err(|_| Error::HostTooLong)?;
         host.push(0).map_err(|_| Error::HostTooLong)?;
-        let (tags, verify): (&[c_int], c_int) = match security {
-            Security::Plain => (&[], -1),
+        let mut options = match security {
+            Security::Plain => sys::LinkOptions {
+                sec_tags: &[],
+                verify: -1,
+                alpn: None,
+                websocket: None,
+            },
             // TLS_PEER_VERIFY_NONE = 0, TLS_PEER_VERIFY_REQUIRED = 2.
-            Security::Tls { sec_tags, verify } => (sec_tags, if verify { 2 } else { 0 }),
+            Security::Tls {
+                sec_tags,
+                verify,
+                alpn,
+            } => sys::LinkOptions {
+                sec_tags,
+                verify: if verify { 2 } else { 0 },
+                alpn,
+                websocket: None,
+            },
         };
-        match sys::sock_connect(&host, url.port, tags, verify) {
-            Ok(fd) => Ok(Socket { fd }),
+        #[cfg(CONFIG_ZMQTT_WEBSOCKET)]
+        let (path, host_header);
+        #[cfg(CONFIG_ZMQTT_WEBSOCKET)]
+        if url.scheme.is_websocket() {
+            (path, host_header) = websocket_request(url)?;
+            options.websocket = Some((&path[..], host_header.as_bytes()));
+        }
+        #[cfg(not(CONFIG_ZMQTT_WEBSOCKET))]
+        let _ = &mut options;
+        match sys::sock_connect(&host, url.port, &options) {
+            #[cfg(CONFIG_ZMQTT_WEBSOCKET)]
+            Ok((fd, inner)) => Ok(Socket { fd, inner }),
+            // No WebSocket in this build, so nothing under the socket.
+            #[cfg(not(CONFIG_ZMQTT_WEBSOCKET))]
+            Ok((fd, _)) => Ok(Socket { fd }),
             Err(Errno::DNS) => Err(Error::Dns),
             Err(Errno::NO_TLS) => Err(Error::TlsNotSupported),
             Err(Errno::TLS) => Err(Error::TlsHandshake),
+            #[cfg(CONFIG_ZMQTT_WEBSOCKET)]
+            Err(Errno::WEBSOCKET) => Err(Error::WebSocketUpgrade),
             Err(e) => Err(Error::Socket(e)),
         }
     }
@@ -61,18 +104,70 @@ impl Socket {
     }
 }
 
+/// The WebSocket request's path and `Host` header (`host[:port]`, the port when it is not the
+/// scheme's default, as RFC 6455 §4.1 asks), NUL-terminated for the shim.
+#[cfg(CONFIG_ZMQTT_WEBSOCKET)]
+fn websocket_request(url: &BrokerUrl<'_>) -> Result<(PathBuf, HostHeader), Error> {
+    // Both fit: the path is part of a URL of at most URL_LEN bytes, the host at most HOST_LEN.
+    let mut path = PathBuf::new();
+    path.extend_from_slice(url.path.as_bytes())
+        .map_err(|_| Error::HostTooLong)?;
+    path.push(0).map_err(|_| Error::HostTooLong)?;
+    let mut host = HostHeader::new();
+    let ipv6 = url.host.contains(':');
+    let written = if url.port == url.scheme.default_port() {
+        write!(
+            host,
+            "{}{}{}\0",
+            if ipv6 { "[" } else { "" },
+            url.host,
+            if ipv6 { "]" } else { "" }
+        )
+    } else {
+        write!(
+            host,
+            "{}{}{}:{}\0",
+            if ipv6 { "[" } else { "" },
+            url.host,
+            if ipv6 { "]" } else { "" },
+            url.port
+        )
+    };
+    written.map_err(|_| Error::HostTooLong)?;
+    Ok((path, host))
+}
+
+/// A WebSocket request path with its NUL.
+#[cfg(CONFIG_ZMQTT_WEBSOCKET)]
+type PathBuf = heapless::Vec<u8, PATH_LEN>;
+/// A `Host` header value (`[v6]:port` at most) with its NUL.
+#[cfg(CONFIG_ZMQTT_WEBSOCKET)]
+type HostHeader = heapless::String<{ HOST_LEN + 9 }>;
+
 impl Link for Socket {
     type Error = Error;
 
-    /// Writes all of `buf`.
+    /// Writes all of `buf` (in binary frames on a WebSocket).
     fn send(&mut self, buf: &[u8]) -> Result<(), Error> {
+        #[cfg(CONFIG_ZMQTT_WEBSOCKET)]
+        if self.inner >= 0 {
+            return sys::ws_send(self.fd, buf).map_err(Error::Socket);
+        }
         sys::sock_send(self.fd, buf).map_err(Error::Socket)
     }
 
     /// Reads what has arrived: `Ok(None)` if nothing (for TLS: no whole record yet),
-    /// `Ok(Some(0))` at end of stream.
+    /// `Ok(Some(0))` at end of stream (on a WebSocket: also the broker's close frame).
     fn recv(&mut self, buf: &mut [u8]) -> Result<Option<usize>, Error> {
-        match sys::sock_recv(self.fd, buf) {
+        #[cfg(CONFIG_ZMQTT_WEBSOCKET)]
+        let read = if self.inner >= 0 {
+            sys::ws_recv(self.fd, buf)
+        } else {
+            sys::sock_recv(self.fd, buf)
+        };
+        #[cfg(not(CONFIG_ZMQTT_WEBSOCKET))]
+        let read = sys::sock_recv(self.fd, buf);
+        match read {
             Ok(n) => Ok(Some(n)),
             Err(Errno::AGAIN) => Ok(None),
             Err(e) => Err(Error::Socket(e)),
@@ -81,8 +176,13 @@ impl Link for Socket {
 }
 
 impl Drop for Socket {
+    /// Closes the WebSocket (Zephyr sends the close frame) and then the socket under it.
     fn drop(&mut self) {
         sys::sock_close(self.fd);
+        #[cfg(CONFIG_ZMQTT_WEBSOCKET)]
+        if self.inner >= 0 {
+            sys::sock_close(self.inner);
+        }
     }
 }
 

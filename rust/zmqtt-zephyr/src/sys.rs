@@ -21,10 +21,19 @@ mod ffi {
             sec_tags: *const c_int,
             n_tags: usize,
             verify: c_int,
+            // Only in builds with WebSocket or ALPN, as in the shim.
+            #[cfg(any(CONFIG_ZMQTT_WEBSOCKET, CONFIG_ZMQTT_TLS_ALPN))] alpn: *const *const c_char,
+            #[cfg(any(CONFIG_ZMQTT_WEBSOCKET, CONFIG_ZMQTT_TLS_ALPN))] ws_path: *const c_char,
+            #[cfg(any(CONFIG_ZMQTT_WEBSOCKET, CONFIG_ZMQTT_TLS_ALPN))] ws_host: *const c_char,
+            #[cfg(any(CONFIG_ZMQTT_WEBSOCKET, CONFIG_ZMQTT_TLS_ALPN))] inner: *mut c_int,
         ) -> c_int;
         pub fn zmqtt_sock_send(fd: c_int, buf: *const u8, len: usize) -> c_int;
         pub fn zmqtt_sock_recv(fd: c_int, buf: *mut u8, len: usize) -> c_int;
         pub fn zmqtt_sock_close(fd: c_int) -> c_int;
+        #[cfg(CONFIG_ZMQTT_WEBSOCKET)]
+        pub fn zmqtt_ws_send(ws: c_int, buf: *const u8, len: usize) -> c_int;
+        #[cfg(CONFIG_ZMQTT_WEBSOCKET)]
+        pub fn zmqtt_ws_recv(ws: c_int, buf: *mut u8, len: usize) -> c_int;
         pub fn zmqtt_sock_wait(fd: c_int, efd: c_int, timeout_ms: i32) -> c_int;
         pub fn zmqtt_wake_new() -> c_int;
         pub fn zmqtt_wake_signal(efd: c_int) -> c_int;
@@ -77,6 +86,9 @@ impl Errno {
     pub const NO_TLS: Errno = Errno(1003);
     /// The TLS handshake failed (`ZMQTT_ERR_TLS`).
     pub const TLS: Errno = Errno(1004);
+    /// The broker refused the WebSocket upgrade or answered it wrongly (`ZMQTT_ERR_WS`).
+    #[cfg(CONFIG_ZMQTT_WEBSOCKET)]
+    pub const WEBSOCKET: Errno = Errno(1005);
 }
 
 fn check(rc: c_int) -> Result<c_int, Errno> {
@@ -87,25 +99,95 @@ fn check(rc: c_int) -> Result<c_int, Errno> {
     }
 }
 
-/// Resolves `host` (NUL-terminated) and connects; `verify` < 0 means plain TCP.
+/// What [`sock_connect`] puts on top of the TCP connection.
+pub struct LinkOptions<'a> {
+    /// Security tags for TLS.
+    pub sec_tags: &'a [c_int],
+    /// `TLS_PEER_VERIFY`'s value; < 0 means plain TCP.
+    pub verify: c_int,
+    /// ALPN names to offer, NULL-terminated (Zephyr copies the list, not the names).
+    pub alpn: Option<&'a [*const c_char]>,
+    /// The WebSocket path and Host header, NUL-terminated; `None`: no WebSocket.
+    pub websocket: Option<(&'a [u8], &'a [u8])>,
+}
+
+/// Resolves `host` (NUL-terminated) and connects as `options` say; returns the descriptor to
+/// send and receive on, and the TCP/TLS socket under a WebSocket (else -1), to close after it.
 pub fn sock_connect(
     host: &[u8],
     port: u16,
-    sec_tags: &[c_int],
-    verify: c_int,
-) -> Result<c_int, Errno> {
+    options: &LinkOptions<'_>,
+) -> Result<(c_int, c_int), Errno> {
     debug_assert_eq!(host.last(), Some(&0));
-    // SAFETY: `host` is NUL-terminated and `sec_tags` is a valid slice; the shim reads both
-    // only during the call.
-    check(unsafe {
+    // Without WebSocket and ALPN the shim takes neither, nor returns a socket underneath.
+    #[cfg(not(any(CONFIG_ZMQTT_WEBSOCKET, CONFIG_ZMQTT_TLS_ALPN)))]
+    {
+        // SAFETY: `host` is NUL-terminated and `sec_tags` is a valid slice; the shim reads
+        // both only during the call.
+        let fd = check(unsafe {
+            ffi::zmqtt_sock_connect(
+                host.as_ptr() as *const c_char,
+                port,
+                options.sec_tags.as_ptr(),
+                options.sec_tags.len(),
+                options.verify,
+            )
+        })?;
+        let _ = (options.alpn, options.websocket);
+        Ok((fd, -1))
+    }
+    #[cfg(any(CONFIG_ZMQTT_WEBSOCKET, CONFIG_ZMQTT_TLS_ALPN))]
+    sock_connect_extras(host, port, options)
+}
+
+#[cfg(any(CONFIG_ZMQTT_WEBSOCKET, CONFIG_ZMQTT_TLS_ALPN))]
+fn sock_connect_extras(
+    host: &[u8],
+    port: u16,
+    options: &LinkOptions<'_>,
+) -> Result<(c_int, c_int), Errno> {
+    debug_assert!(options
+        .alpn
+        .is_none_or(|a| a.last() == Some(&core::ptr::null())));
+    let (ws_path, ws_host) =
+        options
+            .websocket
+            .map_or((core::ptr::null(), core::ptr::null()), |(p, h)| {
+                debug_assert!(p.last() == Some(&0) && h.last() == Some(&0));
+                (p.as_ptr() as *const c_char, h.as_ptr() as *const c_char)
+            });
+    let mut inner: c_int = -1;
+    // SAFETY: `host`, the path and the Host header are NUL-terminated, `sec_tags` is a valid
+    // slice and the ALPN list NULL-terminated; the shim reads them during the call only, except
+    // the ALPN names, which are 'static because Zephyr keeps their pointers.
+    let fd = check(unsafe {
         ffi::zmqtt_sock_connect(
             host.as_ptr() as *const c_char,
             port,
-            sec_tags.as_ptr(),
-            sec_tags.len(),
-            verify,
+            options.sec_tags.as_ptr(),
+            options.sec_tags.len(),
+            options.verify,
+            options.alpn.map_or(core::ptr::null(), |a| a.as_ptr()),
+            ws_path,
+            ws_host,
+            &mut inner,
         )
-    })
+    })?;
+    Ok((fd, inner))
+}
+
+/// Writes all of `buf` as binary WebSocket frames.
+#[cfg(CONFIG_ZMQTT_WEBSOCKET)]
+pub fn ws_send(ws: c_int, buf: &[u8]) -> Result<(), Errno> {
+    // SAFETY: `buf` is valid for reads of `buf.len()` bytes during the call.
+    check(unsafe { ffi::zmqtt_ws_send(ws, buf.as_ptr(), buf.len()) }).map(|_| ())
+}
+
+/// Reads the payload of the WebSocket frames that arrived, as [`sock_recv`] does bytes.
+#[cfg(CONFIG_ZMQTT_WEBSOCKET)]
+pub fn ws_recv(ws: c_int, buf: &mut [u8]) -> Result<usize, Errno> {
+    // SAFETY: `buf` is valid for writes of `buf.len()` bytes during the call.
+    check(unsafe { ffi::zmqtt_ws_recv(ws, buf.as_mut_ptr(), buf.len()) }).map(|n| n as usize)
 }
 
 /// Writes all of `buf`.

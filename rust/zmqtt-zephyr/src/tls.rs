@@ -66,3 +66,49 @@ impl Drop for Credentials {
         }
     }
 }
+
+/// The most ALPN names Zephyr's TLS sockets take (`CONFIG_NET_SOCKETS_TLS_MAX_APP_PROTOCOLS`).
+#[cfg(CONFIG_ZMQTT_TLS_ALPN)]
+pub const MAX_ALPN: usize = config::TLS_MAX_ALPN;
+
+/// The application protocols `set_alpn` asked for; Zephyr keeps pointers to the names.
+#[cfg(CONFIG_ZMQTT_TLS_ALPN)]
+static ALPN: zephyr::sync::Mutex<&'static [&'static core::ffi::CStr]> =
+    zephyr::sync::Mutex::new(&[]);
+
+/// The ALPN names as the TLS socket option wants them: pointers, then NULL (just the NULL
+/// when there are none).
+#[cfg(CONFIG_ZMQTT_TLS_ALPN)]
+pub fn alpn_list() -> heapless::Vec<*const core::ffi::c_char, { MAX_ALPN + 1 }> {
+    let names = *ALPN.lock().unwrap_or_else(|never| match never {});
+    let mut list = heapless::Vec::new();
+    // `set_alpn` checked the count: the pushes cannot fail.
+    for name in names.iter().take(MAX_ALPN) {
+        let _ = list.push(name.as_ptr());
+    }
+    let _ = list.push(core::ptr::null());
+    list
+}
+
+#[cfg(CONFIG_ZMQTT_TLS_ALPN)]
+impl crate::client::MqttClient {
+    /// The application protocols (ALPN, RFC 7301) to offer in TLS handshakes from the next
+    /// connection on, most preferred first; an empty list offers none. AWS IoT Core takes MQTT
+    /// on port 443 only with `x-amzn-mqtt-ca`:
+    /// `client.set_alpn(&[c"x-amzn-mqtt-ca"])`. The names are `'static` because Zephyr's TLS
+    /// socket keeps pointers to them.
+    ///
+    /// Errors: -8 more than `CONFIG_NET_SOCKETS_TLS_MAX_APP_PROTOCOLS` names, or a name that is
+    /// empty or longer than 255 bytes (RFC 7301 §3.1).
+    pub fn set_alpn(
+        &self,
+        protocols: &'static [&'static core::ffi::CStr],
+    ) -> Result<(), zmqtt::MqttError> {
+        let bad = |name: &&core::ffi::CStr| name.is_empty() || name.count_bytes() > 255;
+        if protocols.len() > MAX_ALPN || protocols.iter().any(bad) {
+            return Err(zmqtt::MqttError::BadStructure);
+        }
+        *ALPN.lock().unwrap_or_else(|never| match never {}) = protocols;
+        Ok(())
+    }
+}

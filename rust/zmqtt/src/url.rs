@@ -1,10 +1,13 @@
-//! The DL-7450 broker URL: `tcp|mqtt|ssl|mqtts://host[:port]`.
+//! The DL-7450 broker URL: `tcp|mqtt|ssl|mqtts://host[:port]` and `ws|wss://host[:port][/path]`.
 //!
 //! DL-7450's `mqtt` module takes the broker as one string. `tcp://` and `mqtt://` mean plain TCP
-//! (default port 1883), `ssl://` and `mqtts://` mean TLS (default port 8883), as in Paho. WebSocket
-//! schemes (`ws://`, `wss://`) and anything else are refused with [`MqttError::BadProtocol`] (-14),
-//! the number DL-7450 documents for a bad URL scheme. IPv6 literals are written in brackets,
-//! `tcp://[::1]:1883`, as in RFC 3986; the brackets are not part of [`BrokerUrl::host`].
+//! (default port 1883), `ssl://` and `mqtts://` mean TLS (default port 8883), as in Paho. With the
+//! `websocket` feature, `ws://` (default port 80) and `wss://` (WebSocket over TLS, default port
+//! 443) carry MQTT in WebSocket frames, at the URL's path or `/mqtt` when it names none (the path
+//! mosquitto, EMQX and HiveMQ serve). Without that feature WebSocket schemes, like anything else,
+//! are refused with [`MqttError::BadProtocol`] (-14), the number DL-7450 documents for a bad URL
+//! scheme. IPv6 literals are written in brackets, `tcp://[::1]:1883`, as in RFC 3986; the brackets
+//! are not part of [`BrokerUrl::host`].
 //!
 //! Parsing borrows from the input and allocates nothing; name resolution and TLS are the glue's job.
 
@@ -23,20 +26,48 @@ pub enum Scheme {
     Ssl,
     /// `mqtts://`: TLS over TCP (same as `ssl://`).
     Mqtts,
+    /// `ws://`: MQTT over WebSocket over TCP.
+    #[cfg(feature = "websocket")]
+    Ws,
+    /// `wss://`: MQTT over WebSocket over TLS.
+    #[cfg(feature = "websocket")]
+    Wss,
 }
+
+/// The WebSocket path used when a `ws://` or `wss://` URL names none.
+#[cfg(feature = "websocket")]
+pub const DEFAULT_WEBSOCKET_PATH: &str = "/mqtt";
 
 impl Scheme {
     /// Whether the scheme asks for TLS.
     pub const fn is_tls(self) -> bool {
-        matches!(self, Scheme::Ssl | Scheme::Mqtts)
+        match self {
+            Scheme::Ssl | Scheme::Mqtts => true,
+            #[cfg(feature = "websocket")]
+            Scheme::Wss => true,
+            _ => false,
+        }
     }
 
-    /// The port used when the URL names none: 1883 for plain TCP, 8883 for TLS (IANA).
+    /// Whether the scheme carries MQTT in WebSocket frames (`ws://`, `wss://`).
+    pub const fn is_websocket(self) -> bool {
+        match self {
+            #[cfg(feature = "websocket")]
+            Scheme::Ws | Scheme::Wss => true,
+            _ => false,
+        }
+    }
+
+    /// The port used when the URL names none: 1883 for plain TCP, 8883 for TLS (IANA), 80 for
+    /// `ws://` and 443 for `wss://` (HTTP's, as WebSocket uses, RFC 6455 §3).
     pub const fn default_port(self) -> u16 {
-        if self.is_tls() {
-            8883
-        } else {
-            1883
+        match self {
+            #[cfg(feature = "websocket")]
+            Scheme::Ws => 80,
+            #[cfg(feature = "websocket")]
+            Scheme::Wss => 443,
+            _ if self.is_tls() => 8883,
+            _ => 1883,
         }
     }
 
@@ -47,6 +78,10 @@ impl Scheme {
             ("mqtt", Scheme::Mqtt),
             ("ssl", Scheme::Ssl),
             ("mqtts", Scheme::Mqtts),
+            #[cfg(feature = "websocket")]
+            ("ws", Scheme::Ws),
+            #[cfg(feature = "websocket")]
+            ("wss", Scheme::Wss),
         ];
         table
             .iter()
@@ -65,6 +100,10 @@ pub struct BrokerUrl<'a> {
     pub host: &'a str,
     /// TCP port: the one in the URL or the scheme's default.
     pub port: u16,
+    /// WebSocket path (and query) for `ws://` and `wss://`: the URL's, starting with `/`, or
+    /// [`DEFAULT_WEBSOCKET_PATH`]. Empty for the other schemes, which take no path.
+    #[cfg(feature = "websocket")]
+    pub path: &'a str,
 }
 
 /// Why a broker URL was refused. Every variant maps to [`MqttError::BadProtocol`] (-14).
@@ -81,7 +120,8 @@ pub enum UrlError {
     InvalidHost,
     /// The port is empty, not a decimal number, 0, or above 65535.
     InvalidPort,
-    /// Something follows the authority (a path, query or user info); the broker URL has none.
+    /// Something follows the authority (a path, query or user info) where the scheme takes none,
+    /// or a WebSocket path has a space, control character, non-ASCII byte or fragment (`#`).
     UnexpectedPath,
 }
 
@@ -95,8 +135,9 @@ impl UrlError {
 impl fmt::Display for UrlError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.write_str(match self {
-            UrlError::MissingScheme => {
-                "broker URL has no scheme (expected tcp://, mqtt://, ssl:// or mqtts://)"
+            UrlError::MissingScheme => "broker URL has no scheme (expected tcp://, mqtt://, ...)",
+            UrlError::UnsupportedScheme if cfg!(feature = "websocket") => {
+                "unsupported broker URL scheme (expected tcp, mqtt, ssl, mqtts, ws or wss)"
             }
             UrlError::UnsupportedScheme => {
                 "unsupported broker URL scheme (expected tcp, mqtt, ssl or mqtts)"
@@ -118,10 +159,17 @@ impl From<UrlError> for MqttError {
 }
 
 impl<'a> BrokerUrl<'a> {
-    /// Parses `scheme://host[:port]`, with an optional single trailing `/`.
+    /// Parses `scheme://host[:port]`, with an optional single trailing `/`, and for WebSocket
+    /// schemes `scheme://host[:port][/path]`.
     pub fn parse(url: &'a str) -> Result<BrokerUrl<'a>, UrlError> {
         let (scheme, rest) = url.split_once("://").ok_or(UrlError::MissingScheme)?;
         let scheme = Scheme::parse(scheme)?;
+        #[cfg(feature = "websocket")]
+        let (rest, path) = if scheme.is_websocket() {
+            websocket_path(rest)?
+        } else {
+            (rest, "")
+        };
         let authority = rest.strip_suffix('/').unwrap_or(rest);
         if authority.contains(['/', '?', '#', '@']) {
             return Err(UrlError::UnexpectedPath);
@@ -164,13 +212,34 @@ impl<'a> BrokerUrl<'a> {
             None => scheme.default_port(),
             Some(p) => parse_port(p)?,
         };
-        Ok(BrokerUrl { scheme, host, port })
+        Ok(BrokerUrl {
+            scheme,
+            host,
+            port,
+            #[cfg(feature = "websocket")]
+            path,
+        })
     }
 
     /// Whether the URL asks for TLS.
     pub const fn is_tls(&self) -> bool {
         self.scheme.is_tls()
     }
+}
+
+/// Splits `authority[/path]` of a WebSocket URL: the path is sent in the HTTP request line as it
+/// is, so it must be visible ASCII (RFC 3986 characters, percent-encoded as needed) without a
+/// fragment, which is never sent.
+#[cfg(feature = "websocket")]
+fn websocket_path(rest: &str) -> Result<(&str, &str), UrlError> {
+    let Some(at) = rest.find(['/', '?']) else {
+        return Ok((rest, DEFAULT_WEBSOCKET_PATH));
+    };
+    let (authority, path) = rest.split_at(at);
+    if !path.starts_with('/') || !path.bytes().all(|b| b.is_ascii_graphic() && b != b'#') {
+        return Err(UrlError::UnexpectedPath);
+    }
+    Ok((authority, path))
 }
 
 fn parse_port(s: &str) -> Result<u16, UrlError> {
@@ -260,9 +329,80 @@ mod tests {
         );
     }
 
+    #[cfg(not(feature = "websocket"))]
     #[test]
-    fn websocket_and_unknown_schemes_are_error_minus_14() {
-        for url in ["ws://h:80", "wss://h", "http://h", "tcpx://h", "://h"] {
+    fn websocket_schemes_without_the_feature_are_error_minus_14() {
+        for url in ["ws://h:80", "wss://h"] {
+            let err = BrokerUrl::parse(url).unwrap_err();
+            assert_eq!(err, UrlError::UnsupportedScheme, "{url}");
+            assert_eq!(MqttError::from(err).code(), -14);
+        }
+    }
+
+    #[cfg(feature = "websocket")]
+    fn ws(url: &str) -> (Scheme, &str, u16, &str) {
+        let u = BrokerUrl::parse(url).unwrap_or_else(|e| panic!("{url}: {e}"));
+        (u.scheme, u.host, u.port, u.path)
+    }
+
+    #[cfg(feature = "websocket")]
+    #[test]
+    fn websocket_schemes_default_to_ports_80_and_443_and_path_mqtt() {
+        assert_eq!(ws("ws://broker"), (Scheme::Ws, "broker", 80, "/mqtt"));
+        assert_eq!(ws("WSS://broker"), (Scheme::Wss, "broker", 443, "/mqtt"));
+        assert!(BrokerUrl::parse("wss://h").unwrap().is_tls());
+        assert!(!BrokerUrl::parse("ws://h").unwrap().is_tls());
+        assert!(BrokerUrl::parse("ws://h").unwrap().scheme.is_websocket());
+        assert!(!BrokerUrl::parse("mqtts://h").unwrap().scheme.is_websocket());
+        assert_eq!(BrokerUrl::parse("tcp://h").unwrap().path, "");
+    }
+
+    #[cfg(feature = "websocket")]
+    #[test]
+    fn websocket_path_and_port_come_from_the_url() {
+        assert_eq!(ws("ws://h:8080/"), (Scheme::Ws, "h", 8080, "/"));
+        assert_eq!(ws("wss://h:8443/ws"), (Scheme::Wss, "h", 8443, "/ws"));
+        assert_eq!(
+            ws("ws://[::1]:9001/a/b?x=1&y=%20"),
+            (Scheme::Ws, "::1", 9001, "/a/b?x=1&y=%20")
+        );
+    }
+
+    #[cfg(feature = "websocket")]
+    #[test]
+    fn bad_websocket_paths_and_authorities_are_refused() {
+        for url in [
+            "ws://h?x=1",
+            "ws://h/a b",
+            "ws://h/a#frag",
+            "ws://h/\u{e9}",
+            "ws://h/\x01",
+        ] {
+            assert_eq!(
+                BrokerUrl::parse(url),
+                Err(UrlError::UnexpectedPath),
+                "{url}"
+            );
+        }
+        assert_eq!(BrokerUrl::parse("ws:///mqtt"), Err(UrlError::MissingHost));
+        assert_eq!(
+            BrokerUrl::parse("ws://u@h/mqtt"),
+            Err(UrlError::UnexpectedPath)
+        );
+        assert_eq!(
+            BrokerUrl::parse("ws://h:0/mqtt"),
+            Err(UrlError::InvalidPort)
+        );
+        // A path is still refused where the scheme takes none.
+        assert_eq!(
+            BrokerUrl::parse("mqtts://h/mqtt"),
+            Err(UrlError::UnexpectedPath)
+        );
+    }
+
+    #[test]
+    fn unknown_schemes_are_error_minus_14() {
+        for url in ["http://h", "tcpx://h", "://h"] {
             let err = BrokerUrl::parse(url).unwrap_err();
             assert_eq!(err, UrlError::UnsupportedScheme, "{url}");
             assert_eq!(MqttError::from(err).code(), -14);

@@ -8,7 +8,7 @@ import os
 import shutil
 
 import pytest
-from mqtt_fixtures import Broker, broker_log, kconfig, wait_line
+from mqtt_fixtures import Broker, broker_log, kconfig, wait_line, websockets
 
 
 @pytest.fixture()
@@ -18,16 +18,18 @@ def certs(build_dir) -> str:
     return path
 
 
-def start(port, certs, name, require_certificate=False) -> Broker:
-    b = Broker(port, tls=f"{certs}:{name}", require_certificate=require_certificate)
+def start(port, certs, name, require_certificate=False, ws=False) -> Broker:
+    b = Broker(port, tls=f"{certs}:{name}", require_certificate=require_certificate,
+               websockets=ws)
     b.start()
     return b
 
 
 @pytest.fixture()
-def tls_broker(request, broker_port, certs):
+def tls_broker(request, broker_port, certs, build_dir):
     name, mutual = request.param
-    b = start(broker_port, certs, name, mutual)
+    # wss:// firmware (CONFIG_APP_WEBSOCKET): the same certificates on a websockets listener.
+    b = start(broker_port, certs, name, mutual, websockets(build_dir))
     yield b
     b.stop()
     shutil.rmtree(b.dir, ignore_errors=True)

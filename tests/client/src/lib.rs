@@ -185,10 +185,11 @@ impl Callbacks for App {
 #[no_mangle]
 extern "C" fn rust_main() {
     zmqtt_zephyr::log_init();
-    let scheme = if cfg!(CONFIG_APP_TLS) {
-        "mqtts"
-    } else {
-        "mqtt"
+    let scheme = match (cfg!(CONFIG_APP_TLS), cfg!(CONFIG_APP_WEBSOCKET)) {
+        (false, false) => "mqtt",
+        (true, false) => "mqtts",
+        (false, true) => "ws",
+        (true, true) => "wss",
     };
     let mut url = heapless::String::<80>::new();
     let _ = core::fmt::write(
@@ -207,6 +208,11 @@ extern "C" fn rust_main() {
         }
     };
     drop(client_id);
+    // What pytest/test_tls_extras.py expects to see offered (AWS IoT's name for MQTT on 443).
+    #[cfg(CONFIG_ZMQTT_TLS_ALPN)]
+    if let Err(e) = client.set_alpn(&[c"x-amzn-mqtt-ca", c"mqtt"]) {
+        printkln!("zmqtt-test: set_alpn error={}", e.code());
+    }
 
     let options = ConnectOptions {
         username: (!CONFIG_APP_USERNAME.is_empty()).then_some(CONFIG_APP_USERNAME),
