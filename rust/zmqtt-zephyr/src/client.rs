@@ -926,6 +926,10 @@ fn open_error_code(e: &Error) -> MqttError {
         Error::Dns | Error::HostTooLong => MqttError::DnsFailed,
         Error::TlsHandshake => MqttError::TlsHandshakeFailed,
         Error::Socket(_) => MqttError::ConnectFailed,
+        // The server at the URL would not (or could not) switch to MQTT over WebSocket: a
+        // connection that could not be made, like a refused TCP connect.
+        #[cfg(CONFIG_ZMQTT_WEBSOCKET)]
+        Error::WebSocketUpgrade => MqttError::ConnectFailed,
         e => MqttError::from(*e),
     }
 }
