@@ -9,7 +9,7 @@
 use std::string::{String, ToString};
 use std::vec::Vec;
 
-use crate::client::{Client, Config, Event, Message, State};
+use crate::client::{Client, Config, Event, Message, PacketId, Publish, State};
 use crate::codec::{
     self, AckRepr, ConnackRepr, Decoded, DisconnectRepr, Packet, Properties, Property,
     ProtocolVersion, PublishRepr, QoS, ReasonCode, SubackRepr, UnsubackRepr,
@@ -497,6 +497,13 @@ impl Harness {
 
     /// Cuts the link and lets the client reconnect after its back-off, to a broker that
     /// answers CONNACK with `session_present`.
+    /// `client.publish` at the harness's clock, for a message the test expects accepted.
+    pub fn publish(&mut self, topic: &'static str, payload: &'static [u8], qos: QoS) -> PacketId {
+        self.client
+            .publish(self.now, &Publish::new(topic, payload, qos))
+            .unwrap()
+    }
+
     pub fn reconnect(&mut self, session_present: bool) {
         self.cut_link();
         self.broker.auto.connack = Some((0, session_present));

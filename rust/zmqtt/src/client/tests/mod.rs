@@ -340,10 +340,7 @@ fn after_a_refused_login_new_credentials_and_reconnect_try_again_with_them() {
 fn qos0_is_published_when_written() {
     both(|v| {
         let mut h = Harness::connected(config(v));
-        let mid = h
-            .client
-            .publish(h.now, &msg("t", b"zero", QoS::AtMostOnce))
-            .unwrap();
+        let mid = h.publish("t", b"zero", QoS::AtMostOnce);
         h.drive();
         assert_eq!(
             publishes(&h.broker.take_sent()),
@@ -358,10 +355,7 @@ fn qos1_is_published_when_acked() {
     both(|v| {
         let mut h = Harness::connected(config(v));
         h.broker.auto.ack = false;
-        let mid = h
-            .client
-            .publish(h.now, &msg("t", b"one", QoS::AtLeastOnce))
-            .unwrap();
+        let mid = h.publish("t", b"one", QoS::AtLeastOnce);
         h.drive();
         assert_eq!(
             publishes(&h.broker.take_sent()),
@@ -383,10 +377,7 @@ fn qos2_is_published_when_completed() {
     both(|v| {
         let mut h = Harness::connected(config(v));
         h.broker.auto.ack = false;
-        let mid = h
-            .client
-            .publish(h.now, &msg("t", b"two", QoS::ExactlyOnce))
-            .unwrap();
+        let mid = h.publish("t", b"two", QoS::ExactlyOnce);
         h.drive();
         h.broker.take_sent();
         h.broker.ack(Packet::Pubrec, mid.get());
@@ -408,11 +399,7 @@ fn full_inflight_window_queues_in_order_and_a_full_queue_is_error_minus_12() {
         let payloads: [&[u8]; 8] = [b"0", b"1", b"2", b"3", b"4", b"5", b"6", b"7"];
         let mids: Vec<PacketId> = payloads
             .iter()
-            .map(|p| {
-                h.client
-                    .publish(h.now, &msg("t", p, QoS::AtLeastOnce))
-                    .unwrap()
-            })
+            .map(|p| h.publish("t", p, QoS::AtLeastOnce))
             .collect();
         let err = h
             .client
@@ -473,18 +460,9 @@ fn a_full_message_pool_refuses_even_below_the_count_limits() {
 fn publishes_made_while_disconnected_go_out_in_order_after_connect() {
     both(|v| {
         let mut h = Harness::new(config(v));
-        let a = h
-            .client
-            .publish(h.now, &msg("t", b"a", QoS::AtLeastOnce))
-            .unwrap();
-        let b = h
-            .client
-            .publish(h.now, &msg("t", b"b", QoS::AtMostOnce))
-            .unwrap();
-        let c = h
-            .client
-            .publish(h.now, &msg("t", b"c", QoS::ExactlyOnce))
-            .unwrap();
+        let a = h.publish("t", b"a", QoS::AtLeastOnce);
+        let b = h.publish("t", b"b", QoS::AtMostOnce);
+        let c = h.publish("t", b"c", QoS::ExactlyOnce);
         assert_eq!(h.client.queued_len(), 3);
         h.client.connect(h.now);
         h.drive();
@@ -549,32 +527,21 @@ fn publish_validates_topic_size_and_qos() {
 fn packet_ids_wrap_around_and_skip_ids_in_use() {
     let mut h = Harness::connected(config(V3));
     h.broker.auto.ack = false;
-    let first = h
-        .client
-        .publish(h.now, &msg("t", b"held", QoS::AtLeastOnce))
-        .unwrap();
+    let first = h.publish("t", b"held", QoS::AtLeastOnce);
     assert_eq!(first, id(1));
     h.drive();
     h.broker.auto.ack = true;
     // Run the counter all the way round: 65535 QoS 0 ids, each released once written.
     let mut last = first;
     for _ in 0..65534 {
-        last = h
-            .client
-            .publish(h.now, &msg("t", b"", QoS::AtMostOnce))
-            .unwrap();
+        last = h.publish("t", b"", QoS::AtMostOnce);
         h.drive();
         h.events.clear();
         h.broker.take_sent();
     }
     assert_eq!(last, id(65535));
     // Id 1 is still in flight, so the counter skips it after wrapping.
-    assert_eq!(
-        h.client
-            .publish(h.now, &msg("t", b"", QoS::AtLeastOnce))
-            .unwrap(),
-        id(2)
-    );
+    assert_eq!(h.publish("t", b"", QoS::AtLeastOnce), id(2));
 }
 
 // ----- resending after reconnect -----
@@ -584,10 +551,7 @@ fn qos1_is_resent_with_dup_after_reconnect_with_session() {
     both(|v| {
         let mut h = Harness::connected(config(v));
         h.broker.auto.ack = false;
-        let mid = h
-            .client
-            .publish(h.now, &msg("t", b"one", QoS::AtLeastOnce))
-            .unwrap();
+        let mid = h.publish("t", b"one", QoS::AtLeastOnce);
         h.drive();
         h.broker.take_sent();
         h.reconnect(true);
@@ -609,10 +573,7 @@ fn qos2_resends_pubrel_after_reconnect() {
     both(|v| {
         let mut h = Harness::connected(config(v));
         h.broker.auto.ack = false;
-        let mid = h
-            .client
-            .publish(h.now, &msg("t", b"two", QoS::ExactlyOnce))
-            .unwrap();
+        let mid = h.publish("t", b"two", QoS::ExactlyOnce);
         h.drive();
         h.broker.ack(Packet::Pubrec, mid.get());
         h.drive();
@@ -639,10 +600,7 @@ fn qos2_publish_is_resent_with_dup_when_pubrec_was_lost() {
     both(|v| {
         let mut h = Harness::connected(config(v));
         h.broker.auto.ack = false;
-        let mid = h
-            .client
-            .publish(h.now, &msg("t", b"two", QoS::ExactlyOnce))
-            .unwrap();
+        let mid = h.publish("t", b"two", QoS::ExactlyOnce);
         h.drive();
         h.broker.take_sent();
         h.cut_link();
@@ -681,14 +639,8 @@ fn lost_session_resends_unacknowledged_messages_reports_received_ones_and_restor
             .any(|e| matches!(e, Event::Subscribed { packet_id, .. } if *packet_id == sub)));
         h.events.clear();
         h.broker.auto.ack = false;
-        let q1 = h
-            .client
-            .publish(h.now, &msg("t", b"one", QoS::AtLeastOnce))
-            .unwrap();
-        let q2 = h
-            .client
-            .publish(h.now, &msg("t", b"two", QoS::ExactlyOnce))
-            .unwrap();
+        let q1 = h.publish("t", b"one", QoS::AtLeastOnce);
+        let q2 = h.publish("t", b"two", QoS::ExactlyOnce);
         h.drive();
         h.broker.ack(Packet::Pubrec, q2.get());
         h.drive();
@@ -920,9 +872,7 @@ fn keepalive_sends_pingreq_after_silence_and_pingresp_keeps_the_link() {
 fn traffic_postpones_the_ping() {
     let mut h = Harness::connected(config(V3));
     h.advance(Duration::from_secs(20));
-    h.client
-        .publish(h.now, &msg("t", b"x", QoS::AtLeastOnce))
-        .unwrap();
+    h.publish("t", b"x", QoS::AtLeastOnce);
     h.drive();
     h.broker.take_sent();
     assert_eq!(h.advance_to_timeout(), Duration::from_secs(30));
@@ -1103,9 +1053,7 @@ fn broker_receive_maximum_limits_the_inflight_window() {
     let mut h = v5_with(vec![OwnedProp::ReceiveMaximum(2)], config(V5));
     h.broker.auto.ack = false;
     for p in [b"a", b"b", b"c"] {
-        h.client
-            .publish(h.now, &msg("t", p, QoS::AtLeastOnce))
-            .unwrap();
+        h.publish("t", p, QoS::AtLeastOnce);
     }
     h.drive();
     assert_eq!(publishes(&h.broker.take_sent()).len(), 2);
@@ -1174,10 +1122,7 @@ fn qos2_messages_beyond_the_table_wait_for_a_reconnect_instead_of_losing_an_id()
 fn broker_maximum_packet_size_is_honoured() {
     let mut h = Harness::new(config(V5));
     h.broker.connack_props = vec![OwnedProp::MaximumPacketSize(64)];
-    let queued = h
-        .client
-        .publish(h.now, &msg("t", &[1; 100], QoS::AtLeastOnce))
-        .unwrap();
+    let queued = h.publish("t", &[1; 100], QoS::AtLeastOnce);
     h.client.connect(h.now);
     h.drive();
     assert!(publishes(&h.broker.take_sent()).is_empty());
@@ -1190,9 +1135,7 @@ fn broker_maximum_packet_size_is_honoured() {
             .publish(h.now, &msg("t", &[1; 100], QoS::AtLeastOnce)),
         Err(PublishError::PacketTooLarge)
     );
-    h.client
-        .publish(h.now, &msg("t", &[1; 20], QoS::AtLeastOnce))
-        .unwrap();
+    h.publish("t", &[1; 20], QoS::AtLeastOnce);
 }
 
 #[test]
@@ -1226,9 +1169,7 @@ fn outgoing_topic_aliases_are_assigned_and_reset_on_reconnect() {
         ("b", b"3"),
         ("c", b"4"),
     ] {
-        h.client
-            .publish(h.now, &msg(t, p, QoS::AtMostOnce))
-            .unwrap();
+        h.publish(t, p, QoS::AtMostOnce);
     }
     h.drive();
     let sent: Vec<(String, Option<u16>)> = h
@@ -1255,9 +1196,7 @@ fn outgoing_topic_aliases_are_assigned_and_reset_on_reconnect() {
     h.cut_link();
     h.advance_to_timeout();
     h.broker.take_sent();
-    h.client
-        .publish(h.now, &msg("a/long/topic", b"5", QoS::AtMostOnce))
-        .unwrap();
+    h.publish("a/long/topic", b"5", QoS::AtMostOnce);
     h.drive();
     assert!(
         matches!(&h.broker.take_sent()[0], Sent::Publish { topic, alias: Some(1), .. } if topic == "a/long/topic")
@@ -1399,14 +1338,8 @@ fn broker_maximum_qos_refuses_higher_qos() {
 fn rejected_v5_puback_and_pubrec_are_reported_failed() {
     let mut h = Harness::connected(config(V5));
     h.broker.auto.ack = false;
-    let a = h
-        .client
-        .publish(h.now, &msg("t", b"1", QoS::AtLeastOnce))
-        .unwrap();
-    let b = h
-        .client
-        .publish(h.now, &msg("t", b"2", QoS::ExactlyOnce))
-        .unwrap();
+    let a = h.publish("t", b"1", QoS::AtLeastOnce);
+    let b = h.publish("t", b"2", QoS::ExactlyOnce);
     h.drive();
     h.broker.take_sent();
     let nope = ReasonCode::NOT_AUTHORIZED;
@@ -1459,10 +1392,7 @@ fn packets_out_of_order_are_protocol_errors_followed_by_a_reconnect() {
             (
                 |h| {
                     h.broker.auto.ack = false;
-                    let m = h
-                        .client
-                        .publish(h.now, &msg("t", b"x", QoS::AtLeastOnce))
-                        .unwrap();
+                    let m = h.publish("t", b"x", QoS::AtLeastOnce);
                     h.drive();
                     h.broker.ack(Packet::Pubcomp, m.get());
                 },
@@ -1471,10 +1401,7 @@ fn packets_out_of_order_are_protocol_errors_followed_by_a_reconnect() {
             (
                 |h| {
                     h.broker.auto.ack = false;
-                    let m = h
-                        .client
-                        .publish(h.now, &msg("t", b"x", QoS::ExactlyOnce))
-                        .unwrap();
+                    let m = h.publish("t", b"x", QoS::ExactlyOnce);
                     h.drive();
                     h.broker.ack(Packet::Puback, m.get());
                 },
@@ -1606,9 +1533,7 @@ fn input_in_whole_chunks_gives_the_same_result_as_byte_by_byte() {
 fn the_engine_never_settles_into_a_livelock() {
     let mut h = Harness::connected(config(V3));
     for _ in 0..6 {
-        h.client
-            .publish(h.now, &msg("t", b"x", QoS::ExactlyOnce))
-            .unwrap();
+        h.publish("t", b"x", QoS::ExactlyOnce);
     }
     assert!(!h.drive_bounded(50));
 }
@@ -1673,11 +1598,7 @@ fn a_message_the_broker_drops_the_link_over_is_given_up_after_three_tries_and_th
     both(|v| {
         let mut h = Harness::connected(config(v));
         h.broker.auto.ack = false;
-        let [a, b, c] = [b"a", b"b", b"c"].map(|p| {
-            h.client
-                .publish(h.now, &msg("t", p, QoS::AtLeastOnce))
-                .unwrap()
-        });
+        let [a, b, c] = [b"a", b"b", b"c"].map(|p| h.publish("t", p, QoS::AtLeastOnce));
         h.drive();
         assert_eq!(publishes(&h.broker.take_sent()).len(), 3);
         // The broker takes `a`, then closes the link at `b` (as mosquitto does with a packet it
@@ -1717,11 +1638,7 @@ fn a_message_the_broker_drops_the_link_over_is_given_up_after_three_tries_and_th
 fn a_suspect_that_the_broker_then_acknowledges_is_delivered_and_the_rest_resume() {
     let mut h = Harness::connected(config(V3));
     h.broker.auto.ack = false;
-    let ids = [b"a", b"b"].map(|p| {
-        h.client
-            .publish(h.now, &msg("t", p, QoS::AtLeastOnce))
-            .unwrap()
-    });
+    let ids = [b"a", b"b"].map(|p| h.publish("t", p, QoS::AtLeastOnce));
     h.drive();
     assert_eq!(publishes(&h.broker.take_sent()).len(), 2);
     // A cut with nothing acknowledged: `a` is the suspect, though it was not its fault.
@@ -1745,14 +1662,8 @@ fn nothing_is_written_after_a_suspect_until_it_is_acknowledged() {
     // test, PUBRELs sent behind an innocent QoS 1 message got it given up after five cuts.
     let mut h = Harness::connected(config(V3));
     h.broker.auto.ack = false;
-    let a = h
-        .client
-        .publish(h.now, &msg("t", b"a", QoS::AtLeastOnce))
-        .unwrap();
-    let b = h
-        .client
-        .publish(h.now, &msg("t", b"b", QoS::ExactlyOnce))
-        .unwrap();
+    let a = h.publish("t", b"a", QoS::AtLeastOnce);
+    let b = h.publish("t", b"b", QoS::ExactlyOnce);
     h.drive();
     h.broker.ack(Packet::Pubrec, b.get());
     h.drive();
@@ -1771,10 +1682,7 @@ fn nothing_is_written_after_a_suspect_until_it_is_acknowledged() {
 fn links_cut_by_the_client_itself_do_not_count_against_a_message() {
     let mut h = Harness::connected(config(V3));
     h.broker.auto.ack = false;
-    let mid = h
-        .client
-        .publish(h.now, &msg("t", b"x", QoS::AtLeastOnce))
-        .unwrap();
+    let mid = h.publish("t", b"x", QoS::AtLeastOnce);
     h.drive();
     for _ in 0..STRIKES_TO_FAIL + 1 {
         // No PINGRESP: the client drops the link (keepalive timeout), not the broker.
@@ -1848,10 +1756,7 @@ fn a_topic_alias_never_pushes_a_message_over_the_broker_maximum_packet_size() {
         config(V5),
     );
     let big: &'static [u8] = Box::leak(vec![7u8; payload_len].into_boxed_slice());
-    let mid = h
-        .client
-        .publish(h.now, &msg(topic, big, QoS::AtLeastOnce))
-        .unwrap();
+    let mid = h.publish(topic, big, QoS::AtLeastOnce);
     h.drive();
     let sent = h.broker.take_sent();
     assert!(
@@ -1866,9 +1771,7 @@ fn a_topic_alias_never_pushes_a_message_over_the_broker_maximum_packet_size() {
         Err(PublishError::PacketTooLarge)
     );
     // A message with room for the alias still gets one.
-    h.client
-        .publish(h.now, &msg(topic, b"small", QoS::AtLeastOnce))
-        .unwrap();
+    h.publish(topic, b"small", QoS::AtLeastOnce);
     h.drive();
     assert!(matches!(
         &h.broker.take_sent()[..],
