@@ -13,7 +13,7 @@ import struct
 import threading
 
 import pytest
-from mqtt_fixtures import Broker, wait_line
+from mqtt_fixtures import Broker, FakePeer, wait_line
 
 # What tests/client/src/lib.rs passes to set_alpn, most preferred first.
 FIRMWARE_ALPN = [b"x-amzn-mqtt-ca", b"mqtt"]
@@ -51,7 +51,7 @@ def parse_client_hello(record: bytes) -> dict:
     return {"session_id": session_id, "sni": sni, "alpn": alpn}
 
 
-class TlsPeer:
+class TlsPeer(FakePeer):
     """TLS 1.2 on 127.0.0.1:port with the test PKI's server certificate; each connection is
     recorded and its MQTT bytes relayed to mosquitto on upstream_port."""
 
@@ -67,22 +67,15 @@ class TlsPeer:
         self.live = []
         self.cut = False
         self.event = threading.Condition()
-        self.sock = socket.socket()
-        self.sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-        self.sock.bind(("127.0.0.1", port))
-        self.sock.listen()
-        self.sock.settimeout(0.2)
-        self.running = True
-        self.thread = threading.Thread(target=self._serve, daemon=True)
-        self.thread.start()
+        sock = socket.socket()
+        sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        sock.bind(("127.0.0.1", port))
+        sock.listen()
+        super().__init__(sock)
 
-    def _serve(self):
-        while self.running:
-            try:
-                raw, _ = self.sock.accept()
-            except socket.timeout:
-                continue
-            threading.Thread(target=self._handle, args=(raw,), daemon=True).start()
+    def _serve_once(self):
+        raw, _ = self.sock.accept()
+        threading.Thread(target=self._handle, args=(raw,), daemon=True).start()
 
     def _handle(self, raw):
         raw.settimeout(30)
@@ -150,10 +143,8 @@ class TlsPeer:
             self.live.clear()
 
     def stop(self):
-        self.running = False
         self.drop_all()
-        self.thread.join()
-        self.sock.close()
+        super().stop()
 
 
 @pytest.fixture()
