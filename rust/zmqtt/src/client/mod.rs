@@ -350,7 +350,8 @@ impl<
     /// [`set_credentials`](Self::set_credentials)): a live connection or an attempt under way
     /// is ended (a live one cleanly, with DISCONNECT, so the will stays unpublished) and a new
     /// one opened without back-off; a client waiting for its next attempt, or stopped (after
-    /// a refusal, or `disconnect`), starts one now.
+    /// a refusal, or `disconnect`), starts one now. With `auto_reconnect` off too: this is
+    /// the application asking, and only later losses leave the client idle.
     pub fn reconnect(&mut self, now: Instant) {
         match self.state {
             State::Connected | State::Connecting | State::Opening => {
@@ -1450,18 +1451,22 @@ impl<
             self.strike_oldest_unacknowledged();
         }
         let (min, max) = (self.config.reconnect_min, self.config.reconnect_max);
-        let reconnect_in = (retry && self.config.auto_reconnect).then(|| match reason {
-            DisconnectReason::Reconnect => Duration::ZERO,
-            DisconnectReason::Protocol(ProtocolError::ReceiveMaximumExceeded)
-                if self.delivered_on_link =>
-            {
-                Duration::ZERO
-            }
-            DisconnectReason::Protocol(ProtocolError::ReceiveMaximumExceeded) => {
-                self.resync_backoff.next_delay(min, max)
-            }
-            _ => self.backoff.next_delay(min, max),
-        });
+        // `reconnect()` promises a new connection: it is the application's request, not an
+        // automatic reconnect, so `auto_reconnect` off does not leave the client idle.
+        let requested = matches!(reason, DisconnectReason::Reconnect);
+        let reconnect_in =
+            (retry && (self.config.auto_reconnect || requested)).then(|| match reason {
+                DisconnectReason::Reconnect => Duration::ZERO,
+                DisconnectReason::Protocol(ProtocolError::ReceiveMaximumExceeded)
+                    if self.delivered_on_link =>
+                {
+                    Duration::ZERO
+                }
+                DisconnectReason::Protocol(ProtocolError::ReceiveMaximumExceeded) => {
+                    self.resync_backoff.next_delay(min, max)
+                }
+                _ => self.backoff.next_delay(min, max),
+            });
         log::info!("disconnected: {reason}");
         self.push_event(Event::Disconnected {
             reason,

@@ -306,6 +306,33 @@ fn reconnect_ends_a_live_connection_cleanly_and_opens_a_new_one_at_once() {
 }
 
 #[test]
+fn reconnect_opens_a_new_connection_even_with_auto_reconnect_off() {
+    both(|v| {
+        let mut cfg = config(v);
+        cfg.auto_reconnect = false;
+        let mut h = Harness::connected(cfg);
+        let opened = h.links_opened;
+        h.client.reconnect(h.now);
+        h.drive();
+        assert_eq!(h.broker.take_sent()[0], Sent::Disconnect(0));
+        assert_eq!(
+            disconnected(&h.events),
+            vec![(DisconnectReason::Reconnect, Some(Duration::ZERO))]
+        );
+        assert_eq!(h.links_opened, opened + 1, "a new link, not idle");
+        assert!(h.client.is_connected());
+        // Only the request was exempt: a lost link still leaves the client idle.
+        h.events.clear();
+        h.cut_link();
+        assert_eq!(
+            disconnected(&h.events),
+            vec![(DisconnectReason::TransportClosed, None)]
+        );
+        assert_eq!(h.client.state(), State::Idle);
+    });
+}
+
+#[test]
 fn after_a_refused_login_new_credentials_and_reconnect_try_again_with_them() {
     let mut h = Harness::new(config(V3).credentials(Some("user"), Some(b"old-token")));
     h.broker.auto.connack = Some((4, false));
