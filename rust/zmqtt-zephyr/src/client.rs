@@ -237,9 +237,15 @@ impl CredentialsSink {
     /// Copies `username` and `password` into the client for the next CONNECT (at most
     /// `CONFIG_ZMQTT_MAX_USERNAME_LEN` and `CONFIG_ZMQTT_MAX_PASSWORD_LEN` bytes).
     ///
-    /// Errors: -8 longer than those, -23 a control character or Unicode non-character in the
-    /// user name; the attempt then goes ahead with the credentials it had.
+    /// Errors: -8 longer than those, -5 U+0000 or -23 a control character or Unicode
+    /// non-character in the user name; the attempt then goes ahead with the credentials it
+    /// had.
     pub fn set(&mut self, username: &str, password: &[u8]) -> Result<(), MqttError> {
+        // Every check before anything is touched: the old credentials stay on error.
+        if username.len() > config::MAX_USERNAME_LEN || password.len() > config::MAX_PASSWORD_LEN {
+            return Err(MqttError::BadStructure);
+        }
+        zmqtt::client::check_username(username)?;
         let mut guard = shared();
         let shared = &mut *guard;
         let engine = shared.engine.as_mut().ok_or(MqttError::Failure)?;

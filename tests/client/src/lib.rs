@@ -23,7 +23,7 @@ use core::sync::atomic::{AtomicU32, Ordering};
 
 use zephyr::kconfig::{
     CONFIG_APP_BROKER_HOST, CONFIG_APP_BROKER_PORT, CONFIG_APP_CLIENT_ID, CONFIG_APP_KEEPALIVE_SEC,
-    CONFIG_APP_PASSWORD, CONFIG_APP_TICK_MS, CONFIG_APP_USERNAME,
+    CONFIG_APP_PASSWORD, CONFIG_APP_TICK_MS, CONFIG_APP_USERNAME, CONFIG_ZMQTT_MAX_PASSWORD_LEN,
 };
 use zephyr::printkln;
 use zephyr::time::{sleep, Duration};
@@ -171,6 +171,22 @@ impl Callbacks for App {
         }
         let n = self.credential_calls.fetch_add(1, Ordering::Relaxed) + 1;
         printkln!("zmqtt-test: credentials call={n}");
+        if n >= 3 {
+            // Tokens the client must refuse (-8 too long, -23 a control character in the user
+            // name) while keeping those of the call before.
+            const TOO_LONG: [u8; CONFIG_ZMQTT_MAX_PASSWORD_LEN as usize + 1] =
+                [b'x'; CONFIG_ZMQTT_MAX_PASSWORD_LEN as usize + 1];
+            let refused = [
+                (CONFIG_APP_USERNAME, &TOO_LONG[..]),
+                ("bad\u{7}user", CONFIG_APP_PASSWORD.as_bytes()),
+            ];
+            for (user, password) in refused {
+                if let Err(e) = sink.set(user, password) {
+                    printkln!("zmqtt-test: credentials error={}", e.code());
+                }
+            }
+            return;
+        }
         let password = if n == 1 {
             "stale-token"
         } else {

@@ -158,11 +158,14 @@ impl<'a> Config<'a> {
             // MQTT 3.1.1 §3.1.3.1: a broker must refuse an empty id with Clean Session 0.
             return Err(ConfigError::EmptyClientId);
         }
-        if self.client_id.contains('\0') || self.username.is_some_and(|u| u.contains('\0')) {
+        if self.client_id.contains('\0') {
             return Err(ConfigError::NullCharacter);
         }
+        if let Some(username) = self.username {
+            check_username(username)?;
+        }
         let will_topic = self.will.as_ref().map(|w| w.topic.as_str());
-        if [Some(self.client_id), self.username, will_topic]
+        if [Some(self.client_id), will_topic]
             .into_iter()
             .flatten()
             .any(has_forbidden_char)
@@ -194,6 +197,21 @@ impl<'a> Config<'a> {
         }
         Ok(())
     }
+}
+
+/// The rules [`Config::validate`] puts on a user name: no U+0000
+/// ([`ConfigError::NullCharacter`]), no control character or Unicode non-character
+/// ([`ConfigError::ForbiddenCharacter`], see MQTT 3.1.1 §1.5.3). For a caller that must check
+/// new credentials before it gives up the ones in force (the Zephyr glue's credentials
+/// provider): the password has no rule, it is binary data.
+pub fn check_username(username: &str) -> Result<(), ConfigError> {
+    if username.contains('\0') {
+        return Err(ConfigError::NullCharacter);
+    }
+    if has_forbidden_char(username) {
+        return Err(ConfigError::ForbiddenCharacter);
+    }
+    Ok(())
 }
 
 #[cfg(test)]
@@ -300,6 +318,21 @@ mod tests {
         assert_eq!(MqttError::from(ConfigError::ForbiddenCharacter).code(), -23);
         let password_bytes = Config::new("dev").credentials(Some("u"), Some(b"\x01\x7f"));
         assert_eq!(password_bytes.validate(), Ok(()));
+    }
+
+    #[test]
+    fn check_username_applies_the_rules_validate_applies_to_a_user_name() {
+        for (user, expected) in [
+            ("user", Ok(())),
+            ("dock/\u{e9}", Ok(())),
+            ("us\0er", Err(ConfigError::NullCharacter)),
+            ("user\u{1b}", Err(ConfigError::ForbiddenCharacter)),
+            ("user\u{fdd0}", Err(ConfigError::ForbiddenCharacter)),
+        ] {
+            assert_eq!(check_username(user), expected, "{user:?}");
+            let config = Config::new("dev").credentials(Some(user), Some(b"pw"));
+            assert_eq!(config.validate(), expected, "{user:?}");
+        }
     }
 
     #[test]

@@ -32,7 +32,7 @@ use crate::codec::{
 use crate::log;
 use crate::time::{Duration, Instant};
 
-pub use config::Config;
+pub use config::{check_username, Config};
 pub use error::{ConfigError, ProtocolError, PublishError, SubscribeError};
 pub use event::{DisconnectReason, Event, Input, Message};
 pub use packet_id::PacketId;
