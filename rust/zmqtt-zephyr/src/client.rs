@@ -100,6 +100,12 @@ pub struct ConnectOptions<'a> {
     /// Check the broker's certificate and host name (default: true). Turning this off
     /// makes TLS open to impersonation; it exists for test brokers only.
     pub verify_peer: bool,
+    /// Seconds after which a QoS 1/2 PUBLISH (with DUP) or PUBREL the broker has not
+    /// acknowledged is sent again on the same connection (DL-7450's retry interval); 0 (the
+    /// default): only after a reconnect. It goes at most a quarter of the interval late.
+    /// MQTT 3.1.1 only: ignored under 5.0, which forbids resending except on reconnect (MQTT
+    /// 5.0 §4.4). Needs `CONFIG_ZMQTT_QOS_RETRY` (else a non-zero value is error -15).
+    pub retry_interval: u16,
 }
 
 impl<'a> ConnectOptions<'a> {
@@ -124,6 +130,7 @@ impl<'a> ConnectOptions<'a> {
             key_store: None,
             private_key: None,
             verify_peer: true,
+            retry_interval: 0,
         }
     }
 }
@@ -542,7 +549,8 @@ impl MqttClient {
     /// `CONFIG_ZMQTT_MAX_WILL_PAYLOAD_LEN`, -23 a control character or Unicode non-character
     /// in the user name or will topic, -15/-16 an option or version this build does not
     /// speak, -1 TLS credentials that could not be registered, -8 a PEM credential without
-    /// its terminating NUL, -11 still connected (call `disconnect` first). Messages
+    /// its terminating NUL, -15 a `retry_interval` in a build without
+    /// `CONFIG_ZMQTT_QOS_RETRY`, -11 still connected (call `disconnect` first). Messages
     /// published before `connect` stay queued and go out once connected.
     pub fn connect(
         &self,
@@ -581,6 +589,7 @@ impl MqttClient {
             .protocol(protocol)
             .keep_alive(options.keep_alive.unwrap_or(config::KEEPALIVE_SEC))
             .clean_session(options.clean_session)
+            .retry_interval(zmqtt::Duration::from_secs(options.retry_interval.into()))
             .credentials(username, password)
             .reconnect_delays(
                 zmqtt::Duration::from_secs(1),

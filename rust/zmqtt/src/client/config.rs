@@ -55,6 +55,19 @@ pub struct Config<'a> {
     pub reconnect_min: Duration,
     /// Longest reconnect delay. Default 60 s (DL-7450: 1, 2, 4, 8, 16, 32 s, then every 60 s).
     pub reconnect_max: Duration,
+    /// Resend a QoS 1/2 PUBLISH (with DUP) or a PUBREL the broker has not acknowledged after
+    /// this long, on the same connection (DL-7450: "will retry sending after a time defined in
+    /// the connect options"). Zero (the default) turns it off: unacknowledged packets are then
+    /// resent only after a reconnect, which MQTT 3.1.1 §4.4 requires anyway. A packet goes
+    /// again between this interval and a quarter more after it was written (the clock ticks
+    /// four times per interval, so no per-message time is stored), then again each interval.
+    ///
+    /// MQTT 3.1.1 only. Under 5.0 it is ignored: MQTT 5.0 §4.4 allows resending only on a
+    /// reconnect ("Clients and Servers MUST NOT resend messages at any other time"), and a 5.0
+    /// broker may treat such a copy as a protocol error. Needs the `retry` feature
+    /// (`CONFIG_ZMQTT_QOS_RETRY`): without it a non-zero interval is
+    /// [`ConfigError::RetryNotBuilt`].
+    pub retry_interval: Duration,
 }
 
 impl<'a> Config<'a> {
@@ -78,7 +91,14 @@ impl<'a> Config<'a> {
             auto_reconnect: true,
             reconnect_min: Duration::from_secs(1),
             reconnect_max: Duration::from_secs(60),
+            retry_interval: Duration::ZERO,
         }
+    }
+
+    /// Sets the QoS 1/2 retry interval (MQTT 3.1.1; see [`Config::retry_interval`]).
+    pub const fn retry_interval(mut self, interval: Duration) -> Self {
+        self.retry_interval = interval;
+        self
     }
 
     /// Sets the protocol version.
@@ -194,6 +214,9 @@ impl<'a> Config<'a> {
         }
         if self.reconnect_min == Duration::ZERO || self.reconnect_max < self.reconnect_min {
             return Err(ConfigError::ReconnectDelays);
+        }
+        if !cfg!(feature = "retry") && self.retry_interval != Duration::ZERO {
+            return Err(ConfigError::RetryNotBuilt);
         }
         Ok(())
     }

@@ -48,6 +48,9 @@ pub enum ConfigError {
     ReconnectDelays,
     /// `set_config` while connected or connecting: `disconnect` first (-11).
     NotIdle,
+    /// A retry interval asked of a build without resending (the `retry` feature,
+    /// `CONFIG_ZMQTT_QOS_RETRY`) (-15).
+    RetryNotBuilt,
 }
 
 impl fmt::Display for ConfigError {
@@ -69,6 +72,7 @@ impl fmt::Display for ConfigError {
             ConfigError::BufferTooSmall => f.write_str("packet size limit below 16 bytes"),
             ConfigError::ReconnectDelays => f.write_str("reconnect delays: need 0 < min <= max"),
             ConfigError::NotIdle => f.write_str("configuration can change only while idle"),
+            ConfigError::RetryNotBuilt => f.write_str("QoS 1/2 retry is not in this build"),
         }
     }
 }
@@ -85,9 +89,9 @@ impl From<ConfigError> for MqttError {
             ConfigError::ForbiddenCharacter => MqttError::ForbiddenCharacter,
             ConfigError::EmptyWillTopic => MqttError::ZeroLengthWillTopic,
             ConfigError::InvalidWillTopic(e) => topic_error_code(e),
-            ConfigError::OptionForV5Only | ConfigError::ProtocolNotBuilt => {
-                MqttError::BadMqttOption
-            }
+            ConfigError::OptionForV5Only
+            | ConfigError::ProtocolNotBuilt
+            | ConfigError::RetryNotBuilt => MqttError::BadMqttOption,
             ConfigError::NotIdle => MqttError::OperationIncomplete,
             ConfigError::WillTooLarge
             | ConfigError::BufferTooSmall

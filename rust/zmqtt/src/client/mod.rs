@@ -56,6 +56,10 @@ pub const MAX_FILTERS: usize = 8;
 const EVENT_CAPACITY: usize = 6;
 /// Acknowledgements waiting for `poll_transmit`; one `handle_input` call adds at most one.
 const ACK_CAPACITY: usize = 4;
+/// Ticks of the retry clock per `Config::retry_interval` (see `Client::retry_tick`): a
+/// packet goes again at most a quarter of the interval late, without a time per message.
+#[cfg(feature = "retry")]
+const RETRY_TICKS: u8 = 4;
 
 /// RAM budget: the client's own state, without its two byte pools, stays within 1 KiB for a
 /// typical configuration (8 in flight, 8 queued), on every target this crate is built for.
@@ -619,6 +623,10 @@ impl<
             // The broker never released the ids it holds us to: reconnect anyway.
             self.resync(now);
         }
+        #[cfg(feature = "retry")]
+        if self.timers.take_expired(Timer::Retry, now) && self.state == State::Connected {
+            self.retry_tick(now);
+        }
         if self.timers.take_expired(Timer::Keepalive, now) && self.state == State::Connected {
             log::debug!("keepalive: PINGREQ");
             self.send_ping = true;
@@ -1044,7 +1052,62 @@ impl<
         }
         self.last_tx = now;
         self.schedule_keepalive();
+        #[cfg(feature = "retry")]
+        self.arm_retry(now);
         Some(w.len)
+    }
+
+    /// The period of the retry clock when it may run: `retry_interval / RETRY_TICKS` on a
+    /// live MQTT 3.1.1 connection with the interval set (see `Config::retry_interval` for why
+    /// not under 5.0).
+    #[cfg(feature = "retry")]
+    fn retry_period(&self) -> Option<Duration> {
+        let interval = self.config.retry_interval;
+        let on = self.version() == ProtocolVersion::V3_1_1
+            && interval != Duration::ZERO
+            && self.state == State::Connected;
+        let millis = interval.total_millis() / u64::from(RETRY_TICKS);
+        on.then(|| Duration::from_millis(millis.max(1)))
+    }
+
+    /// Starts the retry clock when a PUBLISH or PUBREL awaits its acknowledgement and the
+    /// clock is not running.
+    #[cfg(feature = "retry")]
+    fn arm_retry(&mut self, now: Instant) {
+        if self.timers.get(Timer::Retry).is_some() {
+            return;
+        }
+        if let Some(period) = self.retry_period() {
+            if self
+                .queue
+                .offsets()
+                .any(|at| self.queue.meta(at).is_in_flight())
+            {
+                self.timers.set(Timer::Retry, now + period);
+            }
+        }
+    }
+
+    /// One tick of the retry clock. Every PUBLISH or PUBREL awaiting its acknowledgement
+    /// ages by one tick, and one older than `RETRY_TICKS` ticks goes again (`pending`; the
+    /// write resets its age). More than `RETRY_TICKS`, not as many: the first tick may come
+    /// right after the write, so only then has a whole interval certainly passed.
+    #[cfg(feature = "retry")]
+    fn retry_tick(&mut self, now: Instant) {
+        let mut cur = self.queue.first();
+        while let Some(at) = cur {
+            let mut m = self.queue.meta(at);
+            if m.is_in_flight() && !m.pending {
+                m.age += 1;
+                if m.age > RETRY_TICKS {
+                    log::debug!("no acknowledgement of {} in time: sending it again", m.id);
+                    m.pending = true;
+                }
+                self.queue.set_meta(at, m);
+            }
+            cur = self.queue.next(at);
+        }
+        self.arm_retry(now);
     }
 
     fn write_connect(&mut self, w: &mut Writer<'_>) -> bool {
@@ -1209,6 +1272,10 @@ impl<
                     return;
                 }
                 m.pending = false;
+                #[cfg(feature = "retry")]
+                {
+                    m.age = 0;
+                }
                 self.queue.set_meta(at, m);
                 cur = self.queue.next(at);
                 continue;
@@ -1277,6 +1344,10 @@ impl<
                             m.stage = Stage::AwaitAck;
                             m.pending = false;
                             m.sent = true;
+                            #[cfg(feature = "retry")]
+                            {
+                                m.age = 0;
+                            }
                             self.queue.set_meta(at, m);
                         }
                     }

@@ -113,6 +113,10 @@ pub(crate) struct MsgMeta {
     pub(crate) strikes: u8,
     /// Length of the topic at the start of the data (the rest is the payload).
     pub(crate) topic_len: u16,
+    /// Retry-clock ticks since the PUBLISH or PUBREL was last written (0 to 7, in the stage
+    /// byte's high bits; see `Client::retry_tick`).
+    #[cfg(feature = "retry")]
+    pub(crate) age: u8,
 }
 
 impl MsgMeta {
@@ -129,13 +133,15 @@ impl MsgMeta {
             | u8::from(self.pending) << 3
             | u8::from(self.sent) << 4
             | (self.strikes.min(7)) << 5;
+        #[cfg(feature = "retry")]
+        let stage = stage | self.age.min(7) << 4;
         let id = self.id.get().to_le_bytes();
         [id[0], id[1], stage, flags, extra[0], extra[1]]
     }
 
     fn decode(m: Meta) -> MsgMeta {
         let extra = [m[4], m[5]];
-        let stage = match m[2] {
+        let stage = match m[2] & 0x0f {
             0 => Stage::Queued,
             1 => Stage::AwaitAck,
             2 => Stage::AwaitComp,
@@ -157,6 +163,8 @@ impl MsgMeta {
             sent: m[3] & 16 != 0,
             strikes: m[3] >> 5,
             topic_len,
+            #[cfg(feature = "retry")]
+            age: (m[2] >> 4) & 7,
         }
     }
 
@@ -214,6 +222,8 @@ impl<const B: usize> MessageQueue<B> {
             sent: false,
             strikes: 0,
             topic_len,
+            #[cfg(feature = "retry")]
+            age: 0,
         };
         self.store
             .push(meta.encode(), &[topic.as_bytes(), payload])
@@ -266,6 +276,10 @@ impl<const B: usize> MessageQueue<B> {
         let mut meta = self.meta(at);
         meta.stage = stage;
         meta.pending = pending;
+        #[cfg(feature = "retry")]
+        {
+            meta.age = 0;
+        }
         if matches!(stage, Stage::AwaitComp | Stage::Done | Stage::Failed(_)) {
             meta.topic_len = 0;
             self.store.truncate(at, 0);
@@ -333,6 +347,8 @@ mod tests {
                 sent: false,
                 strikes: STRIKES_TO_FAIL,
                 topic_len,
+                #[cfg(feature = "retry")]
+                age: 5,
             };
             assert_eq!(MsgMeta::decode(m.encode()), m);
         }

@@ -571,6 +571,183 @@ fn packet_ids_wrap_around_and_skip_ids_in_use() {
     assert_eq!(h.publish("t", b"", QoS::AtLeastOnce), id(2));
 }
 
+// ----- resending on a live connection (retry interval, MQTT 3.1.1) -----
+
+#[cfg(feature = "retry")]
+mod retry {
+    use super::*;
+
+    const INTERVAL: Duration = Duration::from_secs(4);
+
+    fn retrying(v: ProtocolVersion) -> Harness {
+        let mut h = Harness::connected(config(v).keep_alive(0).retry_interval(INTERVAL));
+        h.broker.auto.ack = false;
+        h
+    }
+
+    /// Advances the clock in 100 ms steps up to `until` after the start, and returns when the
+    /// broker first received something, relative to the start (and what).
+    fn first_sent_within(h: &mut Harness, until: Duration) -> Option<(u64, Vec<Sent>)> {
+        let start = h.now;
+        while h.now - start < until {
+            h.advance(Duration::from_millis(100));
+            let sent = h.broker.take_sent();
+            if !sent.is_empty() {
+                return Some(((h.now - start).total_millis(), sent));
+            }
+        }
+        None
+    }
+
+    #[test]
+    fn the_bytes_of_a_qos1_publish_resent_after_the_interval_carry_dup() {
+        // Driven by hand, to see the bytes: MQTT 3.1.1 §3.3.1 fixed header 0x32 (PUBLISH, QoS
+        // 1), 0x3A once DUP (bit 3) is set on the re-delivery (§3.3.1.1); then remaining
+        // length 8, topic "t" (00 01 74), packet id, payload "one".
+        let mut c =
+            harness::TestClient::new(config(V3).keep_alive(0).retry_interval(INTERVAL)).unwrap();
+        let t0 = Instant::from_secs(100);
+        let mut tx = [0u8; 256];
+        c.connect(t0);
+        c.handle_link_up(t0);
+        assert!(c.poll_transmit(t0, &mut tx).is_some(), "CONNECT");
+        // CONNACK accepted, no session (§3.2).
+        assert_eq!(c.handle_input(t0, &[0x20, 0x02, 0x00, 0x00]).consumed, 4);
+        assert!(c.is_connected());
+        let mid = c.publish(t0, &msg("t", b"one", QoS::AtLeastOnce)).unwrap();
+        let [hi, lo] = mid.get().to_be_bytes();
+        let n = c.poll_transmit(t0, &mut tx).unwrap();
+        assert_eq!(&tx[..n], &[0x32, 8, 0, 1, b't', hi, lo, b'o', b'n', b'e']);
+        let mut resent_at = None;
+        let mut at = t0;
+        while at - t0 < Duration::from_secs(6) {
+            at += Duration::from_millis(50);
+            c.handle_timeout(at);
+            if let Some(n) = c.poll_transmit(at, &mut tx) {
+                assert_eq!(&tx[..n], &[0x3A, 8, 0, 1, b't', hi, lo, b'o', b'n', b'e']);
+                resent_at = Some(at - t0);
+                break;
+            }
+        }
+        let resent_at = resent_at.expect("resent within 6 s").total_millis();
+        assert!(
+            (4000..=5000).contains(&resent_at),
+            "resent after {resent_at} ms"
+        );
+    }
+
+    #[test]
+    fn an_unacknowledged_qos1_publish_goes_again_after_the_interval_not_before() {
+        let mut h = retrying(V3);
+        let mid = h.publish("t", b"one", QoS::AtLeastOnce);
+        h.drive();
+        assert_eq!(publishes(&h.broker.take_sent()).len(), 1);
+        let (after, sent) = first_sent_within(&mut h, Duration::from_secs(10)).unwrap();
+        assert!((4000..=5000).contains(&after), "resent after {after} ms");
+        assert_eq!(
+            publishes(&sent),
+            vec![(Some(mid.get()), b"one".to_vec(), true)]
+        );
+        // And again each interval while it stays unacknowledged.
+        let (after, sent) = first_sent_within(&mut h, Duration::from_secs(10)).unwrap();
+        assert!(
+            (4000..=5000).contains(&after),
+            "resent again after {after} ms"
+        );
+        assert_eq!(
+            publishes(&sent),
+            vec![(Some(mid.get()), b"one".to_vec(), true)]
+        );
+        h.broker.ack(Packet::Puback, mid.get());
+        h.drive();
+        assert_eq!(published(&h.events), vec![mid.get()]);
+        assert_eq!(first_sent_within(&mut h, Duration::from_secs(12)), None);
+        assert_eq!(h.links_opened, 1, "all on the one connection");
+    }
+
+    #[cfg(feature = "qos2")]
+    #[test]
+    fn an_unanswered_pubrel_goes_again_and_so_does_an_unanswered_qos2_publish() {
+        let mut h = retrying(V3);
+        let mid = h.publish("t", b"two", QoS::ExactlyOnce);
+        h.drive();
+        h.broker.take_sent();
+        let (after, sent) = first_sent_within(&mut h, Duration::from_secs(10)).unwrap();
+        assert!((4000..=5000).contains(&after), "after {after} ms");
+        assert_eq!(
+            publishes(&sent),
+            vec![(Some(mid.get()), b"two".to_vec(), true)]
+        );
+        h.broker.ack(Packet::Pubrec, mid.get());
+        h.drive();
+        assert_eq!(h.broker.take_sent(), vec![Sent::Pubrel(mid.get(), 0)]);
+        // MQTT 3.1.1 §4.3.3: the sender keeps the PUBREL until PUBCOMP; it goes again as is.
+        let (after, sent) = first_sent_within(&mut h, Duration::from_secs(10)).unwrap();
+        assert!(
+            (4000..=5000).contains(&after),
+            "PUBREL again after {after} ms"
+        );
+        assert_eq!(sent, vec![Sent::Pubrel(mid.get(), 0)]);
+        h.broker.ack(Packet::Pubcomp, mid.get());
+        h.drive();
+        assert_eq!(published(&h.events), vec![mid.get()]);
+    }
+
+    #[test]
+    fn a_message_acknowledged_in_time_is_not_sent_again() {
+        let mut h = retrying(V3);
+        let first = h.publish("t", b"a", QoS::AtLeastOnce);
+        h.drive();
+        h.advance(Duration::from_secs(3));
+        // A second message written 3 s after the first: each has its own interval.
+        let second = h.publish("t", b"b", QoS::AtLeastOnce);
+        h.drive();
+        h.broker.ack(Packet::Puback, first.get());
+        h.drive();
+        h.broker.take_sent();
+        let (after, sent) = first_sent_within(&mut h, Duration::from_secs(10)).unwrap();
+        // `first`, due 4 to 5 s after the start, was acknowledged; `second`, written 3 s in
+        // (now), goes again 4 to 5 s from now, not with `first`'s clock.
+        assert!((4000..=5000).contains(&after), "after {after} ms");
+        assert_eq!(
+            publishes(&sent),
+            vec![(Some(second.get()), b"b".to_vec(), true)]
+        );
+    }
+
+    #[test]
+    fn mqtt5_never_resends_on_a_live_connection() {
+        if !cfg!(feature = "v5") {
+            return;
+        }
+        let mut h = retrying(V5);
+        h.publish("t", b"one", QoS::AtLeastOnce);
+        h.drive();
+        h.broker.take_sent();
+        assert_eq!(h.client.poll_timeout(), None, "no retry clock under 5.0");
+        assert_eq!(first_sent_within(&mut h, Duration::from_secs(20)), None);
+    }
+
+    #[test]
+    fn zero_turns_it_off() {
+        let mut h = Harness::connected(config(V3).keep_alive(0));
+        h.broker.auto.ack = false;
+        h.publish("t", b"one", QoS::AtLeastOnce);
+        h.drive();
+        h.broker.take_sent();
+        assert_eq!(h.client.poll_timeout(), None);
+        assert_eq!(first_sent_within(&mut h, Duration::from_secs(20)), None);
+    }
+}
+
+#[cfg(not(feature = "retry"))]
+#[test]
+fn a_retry_interval_in_a_build_without_retry_is_error_minus_15() {
+    let c = config(V3).retry_interval(Duration::from_secs(4));
+    assert_eq!(c.validate(), Err(ConfigError::RetryNotBuilt));
+    assert_eq!(MqttError::from(ConfigError::RetryNotBuilt).code(), -15);
+}
+
 // ----- resending after reconnect -----
 
 #[test]
