@@ -12,6 +12,8 @@ mod error;
 mod event;
 mod forbidden_chars;
 mod inflight;
+#[cfg(feature = "v5")]
+mod outgoing_properties;
 mod packet_id;
 mod queue;
 mod state;
@@ -69,7 +71,8 @@ const _: () = assert!(
 );
 
 /// A message to publish.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[cfg_attr(any(test, feature = "log-debug"), derive(Debug))]
+#[derive(Clone, Copy, PartialEq, Eq)]
 pub struct Publish<'a> {
     /// Topic name (no wildcards).
     pub topic: &'a str,
@@ -79,16 +82,24 @@ pub struct Publish<'a> {
     pub qos: QoS,
     /// Ask the broker to retain the message.
     pub retain: bool,
+    /// MQTT 5.0 properties (§3.3.2.3): Payload Format Indicator, Message Expiry Interval,
+    /// Content Type, Response Topic, Correlation Data, User Properties. `publish` checks them
+    /// and keeps them, encoded, with the message until it is delivered, so resends carry them.
+    /// Only in a build with 5.0 (the `v5` feature).
+    #[cfg(feature = "v5")]
+    pub properties: Properties<'a>,
 }
 
 impl<'a> Publish<'a> {
-    /// A message with `qos`, not retained.
+    /// A message with `qos`, not retained, without properties.
     pub const fn new(topic: &'a str, payload: &'a [u8], qos: QoS) -> Self {
         Publish {
             topic,
             payload,
             qos,
             retain: false,
+            #[cfg(feature = "v5")]
+            properties: Properties::EMPTY,
         }
     }
 }
@@ -409,6 +420,17 @@ impl<
         if has_forbidden_char(msg.topic) {
             return Err(PublishError::ForbiddenCharacter);
         }
+        #[cfg(feature = "v5")]
+        let properties = msg.properties;
+        #[cfg(not(feature = "v5"))]
+        let properties = Properties::EMPTY;
+        #[cfg(feature = "v5")]
+        if !properties.is_empty() {
+            if self.version() != ProtocolVersion::V5 {
+                return Err(PublishError::OptionForV5Only);
+            }
+            outgoing_properties::check(&properties, msg.payload)?;
+        }
         // The size without a topic alias: `write_messages` sends without one when the alias
         // would push the packet over a limit.
         let repr = PublishRepr {
@@ -417,7 +439,7 @@ impl<
             retain: msg.retain,
             topic,
             packet_id: (msg.qos != QoS::AtMostOnce).then_some(PacketId::MAX),
-            properties: Properties::EMPTY,
+            properties,
             payload: msg.payload,
         };
         let len = Packet::Publish(repr).buffer_len(self.version());
@@ -440,14 +462,18 @@ impl<
         if self.queue.count(|m| m.is_live()) >= INFLIGHT + QUEUE
             || !self
                 .queue
-                .has_room_for(MessageQueue::<MSG_BYTES>::footprint(msg.topic, msg.payload))
+                .has_room_for(MessageQueue::<MSG_BYTES>::footprint(
+                    msg.topic,
+                    &properties,
+                    msg.payload,
+                ))
         {
             return Err(full);
         }
         let id = self.allocate_id().ok_or(PublishError::NoPacketId)?;
         if !self
             .queue
-            .push(id, msg.qos, msg.retain, msg.topic, msg.payload)
+            .push(id, msg.qos, msg.retain, msg.topic, &properties, msg.payload)
         {
             return Err(full);
         }
@@ -1286,13 +1312,19 @@ impl<
                 cur = self.queue.next(at);
                 continue;
             }
-            let (topic, payload) = self.queue.topic_payload(at);
+            let (topic, stored, payload) = self.queue.parts(at);
             // MQTT 5.0 §3.3.2.3.4: the first PUBLISH on a topic maps an alias, later ones send
-            // only the alias. The mapping is recorded only once the packet was written.
+            // only the alias. The mapping is recorded only once the packet was written. A
+            // message with properties of its own goes without: they are one encoded section
+            // in the store, which an alias could join only through a copy of them.
             let mut new_alias = None;
             let mut wire_topic = topic;
             let mut alias = None;
-            if v5 && self.config.outgoing_topic_aliases && self.broker.topic_alias_maximum > 0 {
+            if v5
+                && stored.is_empty()
+                && self.config.outgoing_topic_aliases
+                && self.broker.topic_alias_maximum > 0
+            {
                 alias = self.topics.outgoing_alias(topic);
                 if alias.is_some() {
                     wire_topic = "";
@@ -1311,10 +1343,11 @@ impl<
                 // Checked by `publish` before it was queued ("" when an alias stands for it).
                 topic: TopicName::new_validated(wire_topic),
                 packet_id: (m.qos != QoS::AtMostOnce).then_some(m.id),
-                properties: if alias.is_some() {
-                    Properties::List(&props)
-                } else {
-                    Properties::EMPTY
+                properties: match alias {
+                    Some(_) => Properties::List(&props),
+                    // Stored only by a 5.0 connection; a 3.1.1 one after it sends none.
+                    None if v5 => stored,
+                    None => Properties::EMPTY,
                 },
                 payload,
             };
@@ -1323,7 +1356,7 @@ impl<
                 // `publish` checked the size without an alias; the alias property (3 bytes)
                 // must not be what pushes the message over a limit, so it goes without one.
                 new_alias = None;
-                repr.properties = Properties::EMPTY;
+                repr.properties = stored;
             }
             let packet = Packet::Publish(repr);
             let len = packet.buffer_len(w.version);

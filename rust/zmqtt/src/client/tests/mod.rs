@@ -478,7 +478,8 @@ fn a_full_message_pool_refuses_even_below_the_count_limits() {
         c.publish(now, &msg("t", &[0; 40], QoS::AtLeastOnce)),
         Err(PublishError::QueueFull)
     );
-    c.publish(now, &msg("t", &[0; 5], QoS::AtLeastOnce))
+    // 8 + 1 + 4 bytes (and a property section byte in a build with 5.0) still fit.
+    c.publish(now, &msg("t", &[0; 4], QoS::AtLeastOnce))
         .unwrap();
 }
 
@@ -1524,6 +1525,194 @@ fn broker_disconnect_is_reported_with_its_reason_and_the_client_reconnects() {
     );
     h.advance_to_timeout();
     assert!(h.client.is_connected());
+}
+
+#[cfg(feature = "v5")]
+mod publish_properties {
+    use super::*;
+    use crate::codec::Property;
+
+    /// The properties of `publish_properties_reach_the_wire_and_every_resend`, and their bytes as
+    /// MQTT 5.0 §2.2.2.2 and §3.3.2.3 lay them out (identifier, then the value: a byte, a four
+    /// byte integer, UTF-8 strings and binary data with a two byte length).
+    const PUBLISH_PROPS: &[Property<'static>] = &[
+        Property::PayloadFormatIndicator(1),
+        Property::MessageExpiryInterval(60),
+        Property::ContentType("text/plain"),
+        Property::ResponseTopic("r/t"),
+        Property::CorrelationData(&[1, 2]),
+        Property::UserProperty("a", "b"),
+    ];
+    const PUBLISH_PROPS_BYTES: &[u8] = &[
+        0x01, 1, // Payload Format Indicator: UTF-8
+        0x02, 0, 0, 0, 60, // Message Expiry Interval: 60 s
+        0x03, 0, 10, b't', b'e', b'x', b't', b'/', b'p', b'l', b'a', b'i',
+        b'n', // Content Type
+        0x08, 0, 3, b'r', b'/', b't', // Response Topic
+        0x09, 0, 2, 1, 2, // Correlation Data
+        0x26, 0, 1, b'a', 0, 1, b'b', // User Property
+    ];
+
+    #[test]
+    fn publish_properties_reach_the_wire_and_every_resend() {
+        let mut h = Harness::connected(config(V5));
+        h.broker.auto.ack = false;
+        let message = Publish {
+            properties: Properties::List(PUBLISH_PROPS),
+            ..msg("t", b"hi", QoS::AtLeastOnce)
+        };
+        let mid = h.client.publish(h.now, &message).unwrap();
+        h.drive();
+        let [hi, lo] = mid.get().to_be_bytes();
+        let props = PUBLISH_PROPS_BYTES;
+        // §3.3.1: PUBLISH QoS 1 (0x32; 0x3A with DUP), remaining length, topic, packet id,
+        // property length, properties, payload.
+        let expected = |first: u8| {
+            let mut p = vec![
+                first,
+                (3 + 2 + 1 + props.len() + 2) as u8,
+                0,
+                1,
+                b't',
+                hi,
+                lo,
+            ];
+            p.push(props.len() as u8);
+            p.extend_from_slice(props);
+            p.extend_from_slice(b"hi");
+            p
+        };
+        assert_eq!(h.broker.raw.last(), Some(&expected(0x32)));
+        h.reconnect(true);
+        assert_eq!(
+            h.broker.raw.last(),
+            Some(&expected(0x3A)),
+            "the resend keeps them"
+        );
+    }
+
+    #[test]
+    fn a_message_with_properties_goes_without_a_topic_alias() {
+        let mut h = v5_with(vec![OwnedProp::TopicAliasMaximum(4)], config(V5));
+        let with = Publish {
+            properties: Properties::List(&[Property::UserProperty("a", "b")]),
+            ..msg("t", b"1", QoS::AtMostOnce)
+        };
+        h.client.publish(h.now, &with).unwrap();
+        h.publish("t", b"2", QoS::AtMostOnce);
+        h.drive();
+        let sent = h.broker.take_sent();
+        let aliases: Vec<_> = sent
+            .iter()
+            .filter_map(|s| match s {
+                Sent::Publish { topic, alias, .. } => Some((topic.clone(), *alias)),
+                _ => None,
+            })
+            .collect();
+        assert_eq!(aliases, vec![("t".into(), None), ("t".into(), Some(1))]);
+    }
+
+    #[test]
+    fn bad_publish_properties_are_refused_with_typed_errors() {
+        let mut h = Harness::connected(config(V5));
+        let with = |props: &'static [Property<'static>], payload: &'static [u8]| Publish {
+            properties: Properties::List(props),
+            ..msg("t", payload, QoS::AtLeastOnce)
+        };
+        let cases: &[(&[Property<'static>], &[u8], PublishError, i32)] = &[
+            (
+                &[Property::TopicAlias(1)],
+                b"x",
+                PublishError::InvalidProperty,
+                -8,
+            ),
+            (
+                &[Property::SubscriptionIdentifier(1)],
+                b"x",
+                PublishError::InvalidProperty,
+                -8,
+            ),
+            (
+                &[Property::ReasonString("no")],
+                b"x",
+                PublishError::InvalidProperty,
+                -8,
+            ),
+            (
+                &[Property::PayloadFormatIndicator(2)],
+                b"x",
+                PublishError::InvalidProperty,
+                -8,
+            ),
+            (
+                &[Property::ContentType("a"), Property::ContentType("b")],
+                b"x",
+                PublishError::InvalidProperty,
+                -8,
+            ),
+            (
+                &[Property::PayloadFormatIndicator(1)],
+                &[0xff],
+                PublishError::PayloadNotUtf8,
+                -5,
+            ),
+            (
+                &[Property::ContentType("a\0")],
+                b"x",
+                PublishError::InvalidPropertyString,
+                -5,
+            ),
+            (
+                &[Property::ContentType("a\u{7}")],
+                b"x",
+                PublishError::ForbiddenCharacter,
+                -23,
+            ),
+            (
+                &[Property::UserProperty("k", "\u{fffe}")],
+                b"x",
+                PublishError::ForbiddenCharacter,
+                -23,
+            ),
+            (
+                &[Property::ResponseTopic("r/#")],
+                b"x",
+                PublishError::InvalidResponseTopic(crate::codec::TopicError::WildcardInName),
+                -21,
+            ),
+        ];
+        for (props, payload, error, code) in cases {
+            let got = h.client.publish(h.now, &with(props, payload));
+            assert_eq!(got, Err(*error), "{props:?}");
+            assert_eq!(MqttError::from(*error).code(), *code, "{props:?}");
+        }
+        // Two user properties are fine, and so is Payload Format 1 on UTF-8.
+        let fine: &[Property<'static>] = &[
+            Property::UserProperty("k", "1"),
+            Property::UserProperty("k", "2"),
+            Property::PayloadFormatIndicator(1),
+        ];
+        assert!(h.client.publish(h.now, &with(fine, "é".as_bytes())).is_ok());
+        assert_eq!(
+            h.client.inflight_len() + h.client.queued_len(),
+            1,
+            "nothing else accepted"
+        );
+        // And a packet larger than the transmit buffer because of them is -24.
+        let big: &'static str = Box::leak("x".repeat(2000).into_boxed_str());
+        let props: &'static [Property<'static>] = Box::leak(Box::new([Property::ContentType(big)]));
+        assert_eq!(
+            h.client.publish(h.now, &with(props, b"x")),
+            Err(PublishError::PacketTooLarge)
+        );
+        // Under 3.1.1 properties are -15.
+        let mut h3 = Harness::connected(config(V3));
+        assert_eq!(
+            h3.client
+                .publish(h3.now, &with(&[Property::MessageExpiryInterval(1)], b"x")),
+            Err(PublishError::OptionForV5Only)
+        );
+    }
 }
 
 #[cfg(feature = "v5")]
