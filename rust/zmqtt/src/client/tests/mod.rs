@@ -287,49 +287,37 @@ fn disconnect_sends_disconnect_and_stops_reconnecting() {
     });
 }
 
+/// With `auto_reconnect` off too: `reconnect` is the application asking for a connection.
 #[test]
 fn reconnect_ends_a_live_connection_cleanly_and_opens_a_new_one_at_once() {
-    both(|v| {
-        let mut h = Harness::connected(config(v));
-        let opened = h.links_opened;
-        h.client.reconnect(h.now);
-        h.drive();
-        // DISCONNECT with reason 0 (MQTT 3.1.1 §3.14, 5.0 §3.14.2.1): the will is not sent.
-        assert_eq!(h.broker.take_sent()[0], Sent::Disconnect(0));
-        assert_eq!(
-            disconnected(&h.events),
-            vec![(DisconnectReason::Reconnect, Some(Duration::ZERO))]
-        );
-        assert_eq!(h.links_opened, opened + 1, "a new link without waiting");
-        assert!(h.client.is_connected());
-    });
-}
-
-#[test]
-fn reconnect_opens_a_new_connection_even_with_auto_reconnect_off() {
-    both(|v| {
-        let mut cfg = config(v);
-        cfg.auto_reconnect = false;
-        let mut h = Harness::connected(cfg);
-        let opened = h.links_opened;
-        h.client.reconnect(h.now);
-        h.drive();
-        assert_eq!(h.broker.take_sent()[0], Sent::Disconnect(0));
-        assert_eq!(
-            disconnected(&h.events),
-            vec![(DisconnectReason::Reconnect, Some(Duration::ZERO))]
-        );
-        assert_eq!(h.links_opened, opened + 1, "a new link, not idle");
-        assert!(h.client.is_connected());
-        // Only the request was exempt: a lost link still leaves the client idle.
-        h.events.clear();
-        h.cut_link();
-        assert_eq!(
-            disconnected(&h.events),
-            vec![(DisconnectReason::TransportClosed, None)]
-        );
-        assert_eq!(h.client.state(), State::Idle);
-    });
+    for auto_reconnect in [true, false] {
+        both(|v| {
+            let mut cfg = config(v);
+            cfg.auto_reconnect = auto_reconnect;
+            let mut h = Harness::connected(cfg);
+            let opened = h.links_opened;
+            h.client.reconnect(h.now);
+            h.drive();
+            // DISCONNECT with reason 0 (MQTT 3.1.1 §3.14, 5.0 §3.14.2.1): the will is not sent.
+            assert_eq!(h.broker.take_sent()[0], Sent::Disconnect(0));
+            assert_eq!(
+                disconnected(&h.events),
+                vec![(DisconnectReason::Reconnect, Some(Duration::ZERO))]
+            );
+            assert_eq!(h.links_opened, opened + 1, "a new link without waiting");
+            assert!(h.client.is_connected());
+            if !auto_reconnect {
+                // Only the request was exempt: a lost link still leaves the client idle.
+                h.events.clear();
+                h.cut_link();
+                assert_eq!(
+                    disconnected(&h.events),
+                    vec![(DisconnectReason::TransportClosed, None)]
+                );
+                assert_eq!(h.client.state(), State::Idle);
+            }
+        });
+    }
 }
 
 #[test]
@@ -600,6 +588,24 @@ mod retry {
         None
     }
 
+    /// The packets the broker gets next, which must come one interval (4 s) after now, and at
+    /// most a tick (1 s) later.
+    fn next_resend(h: &mut Harness) -> Vec<Sent> {
+        let (after, sent) = first_sent_within(h, Duration::from_secs(10)).expect("a resend");
+        assert!((4000..=5000).contains(&after), "resent after {after} ms");
+        sent
+    }
+
+    /// Asserts that what the broker gets next, one interval after now (see `next_resend`), is
+    /// a DUP copy of message `mid` alone.
+    fn expect_copy(h: &mut Harness, mid: PacketId, payload: &[u8]) {
+        let sent = next_resend(h);
+        assert_eq!(
+            publishes(&sent),
+            vec![(Some(mid.get()), payload.to_vec(), true)]
+        );
+    }
+
     #[test]
     fn the_bytes_of_a_qos1_publish_resent_after_the_interval_carry_dup() {
         // Driven by hand, to see the bytes: MQTT 3.1.1 §3.3.1 fixed header 0x32 (PUBLISH, QoS
@@ -643,22 +649,9 @@ mod retry {
         let mid = h.publish("t", b"one", QoS::AtLeastOnce);
         h.drive();
         assert_eq!(publishes(&h.broker.take_sent()).len(), 1);
-        let (after, sent) = first_sent_within(&mut h, Duration::from_secs(10)).unwrap();
-        assert!((4000..=5000).contains(&after), "resent after {after} ms");
-        assert_eq!(
-            publishes(&sent),
-            vec![(Some(mid.get()), b"one".to_vec(), true)]
-        );
+        expect_copy(&mut h, mid, b"one");
         // And again each interval while it stays unacknowledged.
-        let (after, sent) = first_sent_within(&mut h, Duration::from_secs(10)).unwrap();
-        assert!(
-            (4000..=5000).contains(&after),
-            "resent again after {after} ms"
-        );
-        assert_eq!(
-            publishes(&sent),
-            vec![(Some(mid.get()), b"one".to_vec(), true)]
-        );
+        expect_copy(&mut h, mid, b"one");
         h.broker.ack(Packet::Puback, mid.get());
         h.drive();
         assert_eq!(published(&h.events), vec![mid.get()]);
@@ -673,21 +666,12 @@ mod retry {
         let mid = h.publish("t", b"two", QoS::ExactlyOnce);
         h.drive();
         h.broker.take_sent();
-        let (after, sent) = first_sent_within(&mut h, Duration::from_secs(10)).unwrap();
-        assert!((4000..=5000).contains(&after), "after {after} ms");
-        assert_eq!(
-            publishes(&sent),
-            vec![(Some(mid.get()), b"two".to_vec(), true)]
-        );
+        expect_copy(&mut h, mid, b"two");
         h.broker.ack(Packet::Pubrec, mid.get());
         h.drive();
         assert_eq!(h.broker.take_sent(), vec![Sent::Pubrel(mid.get(), 0)]);
         // MQTT 3.1.1 §4.3.3: the sender keeps the PUBREL until PUBCOMP; it goes again as is.
-        let (after, sent) = first_sent_within(&mut h, Duration::from_secs(10)).unwrap();
-        assert!(
-            (4000..=5000).contains(&after),
-            "PUBREL again after {after} ms"
-        );
+        let sent = next_resend(&mut h);
         assert_eq!(sent, vec![Sent::Pubrel(mid.get(), 0)]);
         h.broker.ack(Packet::Pubcomp, mid.get());
         h.drive();
@@ -706,14 +690,7 @@ mod retry {
         h.broker.ack(Packet::Puback, first.get());
         h.drive();
         h.broker.take_sent();
-        let (after, sent) = first_sent_within(&mut h, Duration::from_secs(10)).unwrap();
-        // `first`, due 4 to 5 s after the start, was acknowledged; `second`, written 3 s in
-        // (now), goes again 4 to 5 s from now, not with `first`'s clock.
-        assert!((4000..=5000).contains(&after), "after {after} ms");
-        assert_eq!(
-            publishes(&sent),
-            vec![(Some(second.get()), b"b".to_vec(), true)]
-        );
+        expect_copy(&mut h, second, b"b");
     }
 
     #[test]
