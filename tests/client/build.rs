@@ -1,4 +1,5 @@
-// CONFIG_APP_TLS, CONFIG_APP_WEBSOCKET, CONFIG_APP_CREDENTIALS_PROVIDER and the CONFIG_ZMQTT_TLS* options
+// CONFIG_APP_TLS, CONFIG_APP_WEBSOCKET, CONFIG_APP_CREDENTIALS_PROVIDER, CONFIG_APP_MQTT5 and the
+// CONFIG_ZMQTT_TLS* options
 // become cfg(...)s.
 fn main() {
     println!("cargo::rustc-check-cfg=cfg(CONFIG_APP_TLS)");
@@ -6,5 +7,6 @@ fn main() {
     println!("cargo::rustc-check-cfg=cfg(CONFIG_ZMQTT_TLS)");
     println!("cargo::rustc-check-cfg=cfg(CONFIG_APP_WEBSOCKET)");
     println!("cargo::rustc-check-cfg=cfg(CONFIG_ZMQTT_TLS_ALPN)");
+    println!("cargo::rustc-check-cfg=cfg(CONFIG_APP_MQTT5)");
     zephyr_build::export_kconfig_bool_options();
 }

@@ -23,6 +23,8 @@ use zmqtt::client::{
     Client, Config, ConfigError, DisconnectReason, Failure, Message, PacketId, Publish, State,
     SubscribeError,
 };
+#[cfg(feature = "v5")]
+use zmqtt::codec::Property;
 use zmqtt::codec::{
     Properties, ProtocolVersion, QoS, ReasonCode, Subscription, SubscriptionOptions, TopicError,
     TopicFilter, TopicName, Will,
@@ -100,6 +102,12 @@ pub struct ConnectOptions<'a> {
     /// Check the broker's certificate and host name (default: true). Turning this off
     /// makes TLS open to impersonation; it exists for test brokers only.
     pub verify_peer: bool,
+    /// Seconds after which a QoS 1/2 PUBLISH (with DUP) or PUBREL the broker has not
+    /// acknowledged is sent again on the same connection (DL-7450's retry interval); 0 (the
+    /// default): only after a reconnect. It goes at most a quarter of the interval late.
+    /// MQTT 3.1.1 only: ignored under 5.0, which forbids resending except on reconnect (MQTT
+    /// 5.0 §4.4). Needs `CONFIG_ZMQTT_QOS_RETRY` (else a non-zero value is error -15).
+    pub retry_interval: u16,
 }
 
 impl<'a> ConnectOptions<'a> {
@@ -124,6 +132,7 @@ impl<'a> ConnectOptions<'a> {
             key_store: None,
             private_key: None,
             verify_peer: true,
+            retry_interval: 0,
         }
     }
 }
@@ -134,13 +143,76 @@ impl Default for ConnectOptions<'_> {
     }
 }
 
-/// Options of [`MqttClient::publish_with`].
+/// The most user properties one [`PublishOptions`] may carry.
+pub const MAX_USER_PROPERTIES: usize = 8;
+
+/// Options of [`MqttClient::publish_with`]: QoS, retain and, on an MQTT 5.0 connection, the
+/// message's properties (MQTT 5.0 §3.3.2.3). `..PublishOptions::default()` leaves out the rest.
+///
+/// The properties are copied into the client with the message (its store keeps them, encoded,
+/// until the message is delivered, so a resend after a reconnect carries them). Given on an
+/// MQTT 3.1.1 connection, or in a build without 5.0, they are error -15.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
-pub struct PublishOptions {
+pub struct PublishOptions<'a> {
     /// QoS 0, 1 or 2.
     pub qos: u8,
     /// Ask the broker to retain the message (MQTT 3.1.1 §3.3.1.3).
     pub retain: bool,
+    /// 5.0 Message Expiry Interval: seconds after which the broker drops the message if it
+    /// could not deliver it yet.
+    pub message_expiry: Option<u32>,
+    /// 5.0 Content Type (a MIME type, say).
+    pub content_type: Option<&'a str>,
+    /// 5.0 Payload Format Indicator: the payload is UTF-8 text (checked: -5 when it is not).
+    pub payload_utf8: bool,
+    /// 5.0 Response Topic: where the receiver should send its answer (a topic name).
+    pub response_topic: Option<&'a str>,
+    /// 5.0 Correlation Data: matches an answer to its request.
+    pub correlation_data: Option<&'a [u8]>,
+    /// 5.0 User Properties, name and value, in order (at most [`MAX_USER_PROPERTIES`]).
+    pub user_properties: &'a [(&'a str, &'a str)],
+}
+
+impl PublishOptions<'_> {
+    /// Whether any MQTT 5.0 property is set (a build without 5.0 refuses them).
+    #[cfg(not(feature = "v5"))]
+    fn has_properties(&self) -> bool {
+        self.message_expiry.is_some()
+            || self.content_type.is_some()
+            || self.payload_utf8
+            || self.response_topic.is_some()
+            || self.correlation_data.is_some()
+            || !self.user_properties.is_empty()
+    }
+}
+
+/// The properties of `options` for the engine: at most five plus the user properties.
+#[cfg(feature = "v5")]
+fn property_list<'a>(
+    options: &PublishOptions<'a>,
+) -> Result<heapless::Vec<Property<'a>, { MAX_USER_PROPERTIES + 5 }>, MqttError> {
+    if options.user_properties.len() > MAX_USER_PROPERTIES {
+        return Err(MqttError::BadStructure);
+    }
+    let mut list = heapless::Vec::new();
+    let fixed = [
+        options
+            .payload_utf8
+            .then_some(Property::PayloadFormatIndicator(1)),
+        options.message_expiry.map(Property::MessageExpiryInterval),
+        options.content_type.map(Property::ContentType),
+        options.response_topic.map(Property::ResponseTopic),
+        options.correlation_data.map(Property::CorrelationData),
+    ];
+    let users = options
+        .user_properties
+        .iter()
+        .map(|&(k, v)| Some(Property::UserProperty(k, v)));
+    for p in fixed.into_iter().chain(users).flatten() {
+        // Room for all: the count was checked above.
+        let _ = list.push(p);
+    }
+    Ok(list)
 }
 
 /// The second argument of [`Callbacks::on_connect`] (DL-7450's `flags`).
@@ -237,9 +309,15 @@ impl CredentialsSink {
     /// Copies `username` and `password` into the client for the next CONNECT (at most
     /// `CONFIG_ZMQTT_MAX_USERNAME_LEN` and `CONFIG_ZMQTT_MAX_PASSWORD_LEN` bytes).
     ///
-    /// Errors: -8 longer than those, -23 a control character or Unicode non-character in the
-    /// user name; the attempt then goes ahead with the credentials it had.
+    /// Errors: -8 longer than those, -5 U+0000 or -23 a control character or Unicode
+    /// non-character in the user name; the attempt then goes ahead with the credentials it
+    /// had.
     pub fn set(&mut self, username: &str, password: &[u8]) -> Result<(), MqttError> {
+        // Every check before anything is touched: the old credentials stay on error.
+        if username.len() > config::MAX_USERNAME_LEN || password.len() > config::MAX_PASSWORD_LEN {
+            return Err(MqttError::BadStructure);
+        }
+        zmqtt::client::check_username(username)?;
         let mut guard = shared();
         let shared = &mut *guard;
         let engine = shared.engine.as_mut().ok_or(MqttError::Failure)?;
@@ -536,7 +614,8 @@ impl MqttClient {
     /// `CONFIG_ZMQTT_MAX_WILL_PAYLOAD_LEN`, -23 a control character or Unicode non-character
     /// in the user name or will topic, -15/-16 an option or version this build does not
     /// speak, -1 TLS credentials that could not be registered, -8 a PEM credential without
-    /// its terminating NUL, -11 still connected (call `disconnect` first). Messages
+    /// its terminating NUL, -15 a `retry_interval` in a build without
+    /// `CONFIG_ZMQTT_QOS_RETRY`, -11 still connected (call `disconnect` first). Messages
     /// published before `connect` stay queued and go out once connected.
     pub fn connect(
         &self,
@@ -575,6 +654,7 @@ impl MqttClient {
             .protocol(protocol)
             .keep_alive(options.keep_alive.unwrap_or(config::KEEPALIVE_SEC))
             .clean_session(options.clean_session)
+            .retry_interval(zmqtt::Duration::from_secs(options.retry_interval.into()))
             .credentials(username, password)
             .reconnect_delays(
                 zmqtt::Duration::from_secs(1),
@@ -642,19 +722,29 @@ impl MqttClient {
     /// - -12 queue or store full, -4 in-flight table full in a build without a queue,
     ///   -10 no free message id.
     pub fn publish(&self, topic: &str, msg: &[u8], qos_value: u8) -> Result<Mid, MqttError> {
-        publish(topic, msg, qos_value, false)
+        let options = PublishOptions {
+            qos: qos_value,
+            ..PublishOptions::default()
+        };
+        publish(topic, msg, &options)
     }
 
-    /// [`publish`](Self::publish) with the options of [`PublishOptions`]: QoS and the retain
+    /// [`publish`](Self::publish) with the options of [`PublishOptions`]: QoS, the retain
     /// flag (the broker keeps the message and gives it to every later subscriber; an empty
-    /// retained message deletes the one kept). Errors as for `publish`.
+    /// retained message deletes the one kept) and MQTT 5.0 properties.
+    ///
+    /// Errors as for `publish`, and for the properties: -15 on an MQTT 3.1.1 connection or in
+    /// a build without 5.0, -8 more than [`MAX_USER_PROPERTIES`] user properties, -5 a string
+    /// holding U+0000 or `payload_utf8` on a payload that is not UTF-8, -23 a control character
+    /// or Unicode non-character in a string, -21 a wildcard (-6 empty) in the response topic,
+    /// -24 a message that the properties make larger than the transmit buffer.
     pub fn publish_with(
         &self,
         topic: &str,
         msg: &[u8],
-        options: &PublishOptions,
+        options: &PublishOptions<'_>,
     ) -> Result<Mid, MqttError> {
-        publish(topic, msg, options.qos, options.retain)
+        publish(topic, msg, options)
     }
 
     /// Subscribes to `(filter, qos)` pairs and returns the mid `on_subscribe` will report.
@@ -736,17 +826,27 @@ impl Drop for MqttClient {
 pub(crate) fn publish(
     topic: &str,
     msg: &[u8],
-    qos_value: u8,
-    retain: bool,
+    options: &PublishOptions<'_>,
 ) -> Result<Mid, MqttError> {
-    let qos = qos(qos_value)?;
+    let qos = qos(options.qos)?;
     if topic.len() > config::MAX_TOPIC_LEN {
         return Err(MqttError::TopicTooLong);
     }
     let message = Publish {
-        retain,
+        retain: options.retain,
         ..Publish::new(topic, msg, qos)
     };
+    #[cfg(feature = "v5")]
+    let list = property_list(options)?;
+    #[cfg(feature = "v5")]
+    let message = Publish {
+        properties: Properties::List(&list),
+        ..message
+    };
+    #[cfg(not(feature = "v5"))]
+    if options.has_properties() {
+        return Err(MqttError::BadMqttOption);
+    }
     let mid = with_engine(|e| e.publish(now(), &message)).ok_or(MqttError::Failure)??;
     wake();
     Ok(mid.get())

@@ -90,6 +90,10 @@ compile_error!(
 compile_error!(
     "CONFIG_ZMQTT_WEBSOCKET needs zmqtt-zephyr's `websocket` feature (set by the zmqtt module's CMake)"
 );
+#[cfg(all(CONFIG_ZMQTT_QOS_RETRY, not(feature = "retry")))]
+compile_error!(
+    "CONFIG_ZMQTT_QOS_RETRY needs zmqtt-zephyr's `retry` feature (set by the zmqtt module's CMake)"
+);
 const _: () = assert!(
     MAX_QOS < 2 || cfg!(feature = "qos2"),
     "CONFIG_ZMQTT_MAX_QOS=2 needs zmqtt-zephyr's `qos2` feature (set by the zmqtt module's CMake)"

@@ -146,7 +146,11 @@ impl Updater {
                             core::str::from_utf8(&buf[..len]).unwrap_or("")
                         );
                     }
-                    if let Err(e) = client::publish(&name, &buf[..len], 1, false) {
+                    let options = client::PublishOptions {
+                        qos: 1,
+                        ..client::PublishOptions::default()
+                    };
+                    if let Err(e) = client::publish(&name, &buf[..len], &options) {
                         // A lost request is asked again at its timeout.
                         warn!("fota: publish on {name} failed: {}", e.code());
                     }

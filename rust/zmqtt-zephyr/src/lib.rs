@@ -41,7 +41,7 @@ mod tls;
 
 pub use client::{
     Callbacks, ConnectFlags, ConnectOptions, CredentialsSink, Mid, MqttClient, Protocol,
-    PublishOptions, MAX_FILTERS,
+    PublishOptions, MAX_FILTERS, MAX_USER_PROPERTIES,
 };
 pub use error::Error;
 pub use log::init as log_init;

@@ -73,7 +73,11 @@ extern "C" fn zmqtt_shell_publish(
     let Ok(qos) = u8::try_from(qos) else {
         return zmqtt::MqttError::BadQos.code();
     };
-    code(client::publish(topic, msg.as_bytes(), qos, false))
+    let options = client::PublishOptions {
+        qos,
+        ..client::PublishOptions::default()
+    };
+    code(client::publish(topic, msg.as_bytes(), &options))
 }
 
 #[no_mangle]

@@ -286,3 +286,95 @@ fn every_misbehaviour_gives_a_typed_error_and_a_reconnect() {
         server.join().unwrap();
     }
 }
+
+/// A PUBLISH the withholding broker received: when, DUP, packet id, topic and payload.
+type Received = (std::time::Instant, bool, Option<u16>, String, Vec<u8>);
+
+/// Accepts one MQTT 3.1.1 client, accepts its CONNECT, and withholds the PUBACK of the first
+/// PUBLISH until a second copy arrives; returns both copies, then acknowledges.
+fn withhold_puback(listener: TcpListener) -> Vec<Received> {
+    let v = ProtocolVersion::V3_1_1;
+    let (mut s, _) = listener.accept().unwrap();
+    let mut buf = Vec::new();
+    let mut got = Vec::new();
+    // Nothing else may come in between: keep-alive is off, so no PINGREQ either.
+    s.set_read_timeout(Some(StdDuration::from_secs(10)))
+        .unwrap();
+    while got.len() < 2 {
+        let mut chunk = [0u8; 1024];
+        let decoded = codec::decode(&buf, v, u32::MAX).unwrap();
+        let Decoded::Packet { packet, len } = decoded else {
+            let n = s
+                .read(&mut chunk)
+                .expect("the client sent the copy in time");
+            assert!(n > 0, "the client closed the link");
+            buf.extend_from_slice(&chunk[..n]);
+            continue;
+        };
+        match packet {
+            Packet::Connect(_) => s.write_all(&connack(v)).unwrap(),
+            Packet::Publish(p) => got.push((
+                std::time::Instant::now(),
+                p.dup,
+                p.packet_id.map(|i| i.get()),
+                p.topic.to_string(),
+                p.payload.to_vec(),
+            )),
+            other => panic!("unexpected {other:?}"),
+        }
+        buf.drain(..len);
+    }
+    let id = got[1].2.and_then(zmqtt::client::PacketId::new).unwrap();
+    s.write_all(&encode(Packet::Puback(AckRepr::new(id)), v))
+        .unwrap();
+    // Keep the link until the client is done with it.
+    let mut sink = [0u8; 256];
+    while matches!(s.read(&mut sink), Ok(n) if n > 0) {}
+    got
+}
+
+#[test]
+fn a_withheld_puback_brings_a_dup_copy_after_the_retry_interval_and_not_before() {
+    let listener = TcpListener::bind("127.0.0.1:0").unwrap();
+    let addr = listener.local_addr().unwrap();
+    let broker = thread::spawn(move || withhold_puback(listener));
+    let interval = StdDuration::from_secs(2);
+    let config = Config::new(leak(unique("retrier")))
+        .keep_alive(0)
+        .retry_interval(Duration::from_millis(interval.as_millis() as u64));
+    let mut d = driver(config, addr);
+    let mut rec = Recorder::default();
+    let now = d.now();
+    d.client().connect(now);
+    run_until(&mut d, &mut rec, 10, |r| r.connects() == [(0, false)]);
+    let mid = d
+        .client()
+        .publish(
+            d.now(),
+            &Publish::new("retry/t", b"once more", QoS::AtLeastOnce),
+        )
+        .unwrap();
+    run_until(&mut d, &mut rec, 10, |r| r.published() == [mid.get()]);
+    assert_eq!(rec.disconnects(), [], "all on one connection");
+    drop(d);
+    let got = broker.join().unwrap();
+    let what = |r: &Received| (r.1, r.2, r.3.clone(), r.4.clone());
+    let copy = |dup| {
+        (
+            dup,
+            Some(mid.get()),
+            "retry/t".to_string(),
+            b"once more".to_vec(),
+        )
+    };
+    assert_eq!(what(&got[0]), copy(false));
+    // MQTT 3.1.1 §3.3.1.1: a re-delivery carries DUP 1 and the same packet id.
+    assert_eq!(what(&got[1]), copy(true));
+    let waited = got[1].0 - got[0].0;
+    // The engine's clock ticks four times per interval: the copy goes within a quarter more
+    // (and a little scheduling slack on a loaded machine).
+    assert!(
+        waited >= interval && waited <= interval * 3 / 2,
+        "copy after {waited:?}, interval {interval:?}"
+    );
+}

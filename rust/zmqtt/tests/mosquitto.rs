@@ -285,3 +285,63 @@ fn v5_topic_aliases_assigned_client_id_and_receive_maximum_work_with_mosquitto()
         (0..50).collect::<Vec<u8>>()
     );
 }
+
+/// MQTT 5.0 publish properties as another implementation sees them: mosquitto forwards them
+/// and `mosquitto_sub -V 5 -F` prints them. (That a resend carries them, from the store, is
+/// the engine test `publish_properties_reach_the_wire_and_every_resend`.)
+#[test]
+fn v5_publish_properties_reach_a_mosquitto_sub_subscriber() {
+    use zmqtt::codec::Property;
+    let broker = Mosquitto::start_with(false, "log_type subscribe");
+    let topic = leak(unique("props/t"));
+    let sub_id = unique("props-sub");
+    let format = "E=%E C=%C F=%F R=%R D=%D P=%P p=%p q=%q";
+    let sub = std::process::Command::new("mosquitto_sub")
+        .args(["-V", "5", "-p", &broker.port.to_string(), "-h", "127.0.0.1"])
+        .args([
+            "-i", &sub_id, "-q", "1", "-t", topic, "-C", "1", "-W", "20", "-F", format,
+        ])
+        .stdout(std::process::Stdio::piped())
+        .spawn()
+        .expect("mosquitto_sub (mosquitto-clients) is installed");
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(10);
+    while !broker.log().contains(&format!("{sub_id} 1 {topic}")) {
+        assert!(std::time::Instant::now() < deadline, "{}", broker.log());
+        std::thread::sleep(std::time::Duration::from_millis(20));
+    }
+    let mut d = driver(
+        config(&unique("props-pub"), ProtocolVersion::V5),
+        broker.addr(),
+    );
+    let mut rec = Recorder::default();
+    connect(&mut d, &mut rec);
+    let props = [
+        Property::MessageExpiryInterval(3600),
+        Property::ContentType("application/json"),
+        Property::PayloadFormatIndicator(1),
+        Property::ResponseTopic("dock-1/replies"),
+        Property::CorrelationData(b"req-42"),
+        Property::UserProperty("site", "lab"),
+        Property::UserProperty("unit", "\u{b0}C"),
+    ];
+    let message = Publish {
+        properties: Properties::List(&props),
+        ..Publish::new(topic, b"{\"t\":21.5}", QoS::AtLeastOnce)
+    };
+    let now = d.now();
+    let mid = d.client().publish(now, &message).unwrap();
+    run_until(&mut d, &mut rec, 10, |r| r.published() == [mid.get()]);
+    let out = sub.wait_with_output().unwrap();
+    let line = String::from_utf8_lossy(&out.stdout);
+    // The broker may count down a second of the expiry on the way.
+    let expected = |e| {
+        format!(
+            "E={e} C=application/json F=1 R=dock-1/replies D=req-42 P=site:lab unit:\u{b0}C \
+             p={{\"t\":21.5}} q=1"
+        )
+    };
+    assert!(
+        line.trim() == expected(3600) || line.trim() == expected(3599),
+        "mosquitto_sub printed {line:?}"
+    );
+}

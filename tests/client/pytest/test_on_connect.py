@@ -1,11 +1,13 @@
 # SPDX-License-Identifier: Apache-2.0
 """on_connect for refused logins, and the credentials provider (zmqtt.client.tuned, built with
 CONFIG_APP_CREDENTIALS_PROVIDER: the provider's first call gives the password "stale-token",
-every later call CONFIG_APP_PASSWORD).
+the second CONFIG_APP_PASSWORD, the later ones only credentials the client refuses).
 
 - a refusal of provided credentials is retried once, at once, with the provider asked again;
 - a second refusal is reported to on_connect with the broker's code, once, and is permanent;
-- `reconnect()` asks the provider again and connects anew.
+- `reconnect()` asks the provider again and connects anew; when the provider's answers are
+  refused (-8 too long, -23 a control character in the user name) the client keeps the
+  credentials it had (the broker refuses a CONNECT without them).
 
 The codes expected are those the same broker gives a paho client with the same credentials."""
 
@@ -120,5 +122,8 @@ def test_a_refused_stale_token_is_refreshed_and_retried_then_reconnect_asks_agai
     lines = dut.readlines_until(regex=r"on_connect rc=", timeout=20)
     assert "on_connect rc=0 " in lines[-1], lines
     assert [l for l in lines if "credentials call=3" in l], lines
+    # Both answers of the third call were refused, and the attempt used those of the second.
+    errors = [l.split("credentials error=")[1].strip() for l in lines if "credentials error=" in l]
+    assert errors == ["-8", "-23"], lines
     log = broker_log(login_broker)
     assert len(re.findall(rf"New client connected from \S+ as {client_id} ", log)) == 2, log

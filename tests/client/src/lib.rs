@@ -8,6 +8,8 @@
 //! - subscribes to the filter sent to `<id>/in/sub` at QoS 1 and prints the outcome;
 //! - publishes what is sent to `<id>/in/retain` to `<id>/out/retained`, retained, at QoS 1;
 //! - unsubscribes from the filter sent to `<id>/in/unsub`; reconnects on `<id>/in/reconnect`;
+//! - with `APP_MQTT5`: connects with MQTT 5.0, prints each message's properties, and
+//!   publishes what is sent to `<id>/in/props` to `<id>/out/props` with every publish property;
 //! - prints each callback as one line the tests match (`on_connect rc=.. session=..` for every
 //!   outcome, and for each message a second line with its QoS, retain and dup flags), and at
 //!   each connection what the kernel reports of the client thread (and TLS credentials): see
@@ -23,13 +25,13 @@ use core::sync::atomic::{AtomicU32, Ordering};
 
 use zephyr::kconfig::{
     CONFIG_APP_BROKER_HOST, CONFIG_APP_BROKER_PORT, CONFIG_APP_CLIENT_ID, CONFIG_APP_KEEPALIVE_SEC,
-    CONFIG_APP_PASSWORD, CONFIG_APP_TICK_MS, CONFIG_APP_USERNAME,
+    CONFIG_APP_PASSWORD, CONFIG_APP_TICK_MS, CONFIG_APP_USERNAME, CONFIG_ZMQTT_MAX_PASSWORD_LEN,
 };
 use zephyr::printkln;
 use zephyr::time::{sleep, Duration};
 use zmqtt_zephyr::{
     error_description, Callbacks, ConnectFlags, ConnectOptions, CredentialsSink, Message,
-    MqttClient, PublishOptions,
+    MqttClient, Protocol, PublishOptions,
 };
 
 extern "C" {
@@ -125,6 +127,24 @@ impl Callbacks for App {
             u8::from(message.retain),
             u8::from(message.dup)
         );
+        #[cfg(CONFIG_APP_MQTT5)]
+        print_properties(message);
+        if topic_name == topic("/in/props").as_str() {
+            // Every 5.0 property a message may carry, for test_mqtt5.py's mosquitto_sub.
+            let options = PublishOptions {
+                qos: 1,
+                message_expiry: Some(3600),
+                content_type: Some("text/plain"),
+                payload_utf8: true,
+                response_topic: Some("zmqtt-test/replies"),
+                correlation_data: Some(b"req-7"),
+                user_properties: &[("site", "lab"), ("unit", "\u{b0}C")],
+                ..PublishOptions::default()
+            };
+            let out = topic("/out/props");
+            report("props", client.publish_with(&out, payload, &options));
+            return;
+        }
         if topic_name == topic("/in/sub").as_str() {
             report("subscribe", client.subscribe(&[(text, 1)]));
             return;
@@ -139,6 +159,7 @@ impl Callbacks for App {
             let options = PublishOptions {
                 qos: 1,
                 retain: true,
+                ..PublishOptions::default()
             };
             let retained = topic("/out/retained");
             report("retain", client.publish_with(&retained, payload, &options));
@@ -171,6 +192,22 @@ impl Callbacks for App {
         }
         let n = self.credential_calls.fetch_add(1, Ordering::Relaxed) + 1;
         printkln!("zmqtt-test: credentials call={n}");
+        if n >= 3 {
+            // Tokens the client must refuse (-8 too long, -23 a control character in the user
+            // name) while keeping those of the call before.
+            const TOO_LONG: [u8; CONFIG_ZMQTT_MAX_PASSWORD_LEN as usize + 1] =
+                [b'x'; CONFIG_ZMQTT_MAX_PASSWORD_LEN as usize + 1];
+            let refused = [
+                (CONFIG_APP_USERNAME, &TOO_LONG[..]),
+                ("bad\u{7}user", CONFIG_APP_PASSWORD.as_bytes()),
+            ];
+            for (user, password) in refused {
+                if let Err(e) = sink.set(user, password) {
+                    printkln!("zmqtt-test: credentials error={}", e.code());
+                }
+            }
+            return;
+        }
         let password = if n == 1 {
             "stale-token"
         } else {
@@ -180,6 +217,37 @@ impl Callbacks for App {
             printkln!("zmqtt-test: credentials error={}", e.code());
         }
     }
+}
+
+/// One line per MQTT 5.0 property of `message`, in a fixed order, for test_mqtt5.py.
+#[cfg(CONFIG_APP_MQTT5)]
+fn print_properties(message: &Message<'_>) {
+    let p = &message.properties;
+    if let Some(v) = p.payload_format_indicator() {
+        printkln!("zmqtt-test: property payload_format={v}");
+    }
+    if let Some(v) = p.message_expiry_interval() {
+        printkln!("zmqtt-test: property expiry={v}");
+    }
+    if let Some(v) = p.content_type() {
+        printkln!("zmqtt-test: property content_type={v}");
+    }
+    if let Some(v) = p.response_topic() {
+        printkln!("zmqtt-test: property response_topic={v}");
+    }
+    if let Some(v) = p.correlation_data() {
+        printkln!(
+            "zmqtt-test: property correlation={}",
+            core::str::from_utf8(v).unwrap_or("<binary>")
+        );
+    }
+    for id in p.subscription_identifiers() {
+        printkln!("zmqtt-test: property subscription_id={id}");
+    }
+    for (k, v) in p.user_properties() {
+        printkln!("zmqtt-test: property user {k}={v}");
+    }
+    printkln!("zmqtt-test: properties end");
 }
 
 #[no_mangle]
@@ -221,6 +289,11 @@ extern "C" fn rust_main() {
         will_topic: Some(will_topic.as_str()),
         will_qos: 1,
         will_message: b"offline",
+        protocol: if cfg!(CONFIG_APP_MQTT5) {
+            Protocol::V5
+        } else {
+            Protocol::V3_1_1
+        },
         ..ConnectOptions::new()
     };
     // PEM files as written, without a terminating NUL: `pem!` adds it.

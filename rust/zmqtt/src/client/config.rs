@@ -55,6 +55,19 @@ pub struct Config<'a> {
     pub reconnect_min: Duration,
     /// Longest reconnect delay. Default 60 s (DL-7450: 1, 2, 4, 8, 16, 32 s, then every 60 s).
     pub reconnect_max: Duration,
+    /// Resend a QoS 1/2 PUBLISH (with DUP) or a PUBREL the broker has not acknowledged after
+    /// this long, on the same connection (DL-7450: "will retry sending after a time defined in
+    /// the connect options"). Zero (the default) turns it off: unacknowledged packets are then
+    /// resent only after a reconnect, which MQTT 3.1.1 §4.4 requires anyway. A packet goes
+    /// again between this interval and a quarter more after it was written (the clock ticks
+    /// four times per interval, so no per-message time is stored), then again each interval.
+    ///
+    /// MQTT 3.1.1 only. Under 5.0 it is ignored: MQTT 5.0 §4.4 allows resending only on a
+    /// reconnect ("Clients and Servers MUST NOT resend messages at any other time"), and a 5.0
+    /// broker may treat such a copy as a protocol error. Needs the `retry` feature
+    /// (`CONFIG_ZMQTT_QOS_RETRY`): without it a non-zero interval is
+    /// [`ConfigError::RetryNotBuilt`].
+    pub retry_interval: Duration,
 }
 
 impl<'a> Config<'a> {
@@ -78,7 +91,14 @@ impl<'a> Config<'a> {
             auto_reconnect: true,
             reconnect_min: Duration::from_secs(1),
             reconnect_max: Duration::from_secs(60),
+            retry_interval: Duration::ZERO,
         }
+    }
+
+    /// Sets the QoS 1/2 retry interval (MQTT 3.1.1; see [`Config::retry_interval`]).
+    pub const fn retry_interval(mut self, interval: Duration) -> Self {
+        self.retry_interval = interval;
+        self
     }
 
     /// Sets the protocol version.
@@ -158,11 +178,14 @@ impl<'a> Config<'a> {
             // MQTT 3.1.1 §3.1.3.1: a broker must refuse an empty id with Clean Session 0.
             return Err(ConfigError::EmptyClientId);
         }
-        if self.client_id.contains('\0') || self.username.is_some_and(|u| u.contains('\0')) {
+        if self.client_id.contains('\0') {
             return Err(ConfigError::NullCharacter);
         }
+        if let Some(username) = self.username {
+            check_username(username)?;
+        }
         let will_topic = self.will.as_ref().map(|w| w.topic.as_str());
-        if [Some(self.client_id), self.username, will_topic]
+        if [Some(self.client_id), will_topic]
             .into_iter()
             .flatten()
             .any(has_forbidden_char)
@@ -192,8 +215,26 @@ impl<'a> Config<'a> {
         if self.reconnect_min == Duration::ZERO || self.reconnect_max < self.reconnect_min {
             return Err(ConfigError::ReconnectDelays);
         }
+        if !cfg!(feature = "retry") && self.retry_interval != Duration::ZERO {
+            return Err(ConfigError::RetryNotBuilt);
+        }
         Ok(())
     }
+}
+
+/// The rules [`Config::validate`] puts on a user name: no U+0000
+/// ([`ConfigError::NullCharacter`]), no control character or Unicode non-character
+/// ([`ConfigError::ForbiddenCharacter`], see MQTT 3.1.1 §1.5.3). For a caller that must check
+/// new credentials before it gives up the ones in force (the Zephyr glue's credentials
+/// provider): the password has no rule, it is binary data.
+pub fn check_username(username: &str) -> Result<(), ConfigError> {
+    if username.contains('\0') {
+        return Err(ConfigError::NullCharacter);
+    }
+    if has_forbidden_char(username) {
+        return Err(ConfigError::ForbiddenCharacter);
+    }
+    Ok(())
 }
 
 #[cfg(test)]
@@ -300,6 +341,21 @@ mod tests {
         assert_eq!(MqttError::from(ConfigError::ForbiddenCharacter).code(), -23);
         let password_bytes = Config::new("dev").credentials(Some("u"), Some(b"\x01\x7f"));
         assert_eq!(password_bytes.validate(), Ok(()));
+    }
+
+    #[test]
+    fn check_username_applies_the_rules_validate_applies_to_a_user_name() {
+        for (user, expected) in [
+            ("user", Ok(())),
+            ("dock/\u{e9}", Ok(())),
+            ("us\0er", Err(ConfigError::NullCharacter)),
+            ("user\u{1b}", Err(ConfigError::ForbiddenCharacter)),
+            ("user\u{fdd0}", Err(ConfigError::ForbiddenCharacter)),
+        ] {
+            assert_eq!(check_username(user), expected, "{user:?}");
+            let config = Config::new("dev").credentials(Some(user), Some(b"pw"));
+            assert_eq!(config.validate(), expected, "{user:?}");
+        }
     }
 
     #[test]

@@ -48,6 +48,9 @@ pub enum ConfigError {
     ReconnectDelays,
     /// `set_config` while connected or connecting: `disconnect` first (-11).
     NotIdle,
+    /// A retry interval asked of a build without resending (the `retry` feature,
+    /// `CONFIG_ZMQTT_QOS_RETRY`) (-15).
+    RetryNotBuilt,
 }
 
 impl fmt::Display for ConfigError {
@@ -69,6 +72,7 @@ impl fmt::Display for ConfigError {
             ConfigError::BufferTooSmall => f.write_str("packet size limit below 16 bytes"),
             ConfigError::ReconnectDelays => f.write_str("reconnect delays: need 0 < min <= max"),
             ConfigError::NotIdle => f.write_str("configuration can change only while idle"),
+            ConfigError::RetryNotBuilt => f.write_str("QoS 1/2 retry is not in this build"),
         }
     }
 }
@@ -85,9 +89,9 @@ impl From<ConfigError> for MqttError {
             ConfigError::ForbiddenCharacter => MqttError::ForbiddenCharacter,
             ConfigError::EmptyWillTopic => MqttError::ZeroLengthWillTopic,
             ConfigError::InvalidWillTopic(e) => topic_error_code(e),
-            ConfigError::OptionForV5Only | ConfigError::ProtocolNotBuilt => {
-                MqttError::BadMqttOption
-            }
+            ConfigError::OptionForV5Only
+            | ConfigError::ProtocolNotBuilt
+            | ConfigError::RetryNotBuilt => MqttError::BadMqttOption,
             ConfigError::NotIdle => MqttError::OperationIncomplete,
             ConfigError::WillTooLarge
             | ConfigError::BufferTooSmall
@@ -103,11 +107,24 @@ pub enum PublishError {
     /// Caused by the application: the topic is not a valid topic name (-6 empty, -7 U+0000, -20
     /// too long, -21 a wildcard).
     InvalidTopic(TopicError),
-    /// Caused by the application: the topic holds a control character or a Unicode
-    /// non-character, which brokers may treat as malformed (-23).
+    /// Caused by the application: the topic or a string property holds a control character or
+    /// a Unicode non-character, which brokers may treat as malformed (-23).
     ForbiddenCharacter,
     /// Caused by the application: MQTT 5.0 properties on an MQTT 3.1.1 connection (-15).
     OptionForV5Only,
+    /// Caused by the application: a property a client may not put on a PUBLISH (Topic Alias,
+    /// Subscription Identifier, any but those of MQTT 5.0 §3.3.2.3), one given twice, or a
+    /// Payload Format Indicator other than 0 or 1 (-8).
+    InvalidProperty,
+    /// Caused by the application: a string property holds U+0000 or is longer than 65,535
+    /// bytes (-5).
+    InvalidPropertyString,
+    /// Caused by the application: Payload Format Indicator 1 (UTF-8) on a payload that is not
+    /// UTF-8 (-5).
+    PayloadNotUtf8,
+    /// Caused by the application: the Response Topic is not a valid topic name (-6 empty, -7
+    /// U+0000, -21 a wildcard).
+    InvalidResponseTopic(TopicError),
     /// Caused by the application or the broker: the PUBLISH would be larger than the transmit
     /// buffer or the broker's Maximum Packet Size (-24).
     PacketTooLarge,
@@ -131,6 +148,16 @@ impl fmt::Display for PublishError {
                 f.write_str("topic contains a control character or non-character")
             }
             PublishError::OptionForV5Only => f.write_str("publish properties need MQTT 5.0"),
+            PublishError::InvalidProperty => {
+                f.write_str("property not allowed on an outgoing PUBLISH, or given twice")
+            }
+            PublishError::InvalidPropertyString => {
+                f.write_str("string property contains U+0000 or is too long")
+            }
+            PublishError::PayloadNotUtf8 => {
+                f.write_str("payload format UTF-8 on a non-UTF-8 payload")
+            }
+            PublishError::InvalidResponseTopic(e) => write!(f, "invalid response topic: {e}"),
             PublishError::PacketTooLarge => {
                 f.write_str("message larger than the packet size limit")
             }
@@ -151,6 +178,11 @@ impl From<PublishError> for MqttError {
             PublishError::InvalidTopic(t) => topic_error_code(t),
             PublishError::ForbiddenCharacter => MqttError::ForbiddenCharacter,
             PublishError::OptionForV5Only => MqttError::BadMqttOption,
+            PublishError::InvalidProperty => MqttError::BadStructure,
+            PublishError::InvalidPropertyString | PublishError::PayloadNotUtf8 => {
+                MqttError::BadUtf8String
+            }
+            PublishError::InvalidResponseTopic(t) => topic_error_code(t),
             PublishError::PacketTooLarge => MqttError::MessageTooLarge,
             PublishError::QosNotSupported | PublishError::QosNotBuilt => MqttError::BadQos,
             PublishError::InflightFull => MqttError::MaxMessagesInflight,

@@ -12,6 +12,8 @@ mod error;
 mod event;
 mod forbidden_chars;
 mod inflight;
+#[cfg(feature = "v5")]
+mod outgoing_properties;
 mod packet_id;
 mod queue;
 mod state;
@@ -32,7 +34,7 @@ use crate::codec::{
 use crate::log;
 use crate::time::{Duration, Instant};
 
-pub use config::Config;
+pub use config::{check_username, Config};
 pub use error::{ConfigError, ProtocolError, PublishError, SubscribeError};
 pub use event::{DisconnectReason, Event, Input, Message};
 pub use packet_id::PacketId;
@@ -56,6 +58,10 @@ pub const MAX_FILTERS: usize = 8;
 const EVENT_CAPACITY: usize = 6;
 /// Acknowledgements waiting for `poll_transmit`; one `handle_input` call adds at most one.
 const ACK_CAPACITY: usize = 4;
+/// Ticks of the retry clock per `Config::retry_interval` (see `Client::retry_tick`): a
+/// packet goes again at most a quarter of the interval late, without a time per message.
+#[cfg(feature = "retry")]
+const RETRY_TICKS: u8 = 4;
 
 /// RAM budget: the client's own state, without its two byte pools, stays within 1 KiB for a
 /// typical configuration (8 in flight, 8 queued), on every target this crate is built for.
@@ -65,7 +71,8 @@ const _: () = assert!(
 );
 
 /// A message to publish.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[cfg_attr(any(test, feature = "log-debug"), derive(Debug))]
+#[derive(Clone, Copy, PartialEq, Eq)]
 pub struct Publish<'a> {
     /// Topic name (no wildcards).
     pub topic: &'a str,
@@ -75,16 +82,24 @@ pub struct Publish<'a> {
     pub qos: QoS,
     /// Ask the broker to retain the message.
     pub retain: bool,
+    /// MQTT 5.0 properties (§3.3.2.3): Payload Format Indicator, Message Expiry Interval,
+    /// Content Type, Response Topic, Correlation Data, User Properties. `publish` checks them
+    /// and keeps them, encoded, with the message until it is delivered, so resends carry them.
+    /// Only in a build with 5.0 (the `v5` feature).
+    #[cfg(feature = "v5")]
+    pub properties: Properties<'a>,
 }
 
 impl<'a> Publish<'a> {
-    /// A message with `qos`, not retained.
+    /// A message with `qos`, not retained, without properties.
     pub const fn new(topic: &'a str, payload: &'a [u8], qos: QoS) -> Self {
         Publish {
             topic,
             payload,
             qos,
             retain: false,
+            #[cfg(feature = "v5")]
+            properties: Properties::EMPTY,
         }
     }
 }
@@ -350,7 +365,8 @@ impl<
     /// [`set_credentials`](Self::set_credentials)): a live connection or an attempt under way
     /// is ended (a live one cleanly, with DISCONNECT, so the will stays unpublished) and a new
     /// one opened without back-off; a client waiting for its next attempt, or stopped (after
-    /// a refusal, or `disconnect`), starts one now.
+    /// a refusal, or `disconnect`), starts one now. With `auto_reconnect` off too: this is
+    /// the application asking, and only later losses leave the client idle.
     pub fn reconnect(&mut self, now: Instant) {
         match self.state {
             State::Connected | State::Connecting | State::Opening => {
@@ -404,6 +420,17 @@ impl<
         if has_forbidden_char(msg.topic) {
             return Err(PublishError::ForbiddenCharacter);
         }
+        #[cfg(feature = "v5")]
+        let properties = msg.properties;
+        #[cfg(not(feature = "v5"))]
+        let properties = Properties::EMPTY;
+        #[cfg(feature = "v5")]
+        if !properties.is_empty() {
+            if self.version() != ProtocolVersion::V5 {
+                return Err(PublishError::OptionForV5Only);
+            }
+            outgoing_properties::check(&properties, msg.payload)?;
+        }
         // The size without a topic alias: `write_messages` sends without one when the alias
         // would push the packet over a limit.
         let repr = PublishRepr {
@@ -412,7 +439,7 @@ impl<
             retain: msg.retain,
             topic,
             packet_id: (msg.qos != QoS::AtMostOnce).then_some(PacketId::MAX),
-            properties: Properties::EMPTY,
+            properties,
             payload: msg.payload,
         };
         let len = Packet::Publish(repr).buffer_len(self.version());
@@ -435,14 +462,18 @@ impl<
         if self.queue.count(|m| m.is_live()) >= INFLIGHT + QUEUE
             || !self
                 .queue
-                .has_room_for(MessageQueue::<MSG_BYTES>::footprint(msg.topic, msg.payload))
+                .has_room_for(MessageQueue::<MSG_BYTES>::footprint(
+                    msg.topic,
+                    &properties,
+                    msg.payload,
+                ))
         {
             return Err(full);
         }
         let id = self.allocate_id().ok_or(PublishError::NoPacketId)?;
         if !self
             .queue
-            .push(id, msg.qos, msg.retain, msg.topic, msg.payload)
+            .push(id, msg.qos, msg.retain, msg.topic, &properties, msg.payload)
         {
             return Err(full);
         }
@@ -617,6 +648,10 @@ impl<
         {
             // The broker never released the ids it holds us to: reconnect anyway.
             self.resync(now);
+        }
+        #[cfg(feature = "retry")]
+        if self.timers.take_expired(Timer::Retry, now) && self.state == State::Connected {
+            self.retry_tick(now);
         }
         if self.timers.take_expired(Timer::Keepalive, now) && self.state == State::Connected {
             log::debug!("keepalive: PINGREQ");
@@ -1043,7 +1078,62 @@ impl<
         }
         self.last_tx = now;
         self.schedule_keepalive();
+        #[cfg(feature = "retry")]
+        self.arm_retry(now);
         Some(w.len)
+    }
+
+    /// The period of the retry clock when it may run: `retry_interval / RETRY_TICKS` on a
+    /// live MQTT 3.1.1 connection with the interval set (see `Config::retry_interval` for why
+    /// not under 5.0).
+    #[cfg(feature = "retry")]
+    fn retry_period(&self) -> Option<Duration> {
+        let interval = self.config.retry_interval;
+        let on = self.version() == ProtocolVersion::V3_1_1
+            && interval != Duration::ZERO
+            && self.state == State::Connected;
+        let millis = interval.total_millis() / u64::from(RETRY_TICKS);
+        on.then(|| Duration::from_millis(millis.max(1)))
+    }
+
+    /// Starts the retry clock when a PUBLISH or PUBREL awaits its acknowledgement and the
+    /// clock is not running.
+    #[cfg(feature = "retry")]
+    fn arm_retry(&mut self, now: Instant) {
+        if self.timers.get(Timer::Retry).is_some() {
+            return;
+        }
+        if let Some(period) = self.retry_period() {
+            if self
+                .queue
+                .offsets()
+                .any(|at| self.queue.meta(at).is_in_flight())
+            {
+                self.timers.set(Timer::Retry, now + period);
+            }
+        }
+    }
+
+    /// One tick of the retry clock. Every PUBLISH or PUBREL awaiting its acknowledgement
+    /// ages by one tick, and one older than `RETRY_TICKS` ticks goes again (`pending`; the
+    /// write resets its age). More than `RETRY_TICKS`, not as many: the first tick may come
+    /// right after the write, so only then has a whole interval certainly passed.
+    #[cfg(feature = "retry")]
+    fn retry_tick(&mut self, now: Instant) {
+        let mut cur = self.queue.first();
+        while let Some(at) = cur {
+            let mut m = self.queue.meta(at);
+            if m.is_in_flight() && !m.pending {
+                m.age += 1;
+                if m.age > RETRY_TICKS {
+                    log::debug!("no acknowledgement of {} in time: sending it again", m.id);
+                    m.pending = true;
+                }
+                self.queue.set_meta(at, m);
+            }
+            cur = self.queue.next(at);
+        }
+        self.arm_retry(now);
     }
 
     fn write_connect(&mut self, w: &mut Writer<'_>) -> bool {
@@ -1208,6 +1298,10 @@ impl<
                     return;
                 }
                 m.pending = false;
+                #[cfg(feature = "retry")]
+                {
+                    m.age = 0;
+                }
                 self.queue.set_meta(at, m);
                 cur = self.queue.next(at);
                 continue;
@@ -1218,13 +1312,19 @@ impl<
                 cur = self.queue.next(at);
                 continue;
             }
-            let (topic, payload) = self.queue.topic_payload(at);
+            let (topic, stored, payload) = self.queue.parts(at);
             // MQTT 5.0 §3.3.2.3.4: the first PUBLISH on a topic maps an alias, later ones send
-            // only the alias. The mapping is recorded only once the packet was written.
+            // only the alias. The mapping is recorded only once the packet was written. A
+            // message with properties of its own goes without: they are one encoded section
+            // in the store, which an alias could join only through a copy of them.
             let mut new_alias = None;
             let mut wire_topic = topic;
             let mut alias = None;
-            if v5 && self.config.outgoing_topic_aliases && self.broker.topic_alias_maximum > 0 {
+            if v5
+                && stored.is_empty()
+                && self.config.outgoing_topic_aliases
+                && self.broker.topic_alias_maximum > 0
+            {
                 alias = self.topics.outgoing_alias(topic);
                 if alias.is_some() {
                     wire_topic = "";
@@ -1243,10 +1343,11 @@ impl<
                 // Checked by `publish` before it was queued ("" when an alias stands for it).
                 topic: TopicName::new_validated(wire_topic),
                 packet_id: (m.qos != QoS::AtMostOnce).then_some(m.id),
-                properties: if alias.is_some() {
-                    Properties::List(&props)
-                } else {
-                    Properties::EMPTY
+                properties: match alias {
+                    Some(_) => Properties::List(&props),
+                    // Stored only by a 5.0 connection; a 3.1.1 one after it sends none.
+                    None if v5 => stored,
+                    None => Properties::EMPTY,
                 },
                 payload,
             };
@@ -1255,7 +1356,7 @@ impl<
                 // `publish` checked the size without an alias; the alias property (3 bytes)
                 // must not be what pushes the message over a limit, so it goes without one.
                 new_alias = None;
-                repr.properties = Properties::EMPTY;
+                repr.properties = stored;
             }
             let packet = Packet::Publish(repr);
             let len = packet.buffer_len(w.version);
@@ -1276,6 +1377,10 @@ impl<
                             m.stage = Stage::AwaitAck;
                             m.pending = false;
                             m.sent = true;
+                            #[cfg(feature = "retry")]
+                            {
+                                m.age = 0;
+                            }
                             self.queue.set_meta(at, m);
                         }
                     }
@@ -1450,18 +1555,22 @@ impl<
             self.strike_oldest_unacknowledged();
         }
         let (min, max) = (self.config.reconnect_min, self.config.reconnect_max);
-        let reconnect_in = (retry && self.config.auto_reconnect).then(|| match reason {
-            DisconnectReason::Reconnect => Duration::ZERO,
-            DisconnectReason::Protocol(ProtocolError::ReceiveMaximumExceeded)
-                if self.delivered_on_link =>
-            {
-                Duration::ZERO
-            }
-            DisconnectReason::Protocol(ProtocolError::ReceiveMaximumExceeded) => {
-                self.resync_backoff.next_delay(min, max)
-            }
-            _ => self.backoff.next_delay(min, max),
-        });
+        // `reconnect()` promises a new connection: it is the application's request, not an
+        // automatic reconnect, so `auto_reconnect` off does not leave the client idle.
+        let requested = matches!(reason, DisconnectReason::Reconnect);
+        let reconnect_in =
+            (retry && (self.config.auto_reconnect || requested)).then(|| match reason {
+                DisconnectReason::Reconnect => Duration::ZERO,
+                DisconnectReason::Protocol(ProtocolError::ReceiveMaximumExceeded)
+                    if self.delivered_on_link =>
+                {
+                    Duration::ZERO
+                }
+                DisconnectReason::Protocol(ProtocolError::ReceiveMaximumExceeded) => {
+                    self.resync_backoff.next_delay(min, max)
+                }
+                _ => self.backoff.next_delay(min, max),
+            });
         log::info!("disconnected: {reason}");
         self.push_event(Event::Disconnected {
             reason,

@@ -14,8 +14,21 @@
 
 use super::store::{Meta, RecordStore, HEADER};
 use super::PacketId;
-use crate::codec::{QoS, ReasonCode};
+#[cfg(feature = "v5")]
+use crate::codec;
+use crate::codec::{Properties, QoS, ReasonCode};
 use crate::error::MqttError;
+
+/// Bytes the MQTT 5.0 property section of a message takes in its record: in a build with 5.0,
+/// every record keeps one (one byte when empty), between topic and payload, as it goes on the
+/// wire; without 5.0, none.
+fn section_len(properties: &Properties<'_>) -> usize {
+    if cfg!(feature = "v5") {
+        properties.wire_len()
+    } else {
+        0
+    }
+}
 
 /// Where a message is in its life.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -113,6 +126,10 @@ pub(crate) struct MsgMeta {
     pub(crate) strikes: u8,
     /// Length of the topic at the start of the data (the rest is the payload).
     pub(crate) topic_len: u16,
+    /// Retry-clock ticks since the PUBLISH or PUBREL was last written (0 to 7, in the stage
+    /// byte's high bits; see `Client::retry_tick`).
+    #[cfg(feature = "retry")]
+    pub(crate) age: u8,
 }
 
 impl MsgMeta {
@@ -129,13 +146,15 @@ impl MsgMeta {
             | u8::from(self.pending) << 3
             | u8::from(self.sent) << 4
             | (self.strikes.min(7)) << 5;
+        #[cfg(feature = "retry")]
+        let stage = stage | self.age.min(7) << 4;
         let id = self.id.get().to_le_bytes();
         [id[0], id[1], stage, flags, extra[0], extra[1]]
     }
 
     fn decode(m: Meta) -> MsgMeta {
         let extra = [m[4], m[5]];
-        let stage = match m[2] {
+        let stage = match m[2] & 0x0f {
             0 => Stage::Queued,
             1 => Stage::AwaitAck,
             2 => Stage::AwaitComp,
@@ -157,6 +176,8 @@ impl MsgMeta {
             sent: m[3] & 16 != 0,
             strikes: m[3] >> 5,
             topic_len,
+            #[cfg(feature = "retry")]
+            age: (m[2] >> 4) & 7,
         }
     }
 
@@ -189,8 +210,8 @@ impl<const B: usize> MessageQueue<B> {
     }
 
     /// Bytes a message with this topic and payload takes in the pool.
-    pub(crate) const fn footprint(topic: &str, payload: &[u8]) -> usize {
-        HEADER + topic.len() + payload.len()
+    pub(crate) fn footprint(topic: &str, properties: &Properties<'_>, payload: &[u8]) -> usize {
+        HEADER + topic.len() + section_len(properties) + payload.len()
     }
 
     /// Stores a new message in stage `Queued`. `false` when the pool has no room.
@@ -200,11 +221,13 @@ impl<const B: usize> MessageQueue<B> {
         qos: QoS,
         retain: bool,
         topic: &str,
+        properties: &Properties<'_>,
         payload: &[u8],
     ) -> bool {
         let Ok(topic_len) = u16::try_from(topic.len()) else {
             return false;
         };
+        let section = section_len(properties);
         let meta = MsgMeta {
             id,
             stage: Stage::Queued,
@@ -214,10 +237,26 @@ impl<const B: usize> MessageQueue<B> {
             sent: false,
             strikes: 0,
             topic_len,
+            #[cfg(feature = "retry")]
+            age: 0,
         };
-        self.store
-            .push(meta.encode(), &[topic.as_bytes(), payload])
-            .is_some()
+        let t = topic.len();
+        let Some(at) = self
+            .store
+            .reserve(meta.encode(), t + section + payload.len())
+        else {
+            return false;
+        };
+        let data = self.store.data_mut(at);
+        data[..t].copy_from_slice(topic.as_bytes());
+        data[t + section..].copy_from_slice(payload);
+        #[cfg(feature = "v5")]
+        if codec::emit_publish_section(properties, &mut data[t..t + section]).is_err() {
+            // `Client::publish` checked the properties: not reached.
+            self.store.remove(at);
+            return false;
+        }
+        true
     }
 
     /// Offsets of all records, front to back.
@@ -242,13 +281,19 @@ impl<const B: usize> MessageQueue<B> {
         self.store.set_meta(at, meta.encode());
     }
 
-    /// Topic and payload of the record at `at` (empty once the record was shrunk).
-    pub(crate) fn topic_payload(&self, at: usize) -> (&str, &[u8]) {
+    /// Topic, MQTT 5.0 properties and payload of the record at `at` (empty once the record
+    /// was shrunk).
+    pub(crate) fn parts(&self, at: usize) -> (&str, Properties<'_>, &[u8]) {
         let data = self.store.data(at);
         let topic_len = usize::from(self.meta(at).topic_len).min(data.len());
-        let (topic, payload) = data.split_at(topic_len);
+        let (topic, rest) = data.split_at(topic_len);
         // Only `push` writes topics, always from a `&str`.
-        (core::str::from_utf8(topic).unwrap_or(""), payload)
+        let topic = core::str::from_utf8(topic).unwrap_or("");
+        #[cfg(feature = "v5")]
+        if let Some((properties, payload)) = codec::split_section(rest) {
+            return (topic, Properties::Encoded(properties), payload);
+        }
+        (topic, Properties::EMPTY, rest)
     }
 
     /// The live record with message id `id`.
@@ -266,6 +311,10 @@ impl<const B: usize> MessageQueue<B> {
         let mut meta = self.meta(at);
         meta.stage = stage;
         meta.pending = pending;
+        #[cfg(feature = "retry")]
+        {
+            meta.age = 0;
+        }
         if matches!(stage, Stage::AwaitComp | Stage::Done | Stage::Failed(_)) {
             meta.topic_len = 0;
             self.store.truncate(at, 0);
@@ -333,21 +382,36 @@ mod tests {
                 sent: false,
                 strikes: STRIKES_TO_FAIL,
                 topic_len,
+                #[cfg(feature = "retry")]
+                age: 5,
             };
             assert_eq!(MsgMeta::decode(m.encode()), m);
         }
     }
 
+    /// The per-record section byte of a build with MQTT 5.0 (an empty property section).
+    const SECTION: usize = if cfg!(feature = "v5") { 1 } else { 0 };
+
+    fn push(q: &mut MessageQueue<128>, n: u16, qos: QoS, retain: bool, t: &str, p: &[u8]) -> bool {
+        q.push(id(n), qos, retain, t, &Properties::EMPTY, p)
+    }
+
+    fn topic_payload<const B: usize>(q: &MessageQueue<B>, at: usize) -> (&str, &[u8]) {
+        let (topic, properties, payload) = q.parts(at);
+        assert!(properties.is_empty());
+        (topic, payload)
+    }
+
     #[test]
     fn messages_keep_topic_and_payload_until_the_broker_has_them() {
         let mut q = MessageQueue::<128>::default();
-        assert!(q.push(id(1), QoS::ExactlyOnce, false, "a/b", b"hello"));
-        assert!(q.push(id(2), QoS::AtLeastOnce, true, "c", b"x"));
+        assert!(push(&mut q, 1, QoS::ExactlyOnce, false, "a/b", b"hello"));
+        assert!(push(&mut q, 2, QoS::AtLeastOnce, true, "c", b"x"));
         let (at, m) = q.find(id(1)).unwrap();
         assert_eq!(m.stage, Stage::Queued);
-        assert_eq!(q.topic_payload(at), ("a/b", &b"hello"[..]));
+        assert_eq!(topic_payload(&q, at), ("a/b", &b"hello"[..]));
         q.set_stage(at, Stage::AwaitAck, false);
-        assert_eq!(q.topic_payload(at), ("a/b", &b"hello"[..]));
+        assert_eq!(topic_payload(&q, at), ("a/b", &b"hello"[..]));
         let before = q.used();
         q.set_stage(at, Stage::AwaitComp, true);
         let (at, m) = q.find(id(1)).unwrap();
@@ -355,21 +419,53 @@ mod tests {
             (m.stage, m.pending, m.qos),
             (Stage::AwaitComp, true, QoS::ExactlyOnce)
         );
-        assert_eq!(q.used(), before - 8);
-        assert_eq!(q.topic_payload(at), ("", &b""[..]));
+        assert_eq!(q.used(), before - 8 - SECTION);
+        assert_eq!(topic_payload(&q, at), ("", &b""[..]));
         q.set_stage(at, Stage::Done, false);
-        assert_eq!(q.used(), before - 8);
+        assert_eq!(q.used(), before - 8 - SECTION);
         let (at2, m2) = q.find(id(2)).unwrap();
         assert!(m2.retain);
-        assert_eq!(q.topic_payload(at2), ("c", &b"x"[..]));
+        assert_eq!(topic_payload(&q, at2), ("c", &b"x"[..]));
     }
 
     #[test]
     fn a_full_pool_refuses_messages() {
         let mut q = MessageQueue::<32>::default();
-        assert!(q.push(id(1), QoS::AtLeastOnce, false, "t", &[0; 10]));
-        assert!(!q.push(id(2), QoS::AtLeastOnce, false, "t", &[0; 10]));
-        assert!(q.has_room_for(MessageQueue::<32>::footprint("t", &[0; 4])));
-        assert!(!q.has_room_for(MessageQueue::<32>::footprint("t", &[0; 5])));
+        let none = Properties::EMPTY;
+        assert!(q.push(id(1), QoS::AtLeastOnce, false, "t", &none, &[0; 10]));
+        assert!(!q.push(id(2), QoS::AtLeastOnce, false, "t", &none, &[0; 10]));
+        let free = 32 - (HEADER + 1 + SECTION + 10);
+        let fits = free - HEADER - 1 - SECTION;
+        let footprint = |n| MessageQueue::<32>::footprint("t", &none, &vec![0; n]);
+        assert!(q.has_room_for(footprint(fits)));
+        assert!(!q.has_room_for(footprint(fits + 1)));
+    }
+
+    /// MQTT 5.0 §3.3.2.3: the stored section is what goes on the wire, so the properties come
+    /// back whole for every resend.
+    #[cfg(feature = "v5")]
+    #[test]
+    fn properties_are_kept_between_topic_and_payload() {
+        use crate::codec::Property;
+        let mut q = MessageQueue::<128>::default();
+        let list = [
+            Property::MessageExpiryInterval(60),
+            Property::UserProperty("k", "v"),
+        ];
+        assert!(q.push(
+            id(1),
+            QoS::AtLeastOnce,
+            false,
+            "a",
+            &Properties::List(&list),
+            b"p"
+        ));
+        let at = q.find(id(1)).unwrap().0;
+        let (topic, properties, payload) = q.parts(at);
+        assert_eq!((topic, payload), ("a", &b"p"[..]));
+        assert_eq!(properties, Properties::List(&list));
+        // Section: length 12, then Message Expiry (02 and 4 bytes) and User Property (26 and
+        // two strings of 2 + 1 bytes), MQTT 5.0 §2.2.2.
+        assert_eq!(q.used(), HEADER + 1 + 1 + 12 + 1);
     }
 }

@@ -50,6 +50,18 @@ impl<const B: usize> RecordStore<B> {
     /// when it does not fit (the store is unchanged then).
     pub(crate) fn push(&mut self, meta: Meta, parts: &[&[u8]]) -> Option<usize> {
         let data_len: usize = parts.iter().map(|p| p.len()).sum();
+        let at = self.reserve(meta, data_len)?;
+        let mut w = at + HEADER;
+        for p in parts {
+            self.buf[w..w + p.len()].copy_from_slice(p);
+            w += p.len();
+        }
+        Some(at)
+    }
+
+    /// Appends a record of `data_len` bytes for the caller to fill through
+    /// [`data_mut`](Self::data_mut) (zeros until then). `None` when it does not fit.
+    pub(crate) fn reserve(&mut self, meta: Meta, data_len: usize) -> Option<usize> {
         let len = Self::record_len(data_len);
         if len > MAX_RECORD || len > B - self.used {
             return None;
@@ -57,13 +69,15 @@ impl<const B: usize> RecordStore<B> {
         let at = self.used;
         self.buf[at..at + 2].copy_from_slice(&(len as u16).to_le_bytes());
         self.buf[at + 2..at + HEADER].copy_from_slice(&meta);
-        let mut w = at + HEADER;
-        for p in parts {
-            self.buf[w..w + p.len()].copy_from_slice(p);
-            w += p.len();
-        }
+        self.buf[at + HEADER..at + len].fill(0);
         self.used += len;
         Some(at)
+    }
+
+    /// The data of the record at `at`, to write.
+    pub(crate) fn data_mut(&mut self, at: usize) -> &mut [u8] {
+        let len = self.len_at(at);
+        &mut self.buf[at + HEADER..at + len]
     }
 
     fn len_at(&self, at: usize) -> usize {

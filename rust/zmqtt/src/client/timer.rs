@@ -12,22 +12,36 @@ pub(crate) enum Timer {
     Response = 1,
     /// The back-off before the next connection attempt is over.
     Reconnect = 2,
+    /// A tick of the QoS 1/2 retry clock (`Config::retry_interval`, MQTT 3.1.1 only).
+    #[cfg(feature = "retry")]
+    Retry = 3,
 }
 
+/// How many timers there are.
+const COUNT: usize = if cfg!(feature = "retry") { 4 } else { 3 };
+
 impl Timer {
-    const VALUES: [Timer; 3] = [Timer::Keepalive, Timer::Response, Timer::Reconnect];
+    const VALUES: [Timer; COUNT] = [
+        Timer::Keepalive,
+        Timer::Response,
+        Timer::Reconnect,
+        #[cfg(feature = "retry")]
+        Timer::Retry,
+    ];
 }
 
 /// One optional deadline per [`Timer`].
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
 pub(crate) struct TimerTable {
-    data: [Option<Instant>; 3],
+    data: [Option<Instant>; COUNT],
 }
 
 impl TimerTable {
     /// No deadline set.
     pub(crate) const fn new() -> Self {
-        TimerTable { data: [None; 3] }
+        TimerTable {
+            data: [None; COUNT],
+        }
     }
 
     pub(crate) fn set(&mut self, timer: Timer, at: Instant) {
@@ -43,7 +57,7 @@ impl TimerTable {
     }
 
     pub(crate) fn stop_all(&mut self) {
-        self.data = [None; 3];
+        self.data = [None; COUNT];
     }
 
     /// The earliest deadline.

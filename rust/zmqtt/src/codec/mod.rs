@@ -69,6 +69,8 @@ pub use connack::Repr as ConnackRepr;
 pub use connect::{Repr as ConnectRepr, Will};
 pub use disconnect::Repr as DisconnectRepr;
 pub use error::{DecodeError, EncodeError, V5Only};
+#[cfg(feature = "v5")]
+pub(crate) use properties::{emit_publish_section, split_section};
 pub use properties::{property_id, Iter as PropertyIter, Properties, Property};
 pub use publish::Repr as PublishRepr;
 pub use reason::ReasonCode;

@@ -662,6 +662,29 @@ fn check_strings(p: &Property<'_>) -> Result<(), EncodeError> {
     }
 }
 
+/// Writes `props` into `out` as the property section of a PUBLISH (length prefix, then the
+/// properties), checked against the PUBLISH rules; returns the bytes written. The engine keeps
+/// a message's section this way in its store, so a resend needs no list (see `queue.rs`).
+#[cfg(feature = "v5")]
+pub(crate) fn emit_publish_section(
+    props: &Properties<'_>,
+    out: &mut [u8],
+) -> Result<usize, EncodeError> {
+    let mut w = Writer::new(out);
+    props.emit(&mut w, Context::Publish)?;
+    Ok(w.position())
+}
+
+/// Splits a property section written by [`emit_publish_section`] off the front of `bytes`:
+/// the properties (without the length prefix) and what follows; `None` if it is cut short.
+#[cfg(feature = "v5")]
+pub(crate) fn split_section(bytes: &[u8]) -> Option<(&[u8], &[u8])> {
+    let (len, n) = varint::parse(bytes).ok()?;
+    let rest = bytes.get(n..)?;
+    let len = usize::try_from(len).ok()?;
+    (rest.len() >= len).then(|| rest.split_at(len))
+}
+
 /// Validates property bytes (without the length prefix) for `ctx`.
 pub(crate) fn validate(bytes: &[u8], ctx: Context) -> Result<(), DecodeError> {
     let mut r = Reader::new(bytes);

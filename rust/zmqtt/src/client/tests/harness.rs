@@ -145,6 +145,8 @@ pub struct FakeBroker {
     inbox: Vec<u8>,
     /// Every packet the client sent, in order.
     pub sent: Vec<Sent>,
+    /// The bytes of every packet the client sent, in order.
+    pub raw: Vec<Vec<u8>>,
     /// Bytes queued to the client.
     pub outbox: Vec<u8>,
     pub auto: Auto,
@@ -186,6 +188,7 @@ impl FakeBroker {
             version,
             inbox: Vec::new(),
             sent: Vec::new(),
+            raw: Vec::new(),
             outbox: Vec::new(),
             auto: Auto {
                 connack: Some((0, false)),
@@ -254,6 +257,7 @@ impl FakeBroker {
             };
             let sent = Sent::from_packet(&packet);
             self.sent.push(sent.clone());
+            self.raw.push(self.inbox[..len].to_vec());
             self.inbox.drain(..len);
             self.respond(&sent);
         }

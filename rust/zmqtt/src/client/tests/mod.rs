@@ -287,22 +287,37 @@ fn disconnect_sends_disconnect_and_stops_reconnecting() {
     });
 }
 
+/// With `auto_reconnect` off too: `reconnect` is the application asking for a connection.
 #[test]
 fn reconnect_ends_a_live_connection_cleanly_and_opens_a_new_one_at_once() {
-    both(|v| {
-        let mut h = Harness::connected(config(v));
-        let opened = h.links_opened;
-        h.client.reconnect(h.now);
-        h.drive();
-        // DISCONNECT with reason 0 (MQTT 3.1.1 §3.14, 5.0 §3.14.2.1): the will is not sent.
-        assert_eq!(h.broker.take_sent()[0], Sent::Disconnect(0));
-        assert_eq!(
-            disconnected(&h.events),
-            vec![(DisconnectReason::Reconnect, Some(Duration::ZERO))]
-        );
-        assert_eq!(h.links_opened, opened + 1, "a new link without waiting");
-        assert!(h.client.is_connected());
-    });
+    for auto_reconnect in [true, false] {
+        both(|v| {
+            let mut cfg = config(v);
+            cfg.auto_reconnect = auto_reconnect;
+            let mut h = Harness::connected(cfg);
+            let opened = h.links_opened;
+            h.client.reconnect(h.now);
+            h.drive();
+            // DISCONNECT with reason 0 (MQTT 3.1.1 §3.14, 5.0 §3.14.2.1): the will is not sent.
+            assert_eq!(h.broker.take_sent()[0], Sent::Disconnect(0));
+            assert_eq!(
+                disconnected(&h.events),
+                vec![(DisconnectReason::Reconnect, Some(Duration::ZERO))]
+            );
+            assert_eq!(h.links_opened, opened + 1, "a new link without waiting");
+            assert!(h.client.is_connected());
+            if !auto_reconnect {
+                // Only the request was exempt: a lost link still leaves the client idle.
+                h.events.clear();
+                h.cut_link();
+                assert_eq!(
+                    disconnected(&h.events),
+                    vec![(DisconnectReason::TransportClosed, None)]
+                );
+                assert_eq!(h.client.state(), State::Idle);
+            }
+        });
+    }
 }
 
 #[test]
@@ -451,7 +466,8 @@ fn a_full_message_pool_refuses_even_below_the_count_limits() {
         c.publish(now, &msg("t", &[0; 40], QoS::AtLeastOnce)),
         Err(PublishError::QueueFull)
     );
-    c.publish(now, &msg("t", &[0; 5], QoS::AtLeastOnce))
+    // 8 + 1 + 4 bytes (and a property section byte in a build with 5.0) still fit.
+    c.publish(now, &msg("t", &[0; 4], QoS::AtLeastOnce))
         .unwrap();
 }
 
@@ -542,6 +558,172 @@ fn packet_ids_wrap_around_and_skip_ids_in_use() {
     assert_eq!(last, id(65535));
     // Id 1 is still in flight, so the counter skips it after wrapping.
     assert_eq!(h.publish("t", b"", QoS::AtLeastOnce), id(2));
+}
+
+// ----- resending on a live connection (retry interval, MQTT 3.1.1) -----
+
+#[cfg(feature = "retry")]
+mod retry {
+    use super::*;
+
+    const INTERVAL: Duration = Duration::from_secs(4);
+
+    fn retrying(v: ProtocolVersion) -> Harness {
+        let mut h = Harness::connected(config(v).keep_alive(0).retry_interval(INTERVAL));
+        h.broker.auto.ack = false;
+        h
+    }
+
+    /// Advances the clock in 100 ms steps up to `until` after the start, and returns when the
+    /// broker first received something, relative to the start (and what).
+    fn first_sent_within(h: &mut Harness, until: Duration) -> Option<(u64, Vec<Sent>)> {
+        let start = h.now;
+        while h.now - start < until {
+            h.advance(Duration::from_millis(100));
+            let sent = h.broker.take_sent();
+            if !sent.is_empty() {
+                return Some(((h.now - start).total_millis(), sent));
+            }
+        }
+        None
+    }
+
+    /// The packets the broker gets next, which must come one interval (4 s) after now, and at
+    /// most a tick (1 s) later.
+    fn next_resend(h: &mut Harness) -> Vec<Sent> {
+        let (after, sent) = first_sent_within(h, Duration::from_secs(10)).expect("a resend");
+        assert!((4000..=5000).contains(&after), "resent after {after} ms");
+        sent
+    }
+
+    /// Asserts that what the broker gets next, one interval after now (see `next_resend`), is
+    /// a DUP copy of message `mid` alone.
+    fn expect_copy(h: &mut Harness, mid: PacketId, payload: &[u8]) {
+        let sent = next_resend(h);
+        assert_eq!(
+            publishes(&sent),
+            vec![(Some(mid.get()), payload.to_vec(), true)]
+        );
+    }
+
+    #[test]
+    fn the_bytes_of_a_qos1_publish_resent_after_the_interval_carry_dup() {
+        // Driven by hand, to see the bytes: MQTT 3.1.1 §3.3.1 fixed header 0x32 (PUBLISH, QoS
+        // 1), 0x3A once DUP (bit 3) is set on the re-delivery (§3.3.1.1); then remaining
+        // length 8, topic "t" (00 01 74), packet id, payload "one".
+        let mut c =
+            harness::TestClient::new(config(V3).keep_alive(0).retry_interval(INTERVAL)).unwrap();
+        let t0 = Instant::from_secs(100);
+        let mut tx = [0u8; 256];
+        c.connect(t0);
+        c.handle_link_up(t0);
+        assert!(c.poll_transmit(t0, &mut tx).is_some(), "CONNECT");
+        // CONNACK accepted, no session (§3.2).
+        assert_eq!(c.handle_input(t0, &[0x20, 0x02, 0x00, 0x00]).consumed, 4);
+        assert!(c.is_connected());
+        let mid = c.publish(t0, &msg("t", b"one", QoS::AtLeastOnce)).unwrap();
+        let [hi, lo] = mid.get().to_be_bytes();
+        let n = c.poll_transmit(t0, &mut tx).unwrap();
+        assert_eq!(&tx[..n], &[0x32, 8, 0, 1, b't', hi, lo, b'o', b'n', b'e']);
+        let mut resent_at = None;
+        let mut at = t0;
+        while at - t0 < Duration::from_secs(6) {
+            at += Duration::from_millis(50);
+            c.handle_timeout(at);
+            if let Some(n) = c.poll_transmit(at, &mut tx) {
+                assert_eq!(&tx[..n], &[0x3A, 8, 0, 1, b't', hi, lo, b'o', b'n', b'e']);
+                resent_at = Some(at - t0);
+                break;
+            }
+        }
+        let resent_at = resent_at.expect("resent within 6 s").total_millis();
+        assert!(
+            (4000..=5000).contains(&resent_at),
+            "resent after {resent_at} ms"
+        );
+    }
+
+    #[test]
+    fn an_unacknowledged_qos1_publish_goes_again_after_the_interval_not_before() {
+        let mut h = retrying(V3);
+        let mid = h.publish("t", b"one", QoS::AtLeastOnce);
+        h.drive();
+        assert_eq!(publishes(&h.broker.take_sent()).len(), 1);
+        expect_copy(&mut h, mid, b"one");
+        // And again each interval while it stays unacknowledged.
+        expect_copy(&mut h, mid, b"one");
+        h.broker.ack(Packet::Puback, mid.get());
+        h.drive();
+        assert_eq!(published(&h.events), vec![mid.get()]);
+        assert_eq!(first_sent_within(&mut h, Duration::from_secs(12)), None);
+        assert_eq!(h.links_opened, 1, "all on the one connection");
+    }
+
+    #[cfg(feature = "qos2")]
+    #[test]
+    fn an_unanswered_pubrel_goes_again_and_so_does_an_unanswered_qos2_publish() {
+        let mut h = retrying(V3);
+        let mid = h.publish("t", b"two", QoS::ExactlyOnce);
+        h.drive();
+        h.broker.take_sent();
+        expect_copy(&mut h, mid, b"two");
+        h.broker.ack(Packet::Pubrec, mid.get());
+        h.drive();
+        assert_eq!(h.broker.take_sent(), vec![Sent::Pubrel(mid.get(), 0)]);
+        // MQTT 3.1.1 §4.3.3: the sender keeps the PUBREL until PUBCOMP; it goes again as is.
+        let sent = next_resend(&mut h);
+        assert_eq!(sent, vec![Sent::Pubrel(mid.get(), 0)]);
+        h.broker.ack(Packet::Pubcomp, mid.get());
+        h.drive();
+        assert_eq!(published(&h.events), vec![mid.get()]);
+    }
+
+    #[test]
+    fn a_message_acknowledged_in_time_is_not_sent_again() {
+        let mut h = retrying(V3);
+        let first = h.publish("t", b"a", QoS::AtLeastOnce);
+        h.drive();
+        h.advance(Duration::from_secs(3));
+        // A second message written 3 s after the first: each has its own interval.
+        let second = h.publish("t", b"b", QoS::AtLeastOnce);
+        h.drive();
+        h.broker.ack(Packet::Puback, first.get());
+        h.drive();
+        h.broker.take_sent();
+        expect_copy(&mut h, second, b"b");
+    }
+
+    #[test]
+    fn mqtt5_never_resends_on_a_live_connection() {
+        if !cfg!(feature = "v5") {
+            return;
+        }
+        let mut h = retrying(V5);
+        h.publish("t", b"one", QoS::AtLeastOnce);
+        h.drive();
+        h.broker.take_sent();
+        assert_eq!(h.client.poll_timeout(), None, "no retry clock under 5.0");
+        assert_eq!(first_sent_within(&mut h, Duration::from_secs(20)), None);
+    }
+
+    #[test]
+    fn zero_turns_it_off() {
+        let mut h = Harness::connected(config(V3).keep_alive(0));
+        h.broker.auto.ack = false;
+        h.publish("t", b"one", QoS::AtLeastOnce);
+        h.drive();
+        h.broker.take_sent();
+        assert_eq!(h.client.poll_timeout(), None);
+        assert_eq!(first_sent_within(&mut h, Duration::from_secs(20)), None);
+    }
+}
+
+#[cfg(not(feature = "retry"))]
+#[test]
+fn a_retry_interval_in_a_build_without_retry_is_error_minus_15() {
+    let c = config(V3).retry_interval(Duration::from_secs(4));
+    assert_eq!(c.validate(), Err(ConfigError::RetryNotBuilt));
+    assert_eq!(MqttError::from(ConfigError::RetryNotBuilt).code(), -15);
 }
 
 // ----- resending after reconnect -----
@@ -1320,6 +1502,194 @@ fn broker_disconnect_is_reported_with_its_reason_and_the_client_reconnects() {
     );
     h.advance_to_timeout();
     assert!(h.client.is_connected());
+}
+
+#[cfg(feature = "v5")]
+mod publish_properties {
+    use super::*;
+    use crate::codec::Property;
+
+    /// The properties of `publish_properties_reach_the_wire_and_every_resend`, and their bytes as
+    /// MQTT 5.0 §2.2.2.2 and §3.3.2.3 lay them out (identifier, then the value: a byte, a four
+    /// byte integer, UTF-8 strings and binary data with a two byte length).
+    const PUBLISH_PROPS: &[Property<'static>] = &[
+        Property::PayloadFormatIndicator(1),
+        Property::MessageExpiryInterval(60),
+        Property::ContentType("text/plain"),
+        Property::ResponseTopic("r/t"),
+        Property::CorrelationData(&[1, 2]),
+        Property::UserProperty("a", "b"),
+    ];
+    const PUBLISH_PROPS_BYTES: &[u8] = &[
+        0x01, 1, // Payload Format Indicator: UTF-8
+        0x02, 0, 0, 0, 60, // Message Expiry Interval: 60 s
+        0x03, 0, 10, b't', b'e', b'x', b't', b'/', b'p', b'l', b'a', b'i',
+        b'n', // Content Type
+        0x08, 0, 3, b'r', b'/', b't', // Response Topic
+        0x09, 0, 2, 1, 2, // Correlation Data
+        0x26, 0, 1, b'a', 0, 1, b'b', // User Property
+    ];
+
+    #[test]
+    fn publish_properties_reach_the_wire_and_every_resend() {
+        let mut h = Harness::connected(config(V5));
+        h.broker.auto.ack = false;
+        let message = Publish {
+            properties: Properties::List(PUBLISH_PROPS),
+            ..msg("t", b"hi", QoS::AtLeastOnce)
+        };
+        let mid = h.client.publish(h.now, &message).unwrap();
+        h.drive();
+        let [hi, lo] = mid.get().to_be_bytes();
+        let props = PUBLISH_PROPS_BYTES;
+        // §3.3.1: PUBLISH QoS 1 (0x32; 0x3A with DUP), remaining length, topic, packet id,
+        // property length, properties, payload.
+        let expected = |first: u8| {
+            let mut p = vec![
+                first,
+                (3 + 2 + 1 + props.len() + 2) as u8,
+                0,
+                1,
+                b't',
+                hi,
+                lo,
+            ];
+            p.push(props.len() as u8);
+            p.extend_from_slice(props);
+            p.extend_from_slice(b"hi");
+            p
+        };
+        assert_eq!(h.broker.raw.last(), Some(&expected(0x32)));
+        h.reconnect(true);
+        assert_eq!(
+            h.broker.raw.last(),
+            Some(&expected(0x3A)),
+            "the resend keeps them"
+        );
+    }
+
+    #[test]
+    fn a_message_with_properties_goes_without_a_topic_alias() {
+        let mut h = v5_with(vec![OwnedProp::TopicAliasMaximum(4)], config(V5));
+        let with = Publish {
+            properties: Properties::List(&[Property::UserProperty("a", "b")]),
+            ..msg("t", b"1", QoS::AtMostOnce)
+        };
+        h.client.publish(h.now, &with).unwrap();
+        h.publish("t", b"2", QoS::AtMostOnce);
+        h.drive();
+        let sent = h.broker.take_sent();
+        let aliases: Vec<_> = sent
+            .iter()
+            .filter_map(|s| match s {
+                Sent::Publish { topic, alias, .. } => Some((topic.clone(), *alias)),
+                _ => None,
+            })
+            .collect();
+        assert_eq!(aliases, vec![("t".into(), None), ("t".into(), Some(1))]);
+    }
+
+    #[test]
+    fn bad_publish_properties_are_refused_with_typed_errors() {
+        let mut h = Harness::connected(config(V5));
+        let with = |props: &'static [Property<'static>], payload: &'static [u8]| Publish {
+            properties: Properties::List(props),
+            ..msg("t", payload, QoS::AtLeastOnce)
+        };
+        let cases: &[(&[Property<'static>], &[u8], PublishError, i32)] = &[
+            (
+                &[Property::TopicAlias(1)],
+                b"x",
+                PublishError::InvalidProperty,
+                -8,
+            ),
+            (
+                &[Property::SubscriptionIdentifier(1)],
+                b"x",
+                PublishError::InvalidProperty,
+                -8,
+            ),
+            (
+                &[Property::ReasonString("no")],
+                b"x",
+                PublishError::InvalidProperty,
+                -8,
+            ),
+            (
+                &[Property::PayloadFormatIndicator(2)],
+                b"x",
+                PublishError::InvalidProperty,
+                -8,
+            ),
+            (
+                &[Property::ContentType("a"), Property::ContentType("b")],
+                b"x",
+                PublishError::InvalidProperty,
+                -8,
+            ),
+            (
+                &[Property::PayloadFormatIndicator(1)],
+                &[0xff],
+                PublishError::PayloadNotUtf8,
+                -5,
+            ),
+            (
+                &[Property::ContentType("a\0")],
+                b"x",
+                PublishError::InvalidPropertyString,
+                -5,
+            ),
+            (
+                &[Property::ContentType("a\u{7}")],
+                b"x",
+                PublishError::ForbiddenCharacter,
+                -23,
+            ),
+            (
+                &[Property::UserProperty("k", "\u{fffe}")],
+                b"x",
+                PublishError::ForbiddenCharacter,
+                -23,
+            ),
+            (
+                &[Property::ResponseTopic("r/#")],
+                b"x",
+                PublishError::InvalidResponseTopic(crate::codec::TopicError::WildcardInName),
+                -21,
+            ),
+        ];
+        for (props, payload, error, code) in cases {
+            let got = h.client.publish(h.now, &with(props, payload));
+            assert_eq!(got, Err(*error), "{props:?}");
+            assert_eq!(MqttError::from(*error).code(), *code, "{props:?}");
+        }
+        // Two user properties are fine, and so is Payload Format 1 on UTF-8.
+        let fine: &[Property<'static>] = &[
+            Property::UserProperty("k", "1"),
+            Property::UserProperty("k", "2"),
+            Property::PayloadFormatIndicator(1),
+        ];
+        assert!(h.client.publish(h.now, &with(fine, "é".as_bytes())).is_ok());
+        assert_eq!(
+            h.client.inflight_len() + h.client.queued_len(),
+            1,
+            "nothing else accepted"
+        );
+        // And a packet larger than the transmit buffer because of them is -24.
+        let big: &'static str = Box::leak("x".repeat(2000).into_boxed_str());
+        let props: &'static [Property<'static>] = Box::leak(Box::new([Property::ContentType(big)]));
+        assert_eq!(
+            h.client.publish(h.now, &with(props, b"x")),
+            Err(PublishError::PacketTooLarge)
+        );
+        // Under 3.1.1 properties are -15.
+        let mut h3 = Harness::connected(config(V3));
+        assert_eq!(
+            h3.client
+                .publish(h3.now, &with(&[Property::MessageExpiryInterval(1)], b"x")),
+            Err(PublishError::OptionForV5Only)
+        );
+    }
 }
 
 #[cfg(feature = "v5")]
