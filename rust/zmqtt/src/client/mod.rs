@@ -1332,7 +1332,7 @@ impl<
     fn push_ack(&mut self, kind: AckKind, id: PacketId, reason: ReasonCode) {
         // `handle_input` checked for room before decoding, and adds at most one ack per packet.
         if self.acks.push_back(Ack { kind, id, reason }).is_err() {
-            log::error!("ack queue full; {kind:?} {id} dropped");
+            log::error!("ack queue full; {} {id} dropped", kind.name());
         }
     }
 
