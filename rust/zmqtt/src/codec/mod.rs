@@ -493,9 +493,10 @@ fn frame(
         .get_mut(..total)
         .ok_or(EncodeError::BufferTooSmall { needed: total })?;
     let mut w = Writer::new(out);
-    w.u8(first)?;
-    w.varint(body)?;
-    emit_body(&mut w)?;
+    w.u8(first);
+    w.varint(body);
+    let body = emit_body(&mut w);
+    w.finish(body)?;
     debug_assert_eq!(w.position(), total, "body_len and emit_body disagree");
     Ok(total)
 }

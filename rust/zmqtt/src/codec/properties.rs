@@ -215,8 +215,8 @@ impl Property<'_> {
         }
     }
 
-    fn emit(&self, w: &mut Writer<'_>) -> Result<(), EncodeError> {
-        w.u8(self.id())?;
+    fn emit(&self, w: &mut Writer<'_>) {
+        w.u8(self.id());
         match *self {
             Self::PayloadFormatIndicator(v) => w.u8(v),
             Self::RequestProblemInformation(b)
@@ -244,7 +244,7 @@ impl Property<'_> {
             | Self::ReasonString(s) => w.string(s),
             Self::CorrelationData(b) | Self::AuthenticationData(b) => w.binary(b),
             Self::UserProperty(k, v) => {
-                w.string(k)?;
+                w.string(k);
                 w.string(v)
             }
         }
@@ -615,13 +615,14 @@ impl<'a> Properties<'a> {
         if self.is_empty() {
             // Most packets carry none, and an empty section breaks no rule: one byte, written
             // inline, instead of a call into the validation below.
-            return w.u8(0);
+            w.u8(0);
+            return Ok(());
         }
         self.emit_section(w, ctx)
     }
 
     fn emit_section(&self, w: &mut Writer<'_>, ctx: Context) -> Result<(), EncodeError> {
-        w.varint(self.content_len())?;
+        w.varint(self.content_len());
         match *self {
             Self::Encoded(b) => {
                 validate(b, ctx).map_err(|e| match e {
@@ -631,14 +632,15 @@ impl<'a> Properties<'a> {
                     DecodeError::AuthDataWithoutMethod => EncodeError::AuthDataWithoutMethod,
                     _ => EncodeError::InvalidEncoded,
                 })?;
-                w.bytes(b)
+                w.bytes(b);
+                Ok(())
             }
             Self::List(l) => {
                 let mut rules = Rules::new(ctx);
                 for p in l {
                     rules.admit(p)?;
                     check_strings(p)?;
-                    p.emit(w)?;
+                    p.emit(w);
                 }
                 Ok(rules.finish()?)
             }
