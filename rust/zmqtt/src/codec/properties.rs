@@ -474,13 +474,13 @@ impl PartialEq for Properties<'_> {
 impl Eq for Properties<'_> {}
 
 macro_rules! getter {
-    ($(#[$doc:meta])* $name:ident, $variant:ident, $ty:ty) => {
+    ($(#[$doc:meta])* $name:ident, $variant:ident, $id:ident, $ty:ty) => {
         $(#[$doc])*
         pub fn $name(&self) -> Option<$ty> {
-            self.iter().find_map(|p| match p {
-                Property::$variant(v) => Some(v),
+            match self.find(id::$id) {
+                Some(Property::$variant(v)) => Some(v),
                 _ => None,
-            })
+            }
         }
     };
 }
@@ -507,6 +507,12 @@ impl<'a> Properties<'a> {
         })
     }
 
+    /// The first property with identifier `pid`: one loop for all the getters below, instead
+    /// of one per getter.
+    fn find(&self, pid: u8) -> Option<Property<'a>> {
+        self.iter().find(|p| p.id() == pid)
+    }
+
     /// The User Properties as (name, value) pairs, in order.
     pub fn user_properties(&self) -> impl Iterator<Item = (&'a str, &'a str)> {
         self.iter().filter_map(|p| match p {
@@ -524,57 +530,57 @@ impl<'a> Properties<'a> {
     }
 
     getter!(/// 0x01 Payload Format Indicator.
-        payload_format_indicator, PayloadFormatIndicator, u8);
+        payload_format_indicator, PayloadFormatIndicator, PAYLOAD_FORMAT_INDICATOR, u8);
     getter!(/// 0x02 Message Expiry Interval, seconds.
-        message_expiry_interval, MessageExpiryInterval, u32);
+        message_expiry_interval, MessageExpiryInterval, MESSAGE_EXPIRY_INTERVAL, u32);
     getter!(/// 0x03 Content Type.
-        content_type, ContentType, &'a str);
+        content_type, ContentType, CONTENT_TYPE, &'a str);
     getter!(/// 0x08 Response Topic.
-        response_topic, ResponseTopic, &'a str);
+        response_topic, ResponseTopic, RESPONSE_TOPIC, &'a str);
     getter!(/// 0x09 Correlation Data.
-        correlation_data, CorrelationData, &'a [u8]);
+        correlation_data, CorrelationData, CORRELATION_DATA, &'a [u8]);
     getter!(/// 0x0B Subscription Identifier (the first one).
-        subscription_identifier, SubscriptionIdentifier, u32);
+        subscription_identifier, SubscriptionIdentifier, SUBSCRIPTION_IDENTIFIER, u32);
     getter!(/// 0x11 Session Expiry Interval, seconds.
-        session_expiry_interval, SessionExpiryInterval, u32);
+        session_expiry_interval, SessionExpiryInterval, SESSION_EXPIRY_INTERVAL, u32);
     getter!(/// 0x12 Assigned Client Identifier.
-        assigned_client_identifier, AssignedClientIdentifier, &'a str);
+        assigned_client_identifier, AssignedClientIdentifier, ASSIGNED_CLIENT_IDENTIFIER, &'a str);
     getter!(/// 0x13 Server Keep Alive, seconds.
-        server_keep_alive, ServerKeepAlive, u16);
+        server_keep_alive, ServerKeepAlive, SERVER_KEEP_ALIVE, u16);
     getter!(/// 0x15 Authentication Method.
-        authentication_method, AuthenticationMethod, &'a str);
+        authentication_method, AuthenticationMethod, AUTHENTICATION_METHOD, &'a str);
     getter!(/// 0x16 Authentication Data.
-        authentication_data, AuthenticationData, &'a [u8]);
+        authentication_data, AuthenticationData, AUTHENTICATION_DATA, &'a [u8]);
     getter!(/// 0x17 Request Problem Information.
-        request_problem_information, RequestProblemInformation, bool);
+        request_problem_information, RequestProblemInformation, REQUEST_PROBLEM_INFORMATION, bool);
     getter!(/// 0x18 Will Delay Interval, seconds.
-        will_delay_interval, WillDelayInterval, u32);
+        will_delay_interval, WillDelayInterval, WILL_DELAY_INTERVAL, u32);
     getter!(/// 0x19 Request Response Information.
-        request_response_information, RequestResponseInformation, bool);
+        request_response_information, RequestResponseInformation, REQUEST_RESPONSE_INFORMATION, bool);
     getter!(/// 0x1A Response Information.
-        response_information, ResponseInformation, &'a str);
+        response_information, ResponseInformation, RESPONSE_INFORMATION, &'a str);
     getter!(/// 0x1C Server Reference.
-        server_reference, ServerReference, &'a str);
+        server_reference, ServerReference, SERVER_REFERENCE, &'a str);
     getter!(/// 0x1F Reason String.
-        reason_string, ReasonString, &'a str);
+        reason_string, ReasonString, REASON_STRING, &'a str);
     getter!(/// 0x21 Receive Maximum.
-        receive_maximum, ReceiveMaximum, u16);
+        receive_maximum, ReceiveMaximum, RECEIVE_MAXIMUM, u16);
     getter!(/// 0x22 Topic Alias Maximum.
-        topic_alias_maximum, TopicAliasMaximum, u16);
+        topic_alias_maximum, TopicAliasMaximum, TOPIC_ALIAS_MAXIMUM, u16);
     getter!(/// 0x23 Topic Alias.
-        topic_alias, TopicAlias, u16);
+        topic_alias, TopicAlias, TOPIC_ALIAS, u16);
     getter!(/// 0x24 Maximum QoS (absent means QoS 2 is supported).
-        maximum_qos, MaximumQoS, QoS);
+        maximum_qos, MaximumQoS, MAXIMUM_QOS, QoS);
     getter!(/// 0x25 Retain Available (absent means available).
-        retain_available, RetainAvailable, bool);
+        retain_available, RetainAvailable, RETAIN_AVAILABLE, bool);
     getter!(/// 0x27 Maximum Packet Size, bytes.
-        maximum_packet_size, MaximumPacketSize, u32);
+        maximum_packet_size, MaximumPacketSize, MAXIMUM_PACKET_SIZE, u32);
     getter!(/// 0x28 Wildcard Subscription Available (absent means available).
-        wildcard_subscription_available, WildcardSubscriptionAvailable, bool);
+        wildcard_subscription_available, WildcardSubscriptionAvailable, WILDCARD_SUBSCRIPTION_AVAILABLE, bool);
     getter!(/// 0x29 Subscription Identifier Available (absent means available).
-        subscription_identifier_available, SubscriptionIdentifierAvailable, bool);
+        subscription_identifier_available, SubscriptionIdentifierAvailable, SUBSCRIPTION_IDENTIFIER_AVAILABLE, bool);
     getter!(/// 0x2A Shared Subscription Available (absent means available).
-        shared_subscription_available, SharedSubscriptionAvailable, bool);
+        shared_subscription_available, SharedSubscriptionAvailable, SHARED_SUBSCRIPTION_AVAILABLE, bool);
 
     /// Reads a property section (length, then properties) and validates it for `ctx`.
     pub(crate) fn parse(r: &mut Reader<'a>, ctx: Context) -> Result<Self, DecodeError> {
