@@ -1518,8 +1518,22 @@ struct Writer<'t> {
 }
 
 impl Writer<'_> {
+    /// Encodes `packet` after what is there. Inlined, so each call site encodes only the
+    /// packet it builds: a `Packet` going through one shared encoder kept every packet's
+    /// encoder (and, for SUBSCRIBE and UNSUBSCRIBE, the checks of an already-encoded payload a
+    /// client never sends) in the image, since the variant was known only at run time.
+    #[inline(always)]
     fn put(&mut self, packet: &Packet<'_>) -> Put {
-        match packet.emit(self.version, &mut self.tx[self.len..]) {
+        let written = match self.tx.get_mut(self.len..) {
+            Some(rest) => packet.emit_inline(self.version, rest),
+            None => Err(codec::EncodeError::BufferTooSmall { needed: self.len }),
+        };
+        self.record(packet, written)
+    }
+
+    fn record(&mut self, packet: &Packet<'_>, written: Result<usize, codec::EncodeError>) -> Put {
+        let _ = packet;
+        match written {
             Ok(n) => {
                 log::trace!("tx {packet:?}");
                 self.len += n;

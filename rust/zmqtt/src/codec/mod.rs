@@ -419,6 +419,17 @@ impl Packet<'_> {
     /// Encodes the packet into the front of `buf`; returns the number of bytes written, which is
     /// [`buffer_len`](Packet::buffer_len).
     pub fn emit(&self, version: ProtocolVersion, buf: &mut [u8]) -> Result<usize, EncodeError> {
+        self.emit_inline(version, buf)
+    }
+
+    /// [`emit`](Packet::emit), inlined into the caller: where the variant is known there (the
+    /// client builds each packet where it sends it), only that packet's encoder is compiled in.
+    #[inline(always)]
+    pub(crate) fn emit_inline(
+        &self,
+        version: ProtocolVersion,
+        buf: &mut [u8],
+    ) -> Result<usize, EncodeError> {
         use packet_type::*;
         if !version.is_built() {
             return Err(EncodeError::NotInThisBuild);
