@@ -251,51 +251,116 @@ impl Property<'_> {
     }
 }
 
+/// How a property's value is encoded (MQTT 5.0 §2.2.2.2, table 2-4).
+#[derive(Clone, Copy)]
+enum Kind {
+    Byte,
+    /// A byte that must be 0 or 1.
+    Flag,
+    Two,
+    Four,
+    Varint,
+    Str,
+    Bin,
+    Pair,
+}
+
+/// The value encoding of property `pid`, `None` for an unknown identifier.
+fn kind(pid: u8) -> Option<Kind> {
+    use Kind::*;
+    Some(match pid {
+        id::PAYLOAD_FORMAT_INDICATOR | id::MAXIMUM_QOS => Byte,
+        id::REQUEST_PROBLEM_INFORMATION
+        | id::REQUEST_RESPONSE_INFORMATION
+        | id::RETAIN_AVAILABLE
+        | id::WILDCARD_SUBSCRIPTION_AVAILABLE
+        | id::SUBSCRIPTION_IDENTIFIER_AVAILABLE
+        | id::SHARED_SUBSCRIPTION_AVAILABLE => Flag,
+        id::SERVER_KEEP_ALIVE | id::RECEIVE_MAXIMUM | id::TOPIC_ALIAS_MAXIMUM | id::TOPIC_ALIAS => {
+            Two
+        }
+        id::MESSAGE_EXPIRY_INTERVAL
+        | id::SESSION_EXPIRY_INTERVAL
+        | id::WILL_DELAY_INTERVAL
+        | id::MAXIMUM_PACKET_SIZE => Four,
+        id::SUBSCRIPTION_IDENTIFIER => Varint,
+        id::CONTENT_TYPE
+        | id::RESPONSE_TOPIC
+        | id::ASSIGNED_CLIENT_IDENTIFIER
+        | id::AUTHENTICATION_METHOD
+        | id::RESPONSE_INFORMATION
+        | id::SERVER_REFERENCE
+        | id::REASON_STRING => Str,
+        id::CORRELATION_DATA | id::AUTHENTICATION_DATA => Bin,
+        id::USER_PROPERTY => Pair,
+        _ => return None,
+    })
+}
+
 /// Reads one property from the front of `r`. Checks the identifier and the value's type and
 /// range, not whether the packet may carry it.
+///
+/// Table-driven (size first): the value is read by its encoding (one read per kind, not one per
+/// property), then the identifier picks the variant.
 fn parse_one<'a>(r: &mut Reader<'a>) -> Result<Property<'a>, DecodeError> {
     let raw_id = r.varint()?;
-    let pid = u8::try_from(raw_id).map_err(|_| DecodeError::UnknownProperty(raw_id))?;
-    let flag = |r: &mut Reader<'a>| match r.u8()? {
-        0 => Ok(false),
-        1 => Ok(true),
-        _ => Err(DecodeError::PropertyValue(pid)),
-    };
+    let unknown = DecodeError::UnknownProperty(raw_id);
+    let pid = u8::try_from(raw_id).map_err(|_| unknown)?;
+    let mut int = 0;
+    let (mut text, mut value, mut bin): (&str, &str, &[u8]) = ("", "", &[]);
+    match kind(pid).ok_or(unknown)? {
+        Kind::Byte => int = u32::from(r.u8()?),
+        Kind::Flag => {
+            int = u32::from(r.u8()?);
+            if int > 1 {
+                return Err(DecodeError::PropertyValue(pid));
+            }
+        }
+        Kind::Two => int = u32::from(r.u16()?),
+        Kind::Four => int = r.u32()?,
+        Kind::Varint => int = r.varint()?,
+        Kind::Str => text = r.string()?,
+        Kind::Bin => bin = r.binary()?,
+        Kind::Pair => {
+            text = r.string()?;
+            value = r.string()?;
+        }
+    }
+    // What `kind` vouched for: the narrowing casts below cannot lose bits.
+    let (byte, two, flag) = (int as u8, int as u16, int != 0);
     let p = match pid {
-        id::PAYLOAD_FORMAT_INDICATOR => Property::PayloadFormatIndicator(r.u8()?),
-        id::MESSAGE_EXPIRY_INTERVAL => Property::MessageExpiryInterval(r.u32()?),
-        id::CONTENT_TYPE => Property::ContentType(r.string()?),
-        id::RESPONSE_TOPIC => Property::ResponseTopic(r.string()?),
-        id::CORRELATION_DATA => Property::CorrelationData(r.binary()?),
-        id::SUBSCRIPTION_IDENTIFIER => Property::SubscriptionIdentifier(r.varint()?),
-        id::SESSION_EXPIRY_INTERVAL => Property::SessionExpiryInterval(r.u32()?),
-        id::ASSIGNED_CLIENT_IDENTIFIER => Property::AssignedClientIdentifier(r.string()?),
-        id::SERVER_KEEP_ALIVE => Property::ServerKeepAlive(r.u16()?),
-        id::AUTHENTICATION_METHOD => Property::AuthenticationMethod(r.string()?),
-        id::AUTHENTICATION_DATA => Property::AuthenticationData(r.binary()?),
-        id::REQUEST_PROBLEM_INFORMATION => Property::RequestProblemInformation(flag(r)?),
-        id::WILL_DELAY_INTERVAL => Property::WillDelayInterval(r.u32()?),
-        id::REQUEST_RESPONSE_INFORMATION => Property::RequestResponseInformation(flag(r)?),
-        id::RESPONSE_INFORMATION => Property::ResponseInformation(r.string()?),
-        id::SERVER_REFERENCE => Property::ServerReference(r.string()?),
-        id::REASON_STRING => Property::ReasonString(r.string()?),
-        id::RECEIVE_MAXIMUM => Property::ReceiveMaximum(r.u16()?),
-        id::TOPIC_ALIAS_MAXIMUM => Property::TopicAliasMaximum(r.u16()?),
-        id::TOPIC_ALIAS => Property::TopicAlias(r.u16()?),
-        id::MAXIMUM_QOS => Property::MaximumQoS(match r.u8()? {
+        id::PAYLOAD_FORMAT_INDICATOR => Property::PayloadFormatIndicator(byte),
+        id::MESSAGE_EXPIRY_INTERVAL => Property::MessageExpiryInterval(int),
+        id::CONTENT_TYPE => Property::ContentType(text),
+        id::RESPONSE_TOPIC => Property::ResponseTopic(text),
+        id::CORRELATION_DATA => Property::CorrelationData(bin),
+        id::SUBSCRIPTION_IDENTIFIER => Property::SubscriptionIdentifier(int),
+        id::SESSION_EXPIRY_INTERVAL => Property::SessionExpiryInterval(int),
+        id::ASSIGNED_CLIENT_IDENTIFIER => Property::AssignedClientIdentifier(text),
+        id::SERVER_KEEP_ALIVE => Property::ServerKeepAlive(two),
+        id::AUTHENTICATION_METHOD => Property::AuthenticationMethod(text),
+        id::AUTHENTICATION_DATA => Property::AuthenticationData(bin),
+        id::REQUEST_PROBLEM_INFORMATION => Property::RequestProblemInformation(flag),
+        id::WILL_DELAY_INTERVAL => Property::WillDelayInterval(int),
+        id::REQUEST_RESPONSE_INFORMATION => Property::RequestResponseInformation(flag),
+        id::RESPONSE_INFORMATION => Property::ResponseInformation(text),
+        id::SERVER_REFERENCE => Property::ServerReference(text),
+        id::REASON_STRING => Property::ReasonString(text),
+        id::RECEIVE_MAXIMUM => Property::ReceiveMaximum(two),
+        id::TOPIC_ALIAS_MAXIMUM => Property::TopicAliasMaximum(two),
+        id::TOPIC_ALIAS => Property::TopicAlias(two),
+        id::MAXIMUM_QOS => Property::MaximumQoS(match byte {
             0 => QoS::AtMostOnce,
             1 => QoS::AtLeastOnce,
             _ => return Err(DecodeError::PropertyValue(pid)),
         }),
-        id::RETAIN_AVAILABLE => Property::RetainAvailable(flag(r)?),
-        id::USER_PROPERTY => Property::UserProperty(r.string()?, r.string()?),
-        id::MAXIMUM_PACKET_SIZE => Property::MaximumPacketSize(r.u32()?),
-        id::WILDCARD_SUBSCRIPTION_AVAILABLE => Property::WildcardSubscriptionAvailable(flag(r)?),
-        id::SUBSCRIPTION_IDENTIFIER_AVAILABLE => {
-            Property::SubscriptionIdentifierAvailable(flag(r)?)
-        }
-        id::SHARED_SUBSCRIPTION_AVAILABLE => Property::SharedSubscriptionAvailable(flag(r)?),
-        _ => return Err(DecodeError::UnknownProperty(raw_id)),
+        id::RETAIN_AVAILABLE => Property::RetainAvailable(flag),
+        id::USER_PROPERTY => Property::UserProperty(text, value),
+        id::MAXIMUM_PACKET_SIZE => Property::MaximumPacketSize(int),
+        id::WILDCARD_SUBSCRIPTION_AVAILABLE => Property::WildcardSubscriptionAvailable(flag),
+        id::SUBSCRIPTION_IDENTIFIER_AVAILABLE => Property::SubscriptionIdentifierAvailable(flag),
+        id::SHARED_SUBSCRIPTION_AVAILABLE => Property::SharedSubscriptionAvailable(flag),
+        _ => return Err(unknown),
     };
     if !p.value_is_valid() {
         return Err(DecodeError::PropertyValue(pid));
