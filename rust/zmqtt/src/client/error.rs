@@ -4,7 +4,7 @@
 
 use core::fmt;
 
-use crate::codec::{prefixed, DecodeError, ReasonCode, TopicError};
+use crate::codec::{DecodeError, ReasonCode, TopicError};
 use crate::error::MqttError;
 
 fn topic_error_code(e: TopicError) -> MqttError {
@@ -62,7 +62,7 @@ impl fmt::Display for ConfigError {
                 "client id, user name or will topic contains a control character or non-character",
             ),
             ConfigError::EmptyWillTopic => f.write_str("zero-length will topic"),
-            ConfigError::InvalidWillTopic(e) => prefixed(f, "invalid will topic: ", e),
+            ConfigError::InvalidWillTopic(e) => write!(f, "invalid will topic: {e}"),
             ConfigError::WillTooLarge => f.write_str("will payload longer than 65535 bytes"),
             ConfigError::OptionForV5Only => f.write_str("option needs MQTT 5.0"),
             ConfigError::ProtocolNotBuilt => f.write_str("MQTT 5.0 is not in this build"),
@@ -126,7 +126,7 @@ pub enum PublishError {
 impl fmt::Display for PublishError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
-            PublishError::InvalidTopic(e) => prefixed(f, "invalid topic: ", e),
+            PublishError::InvalidTopic(e) => write!(f, "invalid topic: {e}"),
             PublishError::ForbiddenCharacter => {
                 f.write_str("topic contains a control character or non-character")
             }
@@ -193,7 +193,7 @@ pub enum SubscribeError {
 impl fmt::Display for SubscribeError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
-            SubscribeError::InvalidFilter(e) => prefixed(f, "invalid topic filter: ", e),
+            SubscribeError::InvalidFilter(e) => write!(f, "invalid topic filter: {e}"),
             SubscribeError::ForbiddenCharacter => {
                 f.write_str("topic filter contains a control character or non-character")
             }
@@ -281,7 +281,7 @@ impl ProtocolError {
 impl fmt::Display for ProtocolError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
-            ProtocolError::Decode(e) => prefixed(f, "malformed packet: ", e),
+            ProtocolError::Decode(e) => write!(f, "malformed packet: {e}"),
             ProtocolError::UnexpectedPacket => f.write_str("unexpected packet"),
             ProtocolError::WrongAck => f.write_str("acknowledgement does not match the message"),
             ProtocolError::SubackMismatch => f.write_str("SUBACK does not match the SUBSCRIBE"),

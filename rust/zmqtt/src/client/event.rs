@@ -3,7 +3,7 @@
 
 use core::fmt;
 
-use crate::codec::{prefixed, Properties, QoS, ReasonCode};
+use crate::codec::{Properties, QoS, ReasonCode};
 use crate::time::Duration;
 
 use super::error::ProtocolError;
@@ -86,9 +86,9 @@ impl fmt::Display for DisconnectReason {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
             DisconnectReason::Local => f.write_str("disconnected by the application"),
-            DisconnectReason::Refused(c) => prefixed(f, "connection refused, code ", c),
-            DisconnectReason::Peer(rc) => prefixed(f, "disconnected by the broker, ", rc),
-            DisconnectReason::Protocol(e) => prefixed(f, "protocol error: ", e),
+            DisconnectReason::Refused(c) => write!(f, "connection refused, code {c}"),
+            DisconnectReason::Peer(rc) => write!(f, "disconnected by the broker, {rc}"),
+            DisconnectReason::Protocol(e) => write!(f, "protocol error: {e}"),
             DisconnectReason::KeepaliveTimeout => f.write_str("no PINGRESP: keepalive timeout"),
             DisconnectReason::ConnectTimeout => f.write_str("no CONNACK: connect timeout"),
             DisconnectReason::TransportClosed => f.write_str("transport closed"),

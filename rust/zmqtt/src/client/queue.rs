@@ -66,7 +66,7 @@ pub const STRIKES_TO_FAIL: u8 = 5;
 impl core::fmt::Display for Failure {
     fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
         match self {
-            Failure::Rejected(rc) => crate::codec::prefixed(f, "refused by the broker, ", rc),
+            Failure::Rejected(rc) => write!(f, "refused by the broker, {rc}"),
             Failure::TooLarge => f.write_str(MqttError::MessageTooLarge.description()),
             Failure::QosNotSupported => f.write_str("QoS above the broker's Maximum QoS"),
             Failure::BrokerDroppedLink => {

@@ -10,33 +10,6 @@ use super::reason::ReasonCode;
 use super::string::StringError;
 use super::topic::TopicError;
 
-/// `before`, then `byte` as two lower-case hex digits (what `{:02x}` writes), then `after`.
-/// The error messages are written with these two helpers rather than `write!`, which builds a
-/// formatting `Arguments` per message: in builds that log errors, that was most of their code.
-pub(crate) fn hex_line(
-    f: &mut fmt::Formatter<'_>,
-    before: &str,
-    byte: u8,
-    after: &str,
-) -> fmt::Result {
-    const DIGITS: &[u8; 16] = b"0123456789abcdef";
-    f.write_str(before)?;
-    for nibble in [byte >> 4, byte & 0x0f] {
-        fmt::Write::write_char(f, char::from(DIGITS[usize::from(nibble)]))?;
-    }
-    f.write_str(after)
-}
-
-/// `before`, then `value`'s `Display` (see [`hex_line`]).
-pub(crate) fn prefixed(
-    f: &mut fmt::Formatter<'_>,
-    before: &str,
-    value: &dyn fmt::Display,
-) -> fmt::Result {
-    f.write_str(before)?;
-    value.fmt(f)
-}
-
 /// Why a packet could not be decoded. Caused by the peer: the connection should be closed
 /// (with a DISCONNECT carrying [`DecodeError::reason_code`] in MQTT 5.0).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -136,17 +109,17 @@ impl fmt::Display for DecodeError {
             Self::ConnectFlags => f.write_str("invalid CONNECT flags"),
             Self::QoS => f.write_str("QoS 3"),
             Self::PacketIdZero => f.write_str("packet identifier 0"),
-            Self::Topic(e) => prefixed(f, "invalid topic: ", e),
+            Self::Topic(e) => write!(f, "invalid topic: {e}"),
             Self::EmptyTopicWithoutAlias => f.write_str("empty topic name without topic alias"),
             Self::EmptyPayload => f.write_str("packet has no topic filters or reason codes"),
             Self::SubscriptionOptions => f.write_str("invalid subscription options"),
             Self::SharedSubscriptionNoLocal => f.write_str("no local on a shared subscription"),
             Self::ConnackFlags => f.write_str("invalid CONNACK acknowledge flags"),
-            Self::ReasonCode(c) => hex_line(f, "reason code 0x", *c, " not allowed here"),
+            Self::ReasonCode(c) => write!(f, "reason code 0x{c:02x} not allowed here"),
             Self::UnknownProperty(id) => write!(f, "unknown property 0x{id:02x}"),
-            Self::PropertyNotAllowed(id) => hex_line(f, "property 0x", *id, " not allowed here"),
-            Self::DuplicateProperty(id) => hex_line(f, "property 0x", *id, " given twice"),
-            Self::PropertyValue(id) => hex_line(f, "property 0x", *id, " has a forbidden value"),
+            Self::PropertyNotAllowed(id) => write!(f, "property 0x{id:02x} not allowed here"),
+            Self::DuplicateProperty(id) => write!(f, "property 0x{id:02x} given twice"),
+            Self::PropertyValue(id) => write!(f, "property 0x{id:02x} has a forbidden value"),
             Self::AuthDataWithoutMethod => f.write_str("authentication data without method"),
         }
     }
@@ -242,15 +215,12 @@ pub enum EncodeError {
 impl fmt::Display for EncodeError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
-            Self::BufferTooSmall { needed } => {
-                prefixed(f, "buffer too small, ", needed)?;
-                f.write_str(" bytes needed")
-            }
+            Self::BufferTooSmall { needed } => write!(f, "buffer too small, {needed} bytes needed"),
             Self::PacketTooLarge => f.write_str("packet longer than 268435455 bytes"),
             Self::StringTooLong => f.write_str("string longer than 65535 bytes"),
             Self::BinaryTooLong => f.write_str("binary data longer than 65535 bytes"),
             Self::NullCharacter => f.write_str("string contains U+0000"),
-            Self::Topic(e) => prefixed(f, "invalid topic: ", e),
+            Self::Topic(e) => write!(f, "invalid topic: {e}"),
             Self::EmptyTopicWithoutAlias => f.write_str("empty topic name without topic alias"),
             Self::MissingPacketId => f.write_str("QoS 1/2 publish without packet identifier"),
             Self::UnexpectedPacketId => f.write_str("QoS 0 publish with packet identifier"),
@@ -258,16 +228,13 @@ impl fmt::Display for EncodeError {
             Self::EmptyPayload => f.write_str("packet needs at least one entry"),
             Self::SharedSubscriptionNoLocal => f.write_str("no local on a shared subscription"),
             Self::ConnackFlags => f.write_str("session present with a failure code"),
-            Self::ReasonCode(c) => hex_line(f, "reason code 0x", *c, " not allowed here"),
-            Self::PropertyNotAllowed(id) => hex_line(f, "property 0x", *id, " not allowed here"),
-            Self::DuplicateProperty(id) => hex_line(f, "property 0x", *id, " given twice"),
-            Self::PropertyValue(id) => hex_line(f, "property 0x", *id, " has a forbidden value"),
+            Self::ReasonCode(c) => write!(f, "reason code 0x{c:02x} not allowed here"),
+            Self::PropertyNotAllowed(id) => write!(f, "property 0x{id:02x} not allowed here"),
+            Self::DuplicateProperty(id) => write!(f, "property 0x{id:02x} given twice"),
+            Self::PropertyValue(id) => write!(f, "property 0x{id:02x} has a forbidden value"),
             Self::AuthDataWithoutMethod => f.write_str("authentication data without method"),
             Self::InvalidEncoded => f.write_str("encoded view does not decode"),
-            Self::NotInV3_1_1(what) => {
-                fmt::Display::fmt(what, f)?;
-                f.write_str(" cannot be sent with MQTT 3.1.1")
-            }
+            Self::NotInV3_1_1(what) => write!(f, "{what} cannot be sent with MQTT 3.1.1"),
             Self::NotInThisBuild => f.write_str("not compiled into this build"),
         }
     }

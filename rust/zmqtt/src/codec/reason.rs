@@ -122,7 +122,7 @@ impl From<ReasonCode> for u8 {
 
 impl fmt::Display for ReasonCode {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        super::error::hex_line(f, "reason code 0x", self.0, "")
+        write!(f, "reason code 0x{:02x}", self.0)
     }
 }
 
