@@ -381,6 +381,7 @@ pub fn connect_version(buf: &[u8]) -> Result<Option<ProtocolVersion>, DecodeErro
 
 impl Packet<'_> {
     /// The remaining length: the size of everything after the fixed header.
+    #[inline(always)]
     fn body_len(&self, version: ProtocolVersion) -> usize {
         let version = version.in_build();
         match self {
@@ -411,6 +412,9 @@ impl Packet<'_> {
     /// needs. (For a packet too large to encode the value is meaningless; `emit` reports it.)
     ///
     /// [`emit`]: Packet::emit
+    // Inlined like `emit_inline`: the client asks it of a PUBLISH, SUBSCRIBE or UNSUBSCRIBE it
+    // has just built, so only that packet's `body_len` is compiled in.
+    #[inline(always)]
     pub fn buffer_len(&self, version: ProtocolVersion) -> usize {
         let body = self.body_len(version);
         body.saturating_add(1 + varint::len(body))
