@@ -611,7 +611,9 @@ impl<
                 _ => {}
             }
         }
-        if self.state == State::Connected
+        // `qos2_skipped` is set only by the QoS 2 code: without `qos2` the resync is compiled out.
+        if cfg!(feature = "qos2")
+            && self.state == State::Connected
             && self.qos2_skipped
             && self.timers.get(Timer::Keepalive).is_some_and(|t| t <= now)
         {
@@ -1031,7 +1033,8 @@ impl<
             }
             _ => {}
         }
-        if self.state == State::Connected
+        if cfg!(feature = "qos2")
+            && self.state == State::Connected
             && self.qos2_skipped
             && self.incoming.len() == 0
             && self.acks.is_empty()
