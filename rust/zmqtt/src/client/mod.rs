@@ -934,7 +934,13 @@ impl<
     }
 
     fn handle_publish<'p>(&mut self, p: PublishRepr<'p>) -> Result<Delivery<'p>, ProtocolError> {
-        let alias = p.properties.topic_alias();
+        // 3.1.1 PUBLISHes carry no properties; saying so with the version (a constant 3.1.1
+        // without `v5`) compiles the alias code and the whole property parser out of 3.1.1 builds.
+        let alias = if self.version() == ProtocolVersion::V5 {
+            p.properties.topic_alias()
+        } else {
+            None
+        };
         if let Some(a) = alias {
             if a == 0 || a > self.config.topic_alias_maximum {
                 return Err(ProtocolError::TopicAliasInvalid);
