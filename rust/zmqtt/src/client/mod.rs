@@ -659,8 +659,18 @@ impl<
         let (packet, len) = packet;
         log::trace!("rx {packet:?}");
         self.last_rx = now;
+        // Only 5.0 packets carry properties (the decoder gives 3.1.1 ones none): saying so lets
+        // a build without `v5` drop what callers do with them (the driver's `on_properties`).
+        let only_v5 = |p: Properties<'a>| {
+            if cfg!(feature = "v5") {
+                p
+            } else {
+                Properties::EMPTY
+            }
+        };
         match self.handle_packet(now, packet) {
             Ok(Delivery::None(properties)) => {
+                let properties = only_v5(properties);
                 self.schedule_keepalive();
                 Input {
                     consumed: len,
@@ -684,12 +694,12 @@ impl<
                     retain: publish.retain,
                     dup: publish.dup,
                     packet_id: publish.packet_id,
-                    properties: publish.properties,
+                    properties: only_v5(publish.properties),
                 };
                 Input {
                     consumed: len,
                     message: Some(message),
-                    properties: publish.properties,
+                    properties: only_v5(publish.properties),
                 }
             }
             Err(e) => {
@@ -934,9 +944,9 @@ impl<
     }
 
     fn handle_publish<'p>(&mut self, p: PublishRepr<'p>) -> Result<Delivery<'p>, ProtocolError> {
-        // 3.1.1 PUBLISHes carry no properties; saying so with the version (a constant 3.1.1
-        // without `v5`) compiles the alias code and the whole property parser out of 3.1.1 builds.
-        let alias = if self.version() == ProtocolVersion::V5 {
+        // 3.1.1 PUBLISHes carry no properties (the decoder gives them none); saying so compiles
+        // the alias code and the whole property parser out of builds without `v5`.
+        let alias = if cfg!(feature = "v5") {
             p.properties.topic_alias()
         } else {
             None
