@@ -579,7 +579,10 @@ impl<
         self.state = State::Connecting;
         self.send_connect = true;
         self.acks.clear();
-        self.topics.clear_aliases();
+        // Only 5.0 connections make aliases: a build without `v5` has none to clear.
+        if cfg!(feature = "v5") {
+            self.topics.clear_aliases();
+        }
         self.last_rx = now;
         self.last_tx = now;
         self.timers
@@ -1491,7 +1494,10 @@ impl<
         self.send_ping = false;
         self.qos2_skipped = false;
         self.timers.stop_all();
-        self.topics.clear_aliases();
+        // Only 5.0 connections make aliases: a build without `v5` has none to clear.
+        if cfg!(feature = "v5") {
+            self.topics.clear_aliases();
+        }
         self.after_close = reconnect_in.map(|d| now + d);
         match disconnect {
             Some(rc) if was_connected => {
