@@ -1089,7 +1089,7 @@ impl Handler for AppCallbacks {
     }
 
     fn on_publish_failed(&mut self, mid: PacketId, reason: Failure) {
-        log::error!("message {} will not be delivered: {reason:?}", mid.get());
+        log::error!("message {} will not be delivered: {reason}", mid.get());
         callbacks().on_publish_failed(&HANDLE, mid.get(), reason.code());
     }
 

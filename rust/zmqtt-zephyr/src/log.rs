@@ -74,21 +74,35 @@ impl Line {
 }
 
 impl Write for Line {
+    /// Byte by byte, without decoding characters (size first): U+0000 becomes U+FFFD, and a
+    /// character that does not fit is taken back whole, so the line is cut at a character
+    /// boundary. `s` is whole characters, so it starts at one.
     fn write_str(&mut self, s: &str) -> core::fmt::Result {
-        for c in s.chars() {
-            let c = if c == '\0' {
-                char::REPLACEMENT_CHARACTER
-            } else {
-                c
-            };
-            let mut utf8 = [0; 4];
-            let bytes = c.encode_utf8(&mut utf8).as_bytes();
-            let end = self.len + bytes.len();
-            if end > LINE_LEN {
-                return Err(core::fmt::Error);
+        let mut char_start = self.len;
+        for &b in s.as_bytes() {
+            if b & 0xc0 != 0x80 {
+                char_start = self.len;
             }
-            self.buf[self.len..end].copy_from_slice(bytes);
-            self.len = end;
+            let bytes: &[u8] = if b == 0 {
+                "\u{fffd}".as_bytes()
+            } else {
+                core::slice::from_ref(&b)
+            };
+            let end = self.len + bytes.len();
+            match self.buf.get_mut(self.len..end) {
+                Some(dst) if end <= LINE_LEN => {
+                    dst.copy_from_slice(bytes);
+                    self.len = end;
+                }
+                _ => {
+                    // Everything from `len` on stays zero (see `as_c_str`).
+                    if let Some(part) = self.buf.get_mut(char_start..self.len) {
+                        part.fill(0);
+                    }
+                    self.len = char_start;
+                    return Err(core::fmt::Error);
+                }
+            }
         }
         Ok(())
     }

@@ -219,7 +219,10 @@ impl Waker {
         match sys::wake_new() {
             Ok(efd) => self.efd.store(efd, Ordering::Release),
             Err(Errno::NOTSUP) => {}
-            Err(e) => log::warn!("no eventfd ({e:?}): commands wait up to {SLICE_MS} ms"),
+            Err(e) => log::warn!(
+                "no eventfd (errno {}): commands wait up to {SLICE_MS} ms",
+                e.0
+            ),
         }
     }
 }

@@ -137,6 +137,18 @@ pub(crate) enum AckKind {
     Pubcomp,
 }
 
+impl AckKind {
+    /// The packet's name, for log lines (`Debug` would pull in its formatting machinery).
+    pub(crate) const fn name(self) -> &'static str {
+        match self {
+            AckKind::Puback => "PUBACK",
+            AckKind::Pubrec => "PUBREC",
+            AckKind::Pubrel => "PUBREL",
+            AckKind::Pubcomp => "PUBCOMP",
+        }
+    }
+}
+
 /// An acknowledgement owed to the broker.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub(crate) struct Ack {

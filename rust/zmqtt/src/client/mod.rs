@@ -610,7 +610,10 @@ impl<
         self.state = State::Connecting;
         self.send_connect = true;
         self.acks.clear();
-        self.topics.clear_aliases();
+        // Only 5.0 connections make aliases: a build without `v5` has none to clear.
+        if cfg!(feature = "v5") {
+            self.topics.clear_aliases();
+        }
         self.last_rx = now;
         self.last_tx = now;
         self.timers
@@ -642,7 +645,9 @@ impl<
                 _ => {}
             }
         }
-        if self.state == State::Connected
+        // `qos2_skipped` is set only by the QoS 2 code: without `qos2` the resync is compiled out.
+        if cfg!(feature = "qos2")
+            && self.state == State::Connected
             && self.qos2_skipped
             && self.timers.get(Timer::Keepalive).is_some_and(|t| t <= now)
         {
@@ -692,8 +697,18 @@ impl<
         let (packet, len) = packet;
         log::trace!("rx {packet:?}");
         self.last_rx = now;
+        // Only 5.0 packets carry properties (the decoder gives 3.1.1 ones none): saying so lets
+        // a build without `v5` drop what callers do with them (the driver's `on_properties`).
+        let only_v5 = |p: Properties<'a>| {
+            if cfg!(feature = "v5") {
+                p
+            } else {
+                Properties::EMPTY
+            }
+        };
         match self.handle_packet(now, packet) {
             Ok(Delivery::None(properties)) => {
+                let properties = only_v5(properties);
                 self.schedule_keepalive();
                 Input {
                     consumed: len,
@@ -717,12 +732,12 @@ impl<
                     retain: publish.retain,
                     dup: publish.dup,
                     packet_id: publish.packet_id,
-                    properties: publish.properties,
+                    properties: only_v5(publish.properties),
                 };
                 Input {
                     consumed: len,
                     message: Some(message),
-                    properties: publish.properties,
+                    properties: only_v5(publish.properties),
                 }
             }
             Err(e) => {
@@ -967,7 +982,13 @@ impl<
     }
 
     fn handle_publish<'p>(&mut self, p: PublishRepr<'p>) -> Result<Delivery<'p>, ProtocolError> {
-        let alias = p.properties.topic_alias();
+        // 3.1.1 PUBLISHes carry no properties (the decoder gives them none); saying so compiles
+        // the alias code and the whole property parser out of builds without `v5`.
+        let alias = if cfg!(feature = "v5") {
+            p.properties.topic_alias()
+        } else {
+            None
+        };
         if let Some(a) = alias {
             if a == 0 || a > self.config.topic_alias_maximum {
                 return Err(ProtocolError::TopicAliasInvalid);
@@ -1066,7 +1087,8 @@ impl<
             }
             _ => {}
         }
-        if self.state == State::Connected
+        if cfg!(feature = "qos2")
+            && self.state == State::Connected
             && self.qos2_skipped
             && self.incoming.len() == 0
             && self.acks.is_empty()
@@ -1437,7 +1459,7 @@ impl<
     fn push_ack(&mut self, kind: AckKind, id: PacketId, reason: ReasonCode) {
         // `handle_input` checked for room before decoding, and adds at most one ack per packet.
         if self.acks.push_back(Ack { kind, id, reason }).is_err() {
-            log::error!("ack queue full; {kind:?} {id} dropped");
+            log::error!("ack queue full; {} {id} dropped", kind.name());
         }
     }
 
@@ -1581,7 +1603,10 @@ impl<
         self.send_ping = false;
         self.qos2_skipped = false;
         self.timers.stop_all();
-        self.topics.clear_aliases();
+        // Only 5.0 connections make aliases: a build without `v5` has none to clear.
+        if cfg!(feature = "v5") {
+            self.topics.clear_aliases();
+        }
         self.after_close = reconnect_in.map(|d| now + d);
         match disconnect {
             Some(rc) if was_connected => {
@@ -1627,8 +1652,22 @@ struct Writer<'t> {
 }
 
 impl Writer<'_> {
+    /// Encodes `packet` after what is there. Inlined, so each call site encodes only the
+    /// packet it builds: a `Packet` going through one shared encoder kept every packet's
+    /// encoder (and, for SUBSCRIBE and UNSUBSCRIBE, the checks of an already-encoded payload a
+    /// client never sends) in the image, since the variant was known only at run time.
+    #[inline(always)]
     fn put(&mut self, packet: &Packet<'_>) -> Put {
-        match packet.emit(self.version, &mut self.tx[self.len..]) {
+        let written = match self.tx.get_mut(self.len..) {
+            Some(rest) => packet.emit_inline(self.version, rest),
+            None => Err(codec::EncodeError::BufferTooSmall { needed: self.len }),
+        };
+        self.record(packet, written)
+    }
+
+    fn record(&mut self, packet: &Packet<'_>, written: Result<usize, codec::EncodeError>) -> Put {
+        let _ = packet;
+        match written {
             Ok(n) => {
                 log::trace!("tx {packet:?}");
                 self.len += n;

@@ -75,6 +75,23 @@ pub enum Failure {
 /// and five in a row about one in ten million.
 pub const STRIKES_TO_FAIL: u8 = 5;
 
+/// Without `Debug`'s tuple formatting: the glue logs failures in every build with log lines.
+impl core::fmt::Display for Failure {
+    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
+        match self {
+            Failure::Rejected(rc) => write!(f, "refused by the broker, {rc}"),
+            Failure::TooLarge => f.write_str(MqttError::MessageTooLarge.description()),
+            Failure::QosNotSupported => f.write_str("QoS above the broker's Maximum QoS"),
+            Failure::BrokerDroppedLink => {
+                f.write_str(MqttError::BrokerDroppedMessage.description())
+            }
+            Failure::SessionLost => f.write_str(MqttError::SessionLost.description()),
+        }
+    }
+}
+
+impl core::error::Error for Failure {}
+
 impl Failure {
     /// The number the DL-7450 `on_publish_failed` callback reports: the broker's MQTT 5.0 reason
     /// code (0x80 and above) for [`Failure::Rejected`], else a negative [`MqttError`] number.

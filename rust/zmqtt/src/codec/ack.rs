@@ -95,13 +95,13 @@ impl<'a> Repr<'a> {
         if !allowed_codes(ctx).contains(&self.reason.0) {
             return Err(EncodeError::ReasonCode(self.reason.0));
         }
-        w.u16(self.packet_id.get())?;
+        w.u16(self.packet_id.get());
         if version == ProtocolVersion::V5 {
             if !self.properties.is_empty() {
-                w.u8(self.reason.0)?;
+                w.u8(self.reason.0);
                 self.properties.emit(w, ctx)?;
             } else if self.reason != ReasonCode::SUCCESS {
-                w.u8(self.reason.0)?;
+                w.u8(self.reason.0);
             }
         }
         Ok(())

@@ -81,8 +81,8 @@ impl<'a> Repr<'a> {
         if self.session_present && self.code != 0 {
             return Err(EncodeError::ConnackFlags);
         }
-        w.u8(u8::from(self.session_present))?;
-        w.u8(self.code)?;
+        w.u8(u8::from(self.session_present));
+        w.u8(self.code);
         match version {
             ProtocolVersion::V5 => self.properties.emit(w, Context::Connack),
             ProtocolVersion::V3_1_1 if self.properties.is_empty() => Ok(()),

@@ -220,26 +220,26 @@ impl<'a> Repr<'a> {
         if self.password.is_some() {
             flags |= flag::PASSWORD;
         }
-        w.binary(PROTOCOL_NAME)?;
-        w.u8(version.level())?;
-        w.u8(flags)?;
-        w.u16(self.keep_alive)?;
+        w.binary(PROTOCOL_NAME);
+        w.u8(version.level());
+        w.u8(flags);
+        w.u16(self.keep_alive);
         if v5 {
             self.properties.emit(w, Context::Connect)?;
         }
-        w.checked_string(self.client_id.as_str())?;
+        w.checked_string(self.client_id.as_str());
         if let Some(will) = &self.will {
             if v5 {
                 will.properties.emit(w, Context::Will)?;
             }
-            w.checked_string(will.topic.as_str())?;
-            w.binary(will.payload)?;
+            w.checked_string(will.topic.as_str());
+            w.binary(will.payload);
         }
         if let Some(u) = self.username {
-            w.checked_string(u.as_str())?;
+            w.checked_string(u.as_str());
         }
         if let Some(p) = self.password {
-            w.binary(p)?;
+            w.binary(p);
         }
         Ok(())
     }

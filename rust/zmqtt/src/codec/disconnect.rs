@@ -108,10 +108,10 @@ pub(crate) fn emit_reason_and_properties(
         return Err(EncodeError::ReasonCode(reason.0));
     }
     if !properties.is_empty() {
-        w.u8(reason.0)?;
+        w.u8(reason.0);
         properties.emit(w, ctx)?;
     } else if reason != ReasonCode::SUCCESS {
-        w.u8(reason.0)?;
+        w.u8(reason.0);
     }
     Ok(())
 }

@@ -145,6 +145,21 @@ pub enum V5Only {
     PasswordWithoutUsername,
 }
 
+/// What it names, for [`EncodeError`]'s `Display` (`Debug` would pull in the tuple and struct
+/// formatting machinery in every build that logs errors).
+impl fmt::Display for V5Only {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(match self {
+            Self::Properties => "properties",
+            Self::ReasonCode => "this reason code",
+            Self::Auth => "AUTH",
+            Self::EmptyTopic => "an empty topic name",
+            Self::SubscriptionOptions => "subscription options other than QoS",
+            Self::PasswordWithoutUsername => "a password without a user name",
+        })
+    }
+}
+
 /// Why a packet could not be encoded. Caused by the caller: the buffer or the `Repr` is wrong.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 #[non_exhaustive]
@@ -219,7 +234,7 @@ impl fmt::Display for EncodeError {
             Self::PropertyValue(id) => write!(f, "property 0x{id:02x} has a forbidden value"),
             Self::AuthDataWithoutMethod => f.write_str("authentication data without method"),
             Self::InvalidEncoded => f.write_str("encoded view does not decode"),
-            Self::NotInV3_1_1(what) => write!(f, "{what:?} cannot be sent with MQTT 3.1.1"),
+            Self::NotInV3_1_1(what) => write!(f, "{what} cannot be sent with MQTT 3.1.1"),
             Self::NotInThisBuild => f.write_str("not compiled into this build"),
         }
     }

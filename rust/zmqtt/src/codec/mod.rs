@@ -383,6 +383,7 @@ pub fn connect_version(buf: &[u8]) -> Result<Option<ProtocolVersion>, DecodeErro
 
 impl Packet<'_> {
     /// The remaining length: the size of everything after the fixed header.
+    #[inline(always)]
     fn body_len(&self, version: ProtocolVersion) -> usize {
         let version = version.in_build();
         match self {
@@ -413,6 +414,9 @@ impl Packet<'_> {
     /// needs. (For a packet too large to encode the value is meaningless; `emit` reports it.)
     ///
     /// [`emit`]: Packet::emit
+    // Inlined like `emit_inline`: the client asks it of a PUBLISH, SUBSCRIBE or UNSUBSCRIBE it
+    // has just built, so only that packet's `body_len` is compiled in.
+    #[inline(always)]
     pub fn buffer_len(&self, version: ProtocolVersion) -> usize {
         let body = self.body_len(version);
         body.saturating_add(1 + varint::len(body))
@@ -421,6 +425,17 @@ impl Packet<'_> {
     /// Encodes the packet into the front of `buf`; returns the number of bytes written, which is
     /// [`buffer_len`](Packet::buffer_len).
     pub fn emit(&self, version: ProtocolVersion, buf: &mut [u8]) -> Result<usize, EncodeError> {
+        self.emit_inline(version, buf)
+    }
+
+    /// [`emit`](Packet::emit), inlined into the caller: where the variant is known there (the
+    /// client builds each packet where it sends it), only that packet's encoder is compiled in.
+    #[inline(always)]
+    pub(crate) fn emit_inline(
+        &self,
+        version: ProtocolVersion,
+        buf: &mut [u8],
+    ) -> Result<usize, EncodeError> {
         use packet_type::*;
         if !version.is_built() {
             return Err(EncodeError::NotInThisBuild);
@@ -495,9 +510,10 @@ fn frame(
         .get_mut(..total)
         .ok_or(EncodeError::BufferTooSmall { needed: total })?;
     let mut w = Writer::new(out);
-    w.u8(first)?;
-    w.varint(body)?;
-    emit_body(&mut w)?;
+    w.u8(first);
+    w.varint(body);
+    let body = emit_body(&mut w);
+    w.finish(body)?;
     debug_assert_eq!(w.position(), total, "body_len and emit_body disagree");
     Ok(total)
 }

@@ -215,8 +215,8 @@ impl Property<'_> {
         }
     }
 
-    fn emit(&self, w: &mut Writer<'_>) -> Result<(), EncodeError> {
-        w.u8(self.id())?;
+    fn emit(&self, w: &mut Writer<'_>) {
+        w.u8(self.id());
         match *self {
             Self::PayloadFormatIndicator(v) => w.u8(v),
             Self::RequestProblemInformation(b)
@@ -244,58 +244,123 @@ impl Property<'_> {
             | Self::ReasonString(s) => w.string(s),
             Self::CorrelationData(b) | Self::AuthenticationData(b) => w.binary(b),
             Self::UserProperty(k, v) => {
-                w.string(k)?;
+                w.string(k);
                 w.string(v)
             }
         }
     }
 }
 
+/// How a property's value is encoded (MQTT 5.0 §2.2.2.2, table 2-4).
+#[derive(Clone, Copy)]
+enum Kind {
+    Byte,
+    /// A byte that must be 0 or 1.
+    Flag,
+    Two,
+    Four,
+    Varint,
+    Str,
+    Bin,
+    Pair,
+}
+
+/// The value encoding of property `pid`, `None` for an unknown identifier.
+fn kind(pid: u8) -> Option<Kind> {
+    use Kind::*;
+    Some(match pid {
+        id::PAYLOAD_FORMAT_INDICATOR | id::MAXIMUM_QOS => Byte,
+        id::REQUEST_PROBLEM_INFORMATION
+        | id::REQUEST_RESPONSE_INFORMATION
+        | id::RETAIN_AVAILABLE
+        | id::WILDCARD_SUBSCRIPTION_AVAILABLE
+        | id::SUBSCRIPTION_IDENTIFIER_AVAILABLE
+        | id::SHARED_SUBSCRIPTION_AVAILABLE => Flag,
+        id::SERVER_KEEP_ALIVE | id::RECEIVE_MAXIMUM | id::TOPIC_ALIAS_MAXIMUM | id::TOPIC_ALIAS => {
+            Two
+        }
+        id::MESSAGE_EXPIRY_INTERVAL
+        | id::SESSION_EXPIRY_INTERVAL
+        | id::WILL_DELAY_INTERVAL
+        | id::MAXIMUM_PACKET_SIZE => Four,
+        id::SUBSCRIPTION_IDENTIFIER => Varint,
+        id::CONTENT_TYPE
+        | id::RESPONSE_TOPIC
+        | id::ASSIGNED_CLIENT_IDENTIFIER
+        | id::AUTHENTICATION_METHOD
+        | id::RESPONSE_INFORMATION
+        | id::SERVER_REFERENCE
+        | id::REASON_STRING => Str,
+        id::CORRELATION_DATA | id::AUTHENTICATION_DATA => Bin,
+        id::USER_PROPERTY => Pair,
+        _ => return None,
+    })
+}
+
 /// Reads one property from the front of `r`. Checks the identifier and the value's type and
 /// range, not whether the packet may carry it.
+///
+/// Table-driven (size first): the value is read by its encoding (one read per kind, not one per
+/// property), then the identifier picks the variant.
 fn parse_one<'a>(r: &mut Reader<'a>) -> Result<Property<'a>, DecodeError> {
     let raw_id = r.varint()?;
-    let pid = u8::try_from(raw_id).map_err(|_| DecodeError::UnknownProperty(raw_id))?;
-    let flag = |r: &mut Reader<'a>| match r.u8()? {
-        0 => Ok(false),
-        1 => Ok(true),
-        _ => Err(DecodeError::PropertyValue(pid)),
-    };
+    let unknown = DecodeError::UnknownProperty(raw_id);
+    let pid = u8::try_from(raw_id).map_err(|_| unknown)?;
+    let mut int = 0;
+    let (mut text, mut value, mut bin): (&str, &str, &[u8]) = ("", "", &[]);
+    match kind(pid).ok_or(unknown)? {
+        Kind::Byte => int = u32::from(r.u8()?),
+        Kind::Flag => {
+            int = u32::from(r.u8()?);
+            if int > 1 {
+                return Err(DecodeError::PropertyValue(pid));
+            }
+        }
+        Kind::Two => int = u32::from(r.u16()?),
+        Kind::Four => int = r.u32()?,
+        Kind::Varint => int = r.varint()?,
+        Kind::Str => text = r.string()?,
+        Kind::Bin => bin = r.binary()?,
+        Kind::Pair => {
+            text = r.string()?;
+            value = r.string()?;
+        }
+    }
+    // What `kind` vouched for: the narrowing casts below cannot lose bits.
+    let (byte, two, flag) = (int as u8, int as u16, int != 0);
     let p = match pid {
-        id::PAYLOAD_FORMAT_INDICATOR => Property::PayloadFormatIndicator(r.u8()?),
-        id::MESSAGE_EXPIRY_INTERVAL => Property::MessageExpiryInterval(r.u32()?),
-        id::CONTENT_TYPE => Property::ContentType(r.string()?),
-        id::RESPONSE_TOPIC => Property::ResponseTopic(r.string()?),
-        id::CORRELATION_DATA => Property::CorrelationData(r.binary()?),
-        id::SUBSCRIPTION_IDENTIFIER => Property::SubscriptionIdentifier(r.varint()?),
-        id::SESSION_EXPIRY_INTERVAL => Property::SessionExpiryInterval(r.u32()?),
-        id::ASSIGNED_CLIENT_IDENTIFIER => Property::AssignedClientIdentifier(r.string()?),
-        id::SERVER_KEEP_ALIVE => Property::ServerKeepAlive(r.u16()?),
-        id::AUTHENTICATION_METHOD => Property::AuthenticationMethod(r.string()?),
-        id::AUTHENTICATION_DATA => Property::AuthenticationData(r.binary()?),
-        id::REQUEST_PROBLEM_INFORMATION => Property::RequestProblemInformation(flag(r)?),
-        id::WILL_DELAY_INTERVAL => Property::WillDelayInterval(r.u32()?),
-        id::REQUEST_RESPONSE_INFORMATION => Property::RequestResponseInformation(flag(r)?),
-        id::RESPONSE_INFORMATION => Property::ResponseInformation(r.string()?),
-        id::SERVER_REFERENCE => Property::ServerReference(r.string()?),
-        id::REASON_STRING => Property::ReasonString(r.string()?),
-        id::RECEIVE_MAXIMUM => Property::ReceiveMaximum(r.u16()?),
-        id::TOPIC_ALIAS_MAXIMUM => Property::TopicAliasMaximum(r.u16()?),
-        id::TOPIC_ALIAS => Property::TopicAlias(r.u16()?),
-        id::MAXIMUM_QOS => Property::MaximumQoS(match r.u8()? {
+        id::PAYLOAD_FORMAT_INDICATOR => Property::PayloadFormatIndicator(byte),
+        id::MESSAGE_EXPIRY_INTERVAL => Property::MessageExpiryInterval(int),
+        id::CONTENT_TYPE => Property::ContentType(text),
+        id::RESPONSE_TOPIC => Property::ResponseTopic(text),
+        id::CORRELATION_DATA => Property::CorrelationData(bin),
+        id::SUBSCRIPTION_IDENTIFIER => Property::SubscriptionIdentifier(int),
+        id::SESSION_EXPIRY_INTERVAL => Property::SessionExpiryInterval(int),
+        id::ASSIGNED_CLIENT_IDENTIFIER => Property::AssignedClientIdentifier(text),
+        id::SERVER_KEEP_ALIVE => Property::ServerKeepAlive(two),
+        id::AUTHENTICATION_METHOD => Property::AuthenticationMethod(text),
+        id::AUTHENTICATION_DATA => Property::AuthenticationData(bin),
+        id::REQUEST_PROBLEM_INFORMATION => Property::RequestProblemInformation(flag),
+        id::WILL_DELAY_INTERVAL => Property::WillDelayInterval(int),
+        id::REQUEST_RESPONSE_INFORMATION => Property::RequestResponseInformation(flag),
+        id::RESPONSE_INFORMATION => Property::ResponseInformation(text),
+        id::SERVER_REFERENCE => Property::ServerReference(text),
+        id::REASON_STRING => Property::ReasonString(text),
+        id::RECEIVE_MAXIMUM => Property::ReceiveMaximum(two),
+        id::TOPIC_ALIAS_MAXIMUM => Property::TopicAliasMaximum(two),
+        id::TOPIC_ALIAS => Property::TopicAlias(two),
+        id::MAXIMUM_QOS => Property::MaximumQoS(match byte {
             0 => QoS::AtMostOnce,
             1 => QoS::AtLeastOnce,
             _ => return Err(DecodeError::PropertyValue(pid)),
         }),
-        id::RETAIN_AVAILABLE => Property::RetainAvailable(flag(r)?),
-        id::USER_PROPERTY => Property::UserProperty(r.string()?, r.string()?),
-        id::MAXIMUM_PACKET_SIZE => Property::MaximumPacketSize(r.u32()?),
-        id::WILDCARD_SUBSCRIPTION_AVAILABLE => Property::WildcardSubscriptionAvailable(flag(r)?),
-        id::SUBSCRIPTION_IDENTIFIER_AVAILABLE => {
-            Property::SubscriptionIdentifierAvailable(flag(r)?)
-        }
-        id::SHARED_SUBSCRIPTION_AVAILABLE => Property::SharedSubscriptionAvailable(flag(r)?),
-        _ => return Err(DecodeError::UnknownProperty(raw_id)),
+        id::RETAIN_AVAILABLE => Property::RetainAvailable(flag),
+        id::USER_PROPERTY => Property::UserProperty(text, value),
+        id::MAXIMUM_PACKET_SIZE => Property::MaximumPacketSize(int),
+        id::WILDCARD_SUBSCRIPTION_AVAILABLE => Property::WildcardSubscriptionAvailable(flag),
+        id::SUBSCRIPTION_IDENTIFIER_AVAILABLE => Property::SubscriptionIdentifierAvailable(flag),
+        id::SHARED_SUBSCRIPTION_AVAILABLE => Property::SharedSubscriptionAvailable(flag),
+        _ => return Err(unknown),
     };
     if !p.value_is_valid() {
         return Err(DecodeError::PropertyValue(pid));
@@ -474,13 +539,13 @@ impl PartialEq for Properties<'_> {
 impl Eq for Properties<'_> {}
 
 macro_rules! getter {
-    ($(#[$doc:meta])* $name:ident, $variant:ident, $ty:ty) => {
+    ($(#[$doc:meta])* $name:ident, $variant:ident, $id:ident, $ty:ty) => {
         $(#[$doc])*
         pub fn $name(&self) -> Option<$ty> {
-            self.iter().find_map(|p| match p {
-                Property::$variant(v) => Some(v),
+            match self.find(id::$id) {
+                Some(Property::$variant(v)) => Some(v),
                 _ => None,
-            })
+            }
         }
     };
 }
@@ -507,6 +572,12 @@ impl<'a> Properties<'a> {
         })
     }
 
+    /// The first property with identifier `pid`: one loop for all the getters below, instead
+    /// of one per getter.
+    fn find(&self, pid: u8) -> Option<Property<'a>> {
+        self.iter().find(|p| p.id() == pid)
+    }
+
     /// The User Properties as (name, value) pairs, in order.
     pub fn user_properties(&self) -> impl Iterator<Item = (&'a str, &'a str)> {
         self.iter().filter_map(|p| match p {
@@ -524,57 +595,57 @@ impl<'a> Properties<'a> {
     }
 
     getter!(/// 0x01 Payload Format Indicator.
-        payload_format_indicator, PayloadFormatIndicator, u8);
+        payload_format_indicator, PayloadFormatIndicator, PAYLOAD_FORMAT_INDICATOR, u8);
     getter!(/// 0x02 Message Expiry Interval, seconds.
-        message_expiry_interval, MessageExpiryInterval, u32);
+        message_expiry_interval, MessageExpiryInterval, MESSAGE_EXPIRY_INTERVAL, u32);
     getter!(/// 0x03 Content Type.
-        content_type, ContentType, &'a str);
+        content_type, ContentType, CONTENT_TYPE, &'a str);
     getter!(/// 0x08 Response Topic.
-        response_topic, ResponseTopic, &'a str);
+        response_topic, ResponseTopic, RESPONSE_TOPIC, &'a str);
     getter!(/// 0x09 Correlation Data.
-        correlation_data, CorrelationData, &'a [u8]);
+        correlation_data, CorrelationData, CORRELATION_DATA, &'a [u8]);
     getter!(/// 0x0B Subscription Identifier (the first one).
-        subscription_identifier, SubscriptionIdentifier, u32);
+        subscription_identifier, SubscriptionIdentifier, SUBSCRIPTION_IDENTIFIER, u32);
     getter!(/// 0x11 Session Expiry Interval, seconds.
-        session_expiry_interval, SessionExpiryInterval, u32);
+        session_expiry_interval, SessionExpiryInterval, SESSION_EXPIRY_INTERVAL, u32);
     getter!(/// 0x12 Assigned Client Identifier.
-        assigned_client_identifier, AssignedClientIdentifier, &'a str);
+        assigned_client_identifier, AssignedClientIdentifier, ASSIGNED_CLIENT_IDENTIFIER, &'a str);
     getter!(/// 0x13 Server Keep Alive, seconds.
-        server_keep_alive, ServerKeepAlive, u16);
+        server_keep_alive, ServerKeepAlive, SERVER_KEEP_ALIVE, u16);
     getter!(/// 0x15 Authentication Method.
-        authentication_method, AuthenticationMethod, &'a str);
+        authentication_method, AuthenticationMethod, AUTHENTICATION_METHOD, &'a str);
     getter!(/// 0x16 Authentication Data.
-        authentication_data, AuthenticationData, &'a [u8]);
+        authentication_data, AuthenticationData, AUTHENTICATION_DATA, &'a [u8]);
     getter!(/// 0x17 Request Problem Information.
-        request_problem_information, RequestProblemInformation, bool);
+        request_problem_information, RequestProblemInformation, REQUEST_PROBLEM_INFORMATION, bool);
     getter!(/// 0x18 Will Delay Interval, seconds.
-        will_delay_interval, WillDelayInterval, u32);
+        will_delay_interval, WillDelayInterval, WILL_DELAY_INTERVAL, u32);
     getter!(/// 0x19 Request Response Information.
-        request_response_information, RequestResponseInformation, bool);
+        request_response_information, RequestResponseInformation, REQUEST_RESPONSE_INFORMATION, bool);
     getter!(/// 0x1A Response Information.
-        response_information, ResponseInformation, &'a str);
+        response_information, ResponseInformation, RESPONSE_INFORMATION, &'a str);
     getter!(/// 0x1C Server Reference.
-        server_reference, ServerReference, &'a str);
+        server_reference, ServerReference, SERVER_REFERENCE, &'a str);
     getter!(/// 0x1F Reason String.
-        reason_string, ReasonString, &'a str);
+        reason_string, ReasonString, REASON_STRING, &'a str);
     getter!(/// 0x21 Receive Maximum.
-        receive_maximum, ReceiveMaximum, u16);
+        receive_maximum, ReceiveMaximum, RECEIVE_MAXIMUM, u16);
     getter!(/// 0x22 Topic Alias Maximum.
-        topic_alias_maximum, TopicAliasMaximum, u16);
+        topic_alias_maximum, TopicAliasMaximum, TOPIC_ALIAS_MAXIMUM, u16);
     getter!(/// 0x23 Topic Alias.
-        topic_alias, TopicAlias, u16);
+        topic_alias, TopicAlias, TOPIC_ALIAS, u16);
     getter!(/// 0x24 Maximum QoS (absent means QoS 2 is supported).
-        maximum_qos, MaximumQoS, QoS);
+        maximum_qos, MaximumQoS, MAXIMUM_QOS, QoS);
     getter!(/// 0x25 Retain Available (absent means available).
-        retain_available, RetainAvailable, bool);
+        retain_available, RetainAvailable, RETAIN_AVAILABLE, bool);
     getter!(/// 0x27 Maximum Packet Size, bytes.
-        maximum_packet_size, MaximumPacketSize, u32);
+        maximum_packet_size, MaximumPacketSize, MAXIMUM_PACKET_SIZE, u32);
     getter!(/// 0x28 Wildcard Subscription Available (absent means available).
-        wildcard_subscription_available, WildcardSubscriptionAvailable, bool);
+        wildcard_subscription_available, WildcardSubscriptionAvailable, WILDCARD_SUBSCRIPTION_AVAILABLE, bool);
     getter!(/// 0x29 Subscription Identifier Available (absent means available).
-        subscription_identifier_available, SubscriptionIdentifierAvailable, bool);
+        subscription_identifier_available, SubscriptionIdentifierAvailable, SUBSCRIPTION_IDENTIFIER_AVAILABLE, bool);
     getter!(/// 0x2A Shared Subscription Available (absent means available).
-        shared_subscription_available, SharedSubscriptionAvailable, bool);
+        shared_subscription_available, SharedSubscriptionAvailable, SHARED_SUBSCRIPTION_AVAILABLE, bool);
 
     /// Reads a property section (length, then properties) and validates it for `ctx`.
     pub(crate) fn parse(r: &mut Reader<'a>, ctx: Context) -> Result<Self, DecodeError> {
@@ -615,13 +686,14 @@ impl<'a> Properties<'a> {
         if self.is_empty() {
             // Most packets carry none, and an empty section breaks no rule: one byte, written
             // inline, instead of a call into the validation below.
-            return w.u8(0);
+            w.u8(0);
+            return Ok(());
         }
         self.emit_section(w, ctx)
     }
 
     fn emit_section(&self, w: &mut Writer<'_>, ctx: Context) -> Result<(), EncodeError> {
-        w.varint(self.content_len())?;
+        w.varint(self.content_len());
         match *self {
             Self::Encoded(b) => {
                 validate(b, ctx).map_err(|e| match e {
@@ -631,14 +703,15 @@ impl<'a> Properties<'a> {
                     DecodeError::AuthDataWithoutMethod => EncodeError::AuthDataWithoutMethod,
                     _ => EncodeError::InvalidEncoded,
                 })?;
-                w.bytes(b)
+                w.bytes(b);
+                Ok(())
             }
             Self::List(l) => {
                 let mut rules = Rules::new(ctx);
                 for p in l {
                     rules.admit(p)?;
                     check_strings(p)?;
-                    p.emit(w)?;
+                    p.emit(w);
                 }
                 Ok(rules.finish()?)
             }

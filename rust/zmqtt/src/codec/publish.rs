@@ -113,14 +113,15 @@ impl<'a> Repr<'a> {
         if version == ProtocolVersion::V3_1_1 && !self.properties.is_empty() {
             return Err(EncodeError::NotInV3_1_1(V5Only::Properties));
         }
-        w.checked_string(self.topic.as_str())?;
+        w.checked_string(self.topic.as_str());
         if let Some(id) = self.packet_id {
-            w.u16(id.get())?;
+            w.u16(id.get());
         }
         if version == ProtocolVersion::V5 {
             self.properties.emit(w, Context::Publish)?;
         }
-        w.bytes(self.payload)
+        w.bytes(self.payload);
+        Ok(())
     }
 }
 

@@ -89,13 +89,14 @@ impl<'a> Repr<'a> {
                 _ => EncodeError::ReasonCode(bad),
             });
         }
-        w.u16(self.packet_id.get())?;
+        w.u16(self.packet_id.get());
         match version {
             ProtocolVersion::V5 => self.properties.emit(w, Context::Suback)?,
             ProtocolVersion::V3_1_1 if self.properties.is_empty() => {}
             ProtocolVersion::V3_1_1 => return Err(EncodeError::NotInV3_1_1(V5Only::Properties)),
         }
-        w.bytes(self.reason_codes)
+        w.bytes(self.reason_codes);
+        Ok(())
     }
 }
 

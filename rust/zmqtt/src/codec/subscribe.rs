@@ -253,7 +253,7 @@ impl<'a> Repr<'a> {
         w: &mut Writer<'_>,
     ) -> Result<(), EncodeError> {
         let version = version.in_build();
-        w.u16(self.packet_id.get())?;
+        w.u16(self.packet_id.get());
         match version {
             ProtocolVersion::V5 => self.properties.emit(w, Context::Subscribe)?,
             ProtocolVersion::V3_1_1 if self.properties.is_empty() => {}
@@ -272,7 +272,8 @@ impl<'a> Repr<'a> {
                     }
                     _ => EncodeError::InvalidEncoded,
                 })?;
-                w.bytes(b)
+                w.bytes(b);
+                Ok(())
             }
             Subscriptions::List([]) => Err(EncodeError::EmptyPayload),
             Subscriptions::List(l) => {
@@ -287,8 +288,8 @@ impl<'a> Repr<'a> {
                     {
                         return Err(EncodeError::NotInV3_1_1(V5Only::SubscriptionOptions));
                     }
-                    w.checked_string(s.filter.as_str())?;
-                    w.u8(s.options.to_byte())?;
+                    w.checked_string(s.filter.as_str());
+                    w.u8(s.options.to_byte());
                 }
                 Ok(())
             }

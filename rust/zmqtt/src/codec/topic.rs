@@ -59,14 +59,21 @@ pub(crate) fn topic_error(e: TopicError) -> DecodeError {
     }
 }
 
-// Scanning eight bytes at a time (SWAR): topics are checked on every PUBLISH and SUBSCRIBE, in
-// both directions, and a byte-by-byte loop with three comparisons was the codec's hottest spot.
+// Scanning eight bytes at a time (SWAR) on 64-bit targets: topics are checked on every PUBLISH
+// and SUBSCRIBE, in both directions, and a byte-by-byte loop with three comparisons was the
+// codec's hottest spot on the host. Where `u64` is not native (the 32-bit MCUs zmqtt ships on)
+// the word-wise scan is about 1 KB of Thumb-2 code, so those targets scan byte by byte
+// (`for_each_special_bytewise`), which a unit test checks gives the same answers.
+#[cfg(target_pointer_width = "64")]
 const LO: u64 = 0x0101_0101_0101_0101;
+#[cfg(target_pointer_width = "64")]
 const HI: u64 = 0x8080_8080_8080_8080;
+#[cfg(target_pointer_width = "64")]
 const LOW7: u64 = 0x7f7f_7f7f_7f7f_7f7f;
 
 /// The top bit of each byte of the result is set where that byte of `x` is zero. Exact: unlike
 /// the shorter `(x - LO) & !x & HI`, no borrow can mark a byte above a zero byte.
+#[cfg(target_pointer_width = "64")]
 const fn zero_bytes(x: u64) -> u64 {
     !(((x & LOW7).wrapping_add(LOW7)) | x) & HI
 }
@@ -74,11 +81,13 @@ const fn zero_bytes(x: u64) -> u64 {
 /// Marks the bytes that are 0, `+` or `#` (little-endian: byte `i` of the word is bit `8i + 7`).
 /// `+` (0x2B) and `#` (0x23) differ only in bit 3, so setting that bit folds both into 0x2B and
 /// one comparison finds either; no other byte becomes 0x2B that way.
+#[cfg(target_pointer_width = "64")]
 const fn special_bytes(word: u64) -> u64 {
     zero_bytes(word) | zero_bytes((word | (LO * 0x08)) ^ (LO * b'+' as u64))
 }
 
 /// Calls `f` with the index of each byte that is 0, `+` or `#`, in order, until `f` fails.
+#[cfg(target_pointer_width = "64")]
 fn for_each_special<E>(bytes: &[u8], mut f: impl FnMut(usize) -> Result<(), E>) -> Result<(), E> {
     let mut report = |base: usize, mut mask: u64| {
         while mask != 0 {
@@ -127,6 +136,7 @@ fn for_each_special<E>(bytes: &[u8], mut f: impl FnMut(usize) -> Result<(), E>) 
 
 /// True if any byte is 0, `+` or `#`: the common, all-clear case ORs the masks of all words and
 /// branches once.
+#[cfg(target_pointer_width = "64")]
 fn has_special(bytes: &[u8]) -> bool {
     let word = |b: &[u8]| u64::from_le_bytes(b.try_into().unwrap_or([1; 8]));
     let Some(last) = bytes
@@ -149,6 +159,29 @@ fn has_special(bytes: &[u8]) -> bool {
         .fold(0, |acc, c| acc | special_bytes(word(c)));
     whole | special_bytes(word(last)) != 0
 }
+
+/// [`for_each_special`] one byte at a time: the 32-bit targets' scan (size first).
+#[cfg(any(test, not(target_pointer_width = "64")))]
+fn for_each_special_bytewise<E>(
+    bytes: &[u8],
+    mut f: impl FnMut(usize) -> Result<(), E>,
+) -> Result<(), E> {
+    for (i, &b) in bytes.iter().enumerate() {
+        if matches!(b, 0 | b'+' | b'#') {
+            f(i)?;
+        }
+    }
+    Ok(())
+}
+
+/// [`has_special`] one byte at a time: the 32-bit targets' scan (size first).
+#[cfg(any(test, not(target_pointer_width = "64")))]
+fn has_special_bytewise(bytes: &[u8]) -> bool {
+    bytes.iter().any(|&b| matches!(b, 0 | b'+' | b'#'))
+}
+
+#[cfg(not(target_pointer_width = "64"))]
+use {for_each_special_bytewise as for_each_special, has_special_bytewise as has_special};
 
 fn check_len(s: &[u8]) -> Result<(), TopicError> {
     if s.is_empty() {
@@ -329,16 +362,24 @@ mod tests {
             for filler in plain {
                 let mut buf = vec![filler; len];
                 assert!(!has_special(&buf), "{buf:02x?}");
+                assert!(!has_special_bytewise(&buf), "{buf:02x?}");
                 for at in 0..len {
                     for special in [0, b'+', b'#'] {
                         buf[at] = special;
-                        let mut found = vec![];
-                        for_each_special(&buf, |i| {
-                            found.push(i);
-                            Ok::<(), ()>(())
-                        })
-                        .unwrap();
-                        assert_eq!(found, [at], "{buf:02x?}");
+                        assert!(has_special_bytewise(&buf), "{buf:02x?}");
+                        for bytewise in [false, true] {
+                            let mut found = vec![];
+                            let record = |i| {
+                                found.push(i);
+                                Ok::<(), ()>(())
+                            };
+                            if bytewise {
+                                for_each_special_bytewise(&buf, record).unwrap();
+                            } else {
+                                for_each_special(&buf, record).unwrap();
+                            }
+                            assert_eq!(found, [at], "{buf:02x?}");
+                        }
                         buf[at] = filler;
                     }
                 }

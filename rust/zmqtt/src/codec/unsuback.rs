@@ -87,7 +87,8 @@ impl<'a> Repr<'a> {
                 if self.reason_codes.iter().any(|&c| c != 0) {
                     return Err(EncodeError::NotInV3_1_1(V5Only::ReasonCode));
                 }
-                w.u16(self.packet_id.get())
+                w.u16(self.packet_id.get());
+                Ok(())
             }
             ProtocolVersion::V5 => {
                 if self.reason_codes.is_empty() {
@@ -100,9 +101,10 @@ impl<'a> Repr<'a> {
                 {
                     return Err(EncodeError::ReasonCode(bad));
                 }
-                w.u16(self.packet_id.get())?;
+                w.u16(self.packet_id.get());
                 self.properties.emit(w, Context::Unsuback)?;
-                w.bytes(self.reason_codes)
+                w.bytes(self.reason_codes);
+                Ok(())
             }
         }
     }

@@ -157,7 +157,7 @@ impl<'a> Repr<'a> {
         w: &mut Writer<'_>,
     ) -> Result<(), EncodeError> {
         let version = version.in_build();
-        w.u16(self.packet_id.get())?;
+        w.u16(self.packet_id.get());
         match version {
             ProtocolVersion::V5 => self.properties.emit(w, Context::Unsubscribe)?,
             ProtocolVersion::V3_1_1 if self.properties.is_empty() => {}
@@ -170,13 +170,14 @@ impl<'a> Repr<'a> {
                     DecodeError::Topic(t) => EncodeError::Topic(t),
                     _ => EncodeError::InvalidEncoded,
                 })?;
-                w.bytes(b)
+                w.bytes(b);
+                Ok(())
             }
             TopicFilters::List([]) => Err(EncodeError::EmptyPayload),
             TopicFilters::List(l) => {
                 // Checked when the `TopicFilter`s were built.
                 for f in l {
-                    w.checked_string(f.as_str())?;
+                    w.checked_string(f.as_str());
                 }
                 Ok(())
             }
