@@ -173,8 +173,9 @@ impl Identity {
     }
 }
 
+/// The layer's state but the identity. Not zeros (the table's empty slots, the handlers'
+/// pointer), so it sits in `.data` with its initial image in flash: keep it small.
 struct State {
-    identity: Identity,
     handlers: &'static dyn AzureHandlers,
     pending: PendingRequests<{ config::AZURE_MAX_PENDING }>,
     /// Set by [`AzureHub::start`].
@@ -185,13 +186,16 @@ struct State {
     subscribed: bool,
 }
 
+/// The identity's texts, apart from [`STATE`]: all zeros until `start`, so in `.bss` (in
+/// `STATE` they would put 600 bytes of zeros into flash). Locked after `STATE` when both are.
+static IDENTITY: Mutex<Identity> = Mutex::new(Identity {
+    hub_host: heapless::String::new(),
+    device_id: heapless::String::new(),
+    module_id: None,
+    key: heapless::String::new(),
+});
+
 static STATE: Mutex<State> = Mutex::new(State {
-    identity: Identity {
-        hub_host: heapless::String::new(),
-        device_id: heapless::String::new(),
-        module_id: None,
-        key: heapless::String::new(),
-    },
     handlers: &NoHandlers,
     pending: PendingRequests::new(),
     renewal: None,
@@ -210,6 +214,10 @@ static HUB: AzureHub = AzureHub { _private: () };
 
 fn state() -> MutexGuard<'static, State> {
     STATE.lock().unwrap_or_else(|never| match never {})
+}
+
+fn identity() -> MutexGuard<'static, Identity> {
+    IDENTITY.lock().unwrap_or_else(|never| match never {})
 }
 
 fn now() -> Instant {
@@ -264,7 +272,7 @@ impl AzureHub {
                 return Err(MqttError::Failure);
             }
             let too_long = |_| MqttError::BadStructure;
-            let id = &mut s.identity;
+            let mut id = identity();
             id.hub_host.clear();
             id.hub_host.push_str(device.hub_host).map_err(too_long)?;
             id.device_id.clear();
@@ -320,8 +328,9 @@ impl AzureHub {
     }
 
     /// Sends telemetry: `payload` to `devices/{device}[/modules/{module}]/messages/events/`
-    /// with the `properties` (name, optional value; URL-encoded here) at QoS 1; returns the
-    /// mid `on_publish` is not told about (use [`MqttClient::pending`]). Errors as for
+    /// with the `properties` (name, optional value; URL-encoded here) at QoS 1, never
+    /// retained; returns its mid. While offline it waits in the client's queue. The layer does
+    /// not report deliveries ([`MqttClient::pending`] counts what is left). Errors as for
     /// [`MqttClient::publish`], and -20 when the topic with its properties is longer than
     /// `CONFIG_ZMQTT_MAX_TOPIC_LEN`.
     pub fn send_telemetry(
@@ -331,8 +340,8 @@ impl AzureHub {
     ) -> Result<u16, MqttError> {
         let mut topic = heapless::String::<{ config::MAX_TOPIC_LEN }>::new();
         {
-            let s = state();
-            let device = s.identity.device();
+            let id = identity();
+            let device = id.device();
             write!(
                 topic,
                 "{}",
@@ -420,7 +429,8 @@ impl Callbacks for AzureCallbacks {
             };
             let uptime = sys::uptime_ms();
             let expiry = renewal.expiry_unix_secs((boot + uptime) / 1000);
-            let device = s.identity.device();
+            let id = identity();
+            let device = id.device();
             if write!(user_name, "{}", device.user_name()).is_err() {
                 log::error!("azure: user name longer than CONFIG_ZMQTT_MAX_USERNAME_LEN");
                 return;
@@ -428,7 +438,7 @@ impl Callbacks for AzureCallbacks {
             if let Err(e) = write_sas_token::<RustCrypto, _>(
                 &mut password,
                 &device.sas_resource(),
-                &s.identity.key,
+                &id.key,
                 expiry,
             ) {
                 // BufferTooSmall: CONFIG_ZMQTT_MAX_PASSWORD_LEN is too small for the token.
@@ -496,8 +506,8 @@ impl Callbacks for AzureCallbacks {
 fn subscribe_all(client: &MqttClient) {
     let mut filters = heapless::Vec::<heapless::String<{ MAX_ID_LEN + 40 }>, 4>::new();
     {
-        let s = state();
-        let profile = AzureProfile::new(s.identity.device(), 0);
+        let id = identity();
+        let profile = AzureProfile::new(id.device(), 0);
         for subscription in profile.subscriptions() {
             let mut filter = heapless::String::new();
             let _ = write!(filter, "{subscription}");
