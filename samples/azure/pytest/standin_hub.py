@@ -19,6 +19,7 @@ import hashlib
 import hmac
 import json
 import os
+import queue
 import re
 import socket
 import ssl
@@ -86,6 +87,31 @@ def mqtt_string(text: str) -> bytes:
     return struct.pack("!H", len(data)) + data
 
 
+class TokenExpired(Exception):
+    """The connection's SAS token expired: the hub closes it."""
+
+
+def split_packet(buf: bytearray):
+    """Removes the first whole packet from buf: (kind, flags, body), or None for too few bytes."""
+    length, shift, at = 0, 0, 1
+    while True:
+        if at >= len(buf):
+            return None
+        byte = buf[at]
+        at += 1
+        length |= (byte & 0x7F) << shift
+        shift += 7
+        if not byte & 0x80:
+            break
+        if shift > 21:
+            raise ValueError("malformed remaining length")
+    if len(buf) < at + length:
+        return None
+    first, body = buf[0], bytes(buf[at:at + length])
+    del buf[:at + length]
+    return first >> 4, first & 0x0F, body
+
+
 class Reader:
     """MQTT fields from a packet body."""
 
@@ -133,11 +159,20 @@ class Connection:
         self.method_replies = {}  # rid -> (status, payload bytes)
         self.telemetry = []  # (topic, payload)
         self.pubacks = set()
-        self.send_lock = threading.Lock()
+        # What to send: only the connection's own thread touches the TLS socket (OpenSSL's
+        # SSL object is not for two threads at once), so the test's sends wait here.
+        self.outbox = queue.Queue()
         self.next_id = 1
 
     def send(self, data: bytes):
-        with self.send_lock:
+        self.outbox.put(data)
+
+    def flush(self):
+        while True:
+            try:
+                data = self.outbox.get_nowait()
+            except queue.Empty:
+                return
             self.tls.sendall(data)
 
     def publish(self, topic: str, payload: bytes, qos: int = 0) -> int:
@@ -225,42 +260,46 @@ class StandInHub(FakePeer):
         self._record(lambda: self.violations.append(f"connection {conn.number}: {text}"))
 
     def _handle(self, raw):
-        raw.settimeout(60)
+        raw.settimeout(30)
         try:
             tls = self.ctx.wrap_socket(raw, server_side=True)
         except (ssl.SSLError, OSError):
             raw.close()
             return
+        # Short reads, so that one thread can also send and watch the token's expiry.
+        tls.settimeout(0.1)
         with self.event:
             conn = Connection(self, tls, len(self.connections) + 1)
             self.connections.append(conn)
-        expiry_timer = None
         reason = "eof"
         try:
-            kind, flags, body = self._read_packet(tls)
+            packets = self._packets(conn)
+            kind, flags, body = next(packets)
             if kind != CONNECT:
                 raise ValueError(f"first packet type {kind}, want CONNECT")
             if not self._connect(conn, Reader(body)):
+                conn.flush()
                 return
-            # The hub closes the connection when the token expires.
-            expiry_timer = threading.Timer(max(0.0, conn.expiry - time.time()),
-                                           self._expire, args=(conn,))
-            expiry_timer.daemon = True
-            expiry_timer.start()
-            while True:
-                kind, flags, body = self._read_packet(tls)
+            for kind, flags, body in packets:
                 if kind == DISCONNECT:
                     reason = "device"
                     return
                 self._packet(conn, kind, flags, body)
+        except TokenExpired:
+            # Like the hub: the connection ends when its token expires, with a TLS
+            # close_notify before the TCP close.
+            reason = "hub-expiry"
+            try:
+                tls.settimeout(1)
+                tls.unwrap()
+            except (OSError, ssl.SSLError):
+                pass
         except (EOFError, OSError):
-            pass  # the device closed the link, or the hub did at expiry (already recorded)
+            pass  # the device closed the link
         except ValueError as e:  # includes UnicodeDecodeError: a malformed packet
             reason = f"violation: {e}"
             self._violation(conn, str(e))
         finally:
-            if expiry_timer:
-                expiry_timer.cancel()
             def close():
                 if conn.closed_by is None:
                     conn.closed_by = reason
@@ -271,39 +310,23 @@ class StandInHub(FakePeer):
             except OSError:
                 pass
 
-    def _expire(self, conn):
-        def mark():
-            if conn.closed_by is None:
-                conn.closed_by = "hub-expiry"
-                conn.closed_at = time.time()
-        self._record(mark)
-        try:
-            conn.tls.shutdown(socket.SHUT_RDWR)
-        except OSError:
-            pass
-
-    @staticmethod
-    def _read_exact(tls, n):
-        data = b""
-        while len(data) < n:
-            chunk = tls.recv(n - len(data))
+    def _packets(self, conn):
+        """The device's packets (kind, flags, body), sending what waits in the outbox
+        between reads; TokenExpired once the accepted token's expiry has passed."""
+        buf = bytearray()
+        while True:
+            conn.flush()
+            if conn.expiry is not None and conn.accepted_at and time.time() >= conn.expiry:
+                raise TokenExpired()
+            try:
+                chunk = conn.tls.recv(4096)
+            except (socket.timeout, ssl.SSLWantReadError):
+                continue
             if not chunk:
                 raise EOFError("closed")
-            data += chunk
-        return data
-
-    def _read_packet(self, tls):
-        first = self._read_exact(tls, 1)[0]
-        length, shift = 0, 0
-        while True:
-            byte = self._read_exact(tls, 1)[0]
-            length |= (byte & 0x7F) << shift
-            shift += 7
-            if not byte & 0x80:
-                break
-            if shift > 21:
-                raise ValueError("malformed remaining length")
-        return first >> 4, first & 0x0F, self._read_exact(tls, length)
+            buf += chunk
+            while (packet_ := split_packet(buf)) is not None:
+                yield packet_
 
     def _connect(self, conn, r: Reader) -> bool:
         if r.string() != "MQTT" or r.u8() != 4:
