@@ -7,12 +7,14 @@
  * (its simulated real-time clock starts at the host's time).
  */
 #include <stdint.h>
-#include <time.h>
 
 #include <zephyr/kernel.h>
 
 #if defined(CONFIG_ARCH_POSIX)
 #include "native_rtc.h"
+#else
+/* clock_gettime() with CONFIG_POSIX_TIMERS, as net_config's SNTP code includes it. */
+#include <zephyr/posix/time.h>
 #endif
 
 /* Seconds since 1970, or -1 when the clock is unset (still at 1970: SNTP failed). */
