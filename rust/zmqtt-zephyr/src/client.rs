@@ -781,12 +781,7 @@ impl MqttClient {
     ///
     /// Errors: -1 `connect` was never called.
     pub fn reconnect(&self) -> Result<(), MqttError> {
-        if !THREAD_STARTED.load(core::sync::atomic::Ordering::Acquire) {
-            return Err(MqttError::Failure);
-        }
-        with_engine(|e| e.reconnect(now())).ok_or(MqttError::Failure)?;
-        wake();
-        Ok(())
+        reconnect()
     }
 
     /// Whether the broker accepted the connection and it is still up.
@@ -821,6 +816,22 @@ impl Drop for MqttClient {
             shared.credentials = None;
         }
     }
+}
+
+/// [`MqttClient::reconnect`], for the layers above the client that hold no handle.
+pub(crate) fn reconnect() -> Result<(), MqttError> {
+    if !THREAD_STARTED.load(core::sync::atomic::Ordering::Acquire) {
+        return Err(MqttError::Failure);
+    }
+    with_engine(|e| e.reconnect(now())).ok_or(MqttError::Failure)?;
+    wake();
+    Ok(())
+}
+
+/// The client handle the callbacks get, for the layers above the client.
+#[cfg(CONFIG_ZMQTT_AZURE)]
+pub(crate) fn handle() -> &'static MqttClient {
+    &HANDLE
 }
 
 pub(crate) fn publish(

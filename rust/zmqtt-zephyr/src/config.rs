@@ -98,3 +98,27 @@ const _: () = assert!(
     MAX_QOS < 2 || cfg!(feature = "qos2"),
     "CONFIG_ZMQTT_MAX_QOS=2 needs zmqtt-zephyr's `qos2` feature (set by the zmqtt module's CMake)"
 );
+
+/// Lifetime of each SAS token, in seconds.
+#[cfg(CONFIG_ZMQTT_AZURE)]
+pub const AZURE_TOKEN_LIFETIME_SEC: u64 = kconfig::CONFIG_ZMQTT_AZURE_TOKEN_LIFETIME_SEC as u64;
+/// Share of a token's lifetime after which it is renewed, per mille.
+#[cfg(CONFIG_ZMQTT_AZURE)]
+pub const AZURE_RENEW_PERMILLE: u16 = kconfig::CONFIG_ZMQTT_AZURE_RENEW_PERMILLE as u16;
+/// How long a twin request waits for its answer (ms).
+#[cfg(CONFIG_ZMQTT_AZURE)]
+pub const AZURE_REQUEST_TIMEOUT_MS: u64 = kconfig::CONFIG_ZMQTT_AZURE_REQUEST_TIMEOUT_MS as u64;
+/// Twin requests that may wait for an answer at once.
+#[cfg(CONFIG_ZMQTT_AZURE)]
+pub const AZURE_MAX_PENDING: usize = kconfig::CONFIG_ZMQTT_AZURE_MAX_PENDING as usize;
+/// Bytes of the direct-method reply buffer.
+#[cfg(CONFIG_ZMQTT_AZURE)]
+pub const AZURE_METHOD_REPLY_SIZE: usize = kconfig::CONFIG_ZMQTT_AZURE_METHOD_REPLY_SIZE as usize;
+/// Stack of the Azure timer thread, in bytes.
+#[cfg(CONFIG_ZMQTT_AZURE)]
+pub const AZURE_THREAD_STACK_SIZE: usize = kconfig::CONFIG_ZMQTT_AZURE_THREAD_STACK_SIZE as usize;
+
+#[cfg(all(CONFIG_ZMQTT_AZURE, not(feature = "azure")))]
+compile_error!(
+    "CONFIG_ZMQTT_AZURE needs zmqtt-zephyr's `azure` feature (set by the zmqtt module's CMake)"
+);

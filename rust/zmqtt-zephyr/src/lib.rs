@@ -26,6 +26,8 @@
 #![no_std]
 #![warn(missing_docs)]
 
+#[cfg(CONFIG_ZMQTT_AZURE)]
+pub mod azure;
 mod client;
 pub mod config;
 mod error;

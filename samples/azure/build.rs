@@ -1,0 +1,3 @@
+fn main() {
+    zephyr_build::export_kconfig_bool_options();
+}
