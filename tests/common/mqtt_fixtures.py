@@ -32,6 +32,15 @@ def kconfig(build_dir: str, name: str) -> str:
     return value
 
 
+def tcp_listener(port: int) -> socket.socket:
+    """A listening TCP socket on 127.0.0.1:port (reusable at once after an earlier run)."""
+    sock = socket.socket()
+    sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    sock.bind(("127.0.0.1", port))
+    sock.listen()
+    return sock
+
+
 class FakePeer:
     """A host-side peer the firmware talks to, served on a thread until `stop()`: for what
     no real program here can be (a hung broker, an NTP server without root). Subclasses
@@ -102,11 +111,7 @@ class SilentBroker(FakePeer):
 
     def __init__(self, port: int):
         self.links = []  # (first bytes, seconds from accept until the client closed)
-        sock = socket.socket()
-        sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-        sock.bind(("127.0.0.1", port))
-        sock.listen()
-        super().__init__(sock)
+        super().__init__(tcp_listener(port))
 
     def _serve_once(self):
         conn, _ = self.sock.accept()

@@ -28,7 +28,7 @@ import threading
 import time
 import urllib.parse
 
-from mqtt_fixtures import FakePeer
+from mqtt_fixtures import FakePeer, tcp_listener
 
 API_VERSION = "2021-04-12"
 
@@ -197,11 +197,7 @@ class StandInHub(FakePeer):
         self.twin = {"desired": {"$version": 1, "telemetry_interval": 3},
                      "reported": {"$version": 1}}
         self.event = threading.Condition()
-        sock = socket.socket()
-        sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-        sock.bind(("127.0.0.1", port))
-        sock.listen()
-        super().__init__(sock)
+        super().__init__(tcp_listener(port))
 
     # --- what the test calls ---
 

@@ -13,7 +13,7 @@ import struct
 import threading
 
 import pytest
-from mqtt_fixtures import Broker, FakePeer, wait_line
+from mqtt_fixtures import Broker, FakePeer, tcp_listener, wait_line
 
 # What tests/client/src/lib.rs passes to set_alpn, most preferred first.
 FIRMWARE_ALPN = [b"x-amzn-mqtt-ca", b"mqtt"]
@@ -67,11 +67,7 @@ class TlsPeer(FakePeer):
         self.live = []
         self.cut = False
         self.event = threading.Condition()
-        sock = socket.socket()
-        sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-        sock.bind(("127.0.0.1", port))
-        sock.listen()
-        super().__init__(sock)
+        super().__init__(tcp_listener(port))
 
     def _serve_once(self):
         raw, _ = self.sock.accept()
