@@ -352,16 +352,17 @@ client thread has much of the engine inlined into it). Where it goes:
         if g.get("URL parsing"):
             details.append(f"{g['URL parsing']} B parse the broker URL (`zmqtt::url`)")
         if small:
-            sp, sg = small["client_parts"], small.get("client_groups") or {}
-            details.append(f"the small profile (3.1.1 only, QoS ≤ 1, 256 B buffers) is only "
-                           f"{kib(d['client']['flash'] - small['client']['flash'])} smaller: its codec is "
-                           f"{kib(sp['codec']['flash'])} like the default's, {sg.get('MQTT 5.0 properties', 0)} B of "
-                           "it MQTT 5.0 property handling, because the core crate has no build-time switch for "
-                           "5.0 (the version is a run-time value of `Config`) and `ZMQTT_MAX_QOS` only checks "
-                           "arguments, so QoS 2 handling stays in the engine")
+            sp = small["client_parts"]
+            details.append(f"the small profile (3.1.1 only, QoS ≤ 1, 256 B buffers) is "
+                           f"{kib(d['client']['flash'] - small['client']['flash'])} smaller: Kconfig compiles "
+                           "MQTT 5.0 and the QoS 2 state machine out (the core's cargo features `v5` and "
+                           f"`qos2`); what is left is the 3.1.1 codec ({kib(sp['codec']['flash'])}), the engine "
+                           f"({kib(sp['engine']['flash'])}) and the glue ({kib(sp['glue']['flash'])}), each "
+                           "built as one general piece rather than per packet")
         if full:
-            details.append(f"the full profile adds {full['client']['flash'] - d['client']['flash']} B (TLS "
-                           "credentials and TLS sockets in the glue; 5.0 was already there)")
+            details.append(f"the full profile adds {full['client']['flash'] - d['client']['flash']} B: MQTT 5.0 "
+                           "(properties, reason codes, topic aliases, AUTH) and TLS credentials and sockets "
+                           "in the glue")
         s += [f"- {x}." for x in details]
         shipped = fp.get("default-shipped")
         if shipped and shipped["image"]["flash"] == d["image"]["flash"]:
