@@ -64,6 +64,16 @@ use crate::{config, sys};
 
 pub use zmqtt_azure::{MethodResult, Property, PropertyBag};
 
+/// Publishes as the Azure profile wants: at `qos` (0 or 1), never retained (IoT Hub refuses
+/// retain), no 5.0 properties (IoT Hub speaks 3.1.1 here).
+fn publish(topic: &str, payload: &[u8], qos: u8) -> Result<client::Mid, MqttError> {
+    let options = client::PublishOptions {
+        qos,
+        ..client::PublishOptions::default()
+    };
+    client::publish(topic, payload, &options)
+}
+
 /// Longest hub host name (bytes): a DNS name.
 pub const MAX_HUB_HOST_LEN: usize = 253;
 /// Longest device id and module id (bytes): IoT Hub's own limit.
@@ -353,7 +363,7 @@ impl AzureHub {
             )
             .map_err(|_| MqttError::TopicTooLong)?;
         }
-        client::publish(&topic, payload, 1, false)
+        publish(&topic, payload, 1)
     }
 
     /// Reports properties: publishes the JSON patch `reported` to the twin and returns the
@@ -392,7 +402,7 @@ fn request(kind: RequestKind, payload: &[u8]) -> Result<u32, MqttError> {
     };
     let sent = written
         .map_err(|_| MqttError::TopicTooLong)
-        .and_then(|()| client::publish(&topic, payload, 0, false));
+        .and_then(|()| publish(&topic, payload, 0));
     if let Err(e) = sent {
         // Give the `$rid` up again: nothing will answer it.
         let mut text = heapless::String::<10>::new();
@@ -547,7 +557,7 @@ fn answer_method(handlers: &'static dyn AzureHandlers, message: &Message<'_>) {
         log::error!("azure: method reply topic too long");
         return;
     }
-    if let Err(e) = client::publish(&topic, &reply[..answer.payload_len], 0, false) {
+    if let Err(e) = publish(&topic, &reply[..answer.payload_len], 0) {
         log::error!("azure: method reply not sent: {}", e.code());
     }
 }
