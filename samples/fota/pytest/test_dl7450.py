@@ -6,8 +6,9 @@ the sample's backend.py through a real mosquitto, with the `mqtt fw status` comm
 import hashlib
 import os
 import re
+import time
 
-from mqtt_fixtures import wait_line
+from mqtt_fixtures import broker_log, wait_line
 from twister_harness import Shell
 
 from backend import Backend
@@ -17,6 +18,18 @@ from backend import Backend
 STATUS_LINE = re.compile(r"(idle|downloading \d+/\d+|verifying|rebooting|confirmed(?: \S+)?"
                          r"|failed [a-z_]+) \(duplicates (\d+), out of order (\d+), "
                          r"rejected (\d+), timeouts (\d+)\)")
+
+
+def offer_when_subscribed(broker, backend, client_id: str):
+    """Offers once the broker has the device's subscription to offers (its log, `log_type
+    all`, names each filter as it adds it). The console's "status idle" comes when the device
+    queues its SUBSCRIBE, not when the broker has it: under CI load an offer sent at once went
+    to no subscriber and the device never heard of it."""
+    deadline = time.time() + 30
+    while f"{client_id}/fw/offer (QoS 1)" not in broker_log(broker):
+        assert time.time() < deadline, "the device never subscribed to offers"
+        time.sleep(0.05)
+    backend.offer()
 
 
 def fw_status(dut) -> tuple:
@@ -39,7 +52,7 @@ def test_a_bad_hash_is_refused_and_the_shell_reports_it(broker, broker_port, dut
     wrong = hashlib.sha256(b"not the image").hexdigest()
     backend = Backend("127.0.0.1", broker_port, client_id, image, chunk=1024, sha256=wrong).start()
     try:
-        backend.offer()
+        offer_when_subscribed(broker, backend, client_id)
         backend.wait_status("failed hash_mismatch", 120)
     finally:
         backend.stop()
@@ -55,7 +68,7 @@ def test_an_image_is_downloaded_verified_and_the_upgrade_requested(broker, broke
     backend = Backend("127.0.0.1", broker_port, client_id, image, version="1.1.0",
                       chunk=1024).start()
     try:
-        backend.offer()
+        offer_when_subscribed(broker, backend, client_id)
         # The device says "rebooting" only after flash_img_check re-hashed slot 1 against
         # the offer's SHA-256 (hashlib's, above) and the upgrade request was written.
         backend.wait_status("rebooting", 180)
