@@ -1269,7 +1269,9 @@ impl<
                 };
                 w.put(&packet)
             };
-            if put == Put::NoRoom && w.len > 0 {
+            // No room is "later": the driver also calls with what is left of its buffer after
+            // earlier packets of the turn, so an empty writer does not mean an empty buffer.
+            if put == Put::NoRoom {
                 return;
             }
             if put != Put::Done {
@@ -1385,7 +1387,9 @@ impl<
             let fits = len <= limit;
             let put = if fits { w.put(&packet) } else { Put::Invalid };
             match put {
-                Put::NoRoom if w.len > 0 => return,
+                // Later, in a buffer with room: the caller may have given only what is left of
+                // its buffer (see `write_connected`). Too large for any buffer is `!fits`.
+                Put::NoRoom => return,
                 Put::Done => {
                     if let Some(a) = new_alias {
                         self.topics.commit_outgoing_alias(topic, a);
@@ -1407,9 +1411,10 @@ impl<
                         }
                     }
                 }
-                // Larger than the broker accepts, or than the whole transmit buffer: it can
-                // never go out, so report it instead of blocking the queue behind it.
-                Put::NoRoom | Put::Invalid => {
+                // Larger than the broker accepts, or than the whole transmit buffer
+                // (`max_outgoing_packet`): it can never go out, so report it instead of blocking
+                // the queue behind it.
+                Put::Invalid => {
                     log::error!("message {} ({len} bytes) cannot be sent: too large", m.id);
                     if m.is_in_flight() {
                         in_flight -= 1;
