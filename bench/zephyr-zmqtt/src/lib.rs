@@ -15,7 +15,7 @@ use zephyr::kconfig::{CONFIG_BENCH_BROKER_PORT, CONFIG_BENCH_MESSAGES, CONFIG_BE
 use zephyr::printkln;
 use zephyr::sys::sync::Semaphore;
 use zephyr::time::Duration;
-use zmqtt_zephyr::{ConnectOptions, MqttClient};
+use zmqtt_zephyr::{Callbacks, ConnectFlags, ConnectOptions, Mid, MqttClient};
 
 const MESSAGES: usize = CONFIG_BENCH_MESSAGES as usize;
 const WINDOW: usize = CONFIG_BENCH_WINDOW as usize;
@@ -27,25 +27,28 @@ static FAILED: AtomicUsize = AtomicUsize::new(0);
 /// Given by every callback, so the application thread wakes when anything changed.
 static PROGRESS: Semaphore = Semaphore::new(0, u32::MAX);
 
-fn on_connect(rc: i32) {
-    CONNECTED.store(rc == 0, Ordering::Release);
-    PROGRESS.give();
+/// The bench's callbacks: every one wakes the application thread.
+struct Bench;
+
+impl Callbacks for Bench {
+    /// Every outcome: 0 connected, anything else (a refusal, a lost link) not.
+    fn on_connect(&self, _client: &MqttClient, rc: i32, _flags: ConnectFlags) {
+        CONNECTED.store(rc == 0, Ordering::Release);
+        PROGRESS.give();
+    }
+
+    fn on_publish(&self, _client: &MqttClient, _mid: Mid) {
+        DELIVERED.fetch_add(1, Ordering::AcqRel);
+        PROGRESS.give();
+    }
+
+    fn on_publish_failed(&self, _client: &MqttClient, _mid: Mid, _code: i32) {
+        FAILED.fetch_add(1, Ordering::AcqRel);
+        PROGRESS.give();
+    }
 }
 
-fn on_publish(_mid: u16) {
-    DELIVERED.fetch_add(1, Ordering::AcqRel);
-    PROGRESS.give();
-}
-
-fn on_publish_failed(_mid: u16, _code: i32) {
-    FAILED.fetch_add(1, Ordering::AcqRel);
-    PROGRESS.give();
-}
-
-fn on_disconnect(_code: i32) {
-    CONNECTED.store(false, Ordering::Release);
-    PROGRESS.give();
-}
+static BENCH: Bench = Bench;
 
 fn finished() -> usize {
     DELIVERED.load(Ordering::Acquire) + FAILED.load(Ordering::Acquire)
@@ -98,14 +101,11 @@ extern "C" fn rust_main() {
             return;
         }
     };
-    client.on_publish(on_publish);
-    client.on_publish_failed(on_publish_failed);
-    client.on_disconnect(on_disconnect);
     let options = ConnectOptions {
         clean_session: true,
         ..ConnectOptions::new()
     };
-    if let Err(e) = client.connect(on_connect, &options) {
+    if let Err(e) = client.connect(&BENCH, &options) {
         printkln!("bench: connect failed: {}", e.code());
         return;
     }
