@@ -155,9 +155,8 @@ def footprint_section(fp):
     s.append(f"""Each profile is `samples/publisher` built for `dl7450` with `-DEXTRA_CONF_FILE=bench/profiles/<profile>.conf`
 ({"; ".join(PROFILE_TEXT.values())}). The Rust code is built with the same release profile as the shared
 scenario below, opt-level "s", fat LTO, one codegen unit, panic abort, given to cargo as
-`CARGO_PROFILE_RELEASE_*` variables because the sample's `Cargo.toml` sets no profile; the row "default, as
-shipped" is the same image with cargo's default release profile (opt-level 3, no LTO, 16 codegen units), what
-the sample builds today. The C comparison is Zephyr's own `samples/net/mqtt_publisher` for `dl7450` with
+`CARGO_PROFILE_RELEASE_*` variables; the row "default, as shipped" is the same sample built without them,
+with the `[profile.release]` of its own `Cargo.toml` (the same settings today, so the same image). The C comparison is Zephyr's own `samples/net/mqtt_publisher` for `dl7450` with
 `bench/zephyr-c-mqtt/mqtt_publisher.conf`, which gives it the network configuration of `samples/publisher`
 (IPv4, TCP, sockets, the same static address and socket limits, minimal logging, no network shell); for the full
 profile it also gets its own `overlay-tls.conf`, whose TLS settings `bench/profiles/full.conf` copies.
