@@ -4,7 +4,7 @@
 
 use super::error::PublishError;
 use super::forbidden_chars::has_forbidden_char;
-use crate::codec::{property_id as id, Properties, Property, TopicName};
+use crate::codec::{property_id as id, MqttStr, Properties, Property, TopicName};
 
 /// Checks `properties` for a PUBLISH the client sends with `payload`: only Payload Format
 /// Indicator (0 or 1, and with 1 a UTF-8 payload, §3.3.2.3.2), Message Expiry Interval, Content
@@ -45,11 +45,10 @@ pub(crate) fn check(properties: &Properties<'_>, payload: &[u8]) -> Result<(), P
     Ok(())
 }
 
-/// The rules of an MQTT string the application gave (§1.5.4) and of `forbidden_chars`.
+/// The rules of an MQTT string the application gave (§1.5.4, the codec's [`MqttStr`]) and of
+/// `forbidden_chars`.
 fn check_text(s: &str) -> Result<(), PublishError> {
-    if s.contains('\0') || s.len() > usize::from(u16::MAX) {
-        return Err(PublishError::InvalidPropertyString);
-    }
+    MqttStr::new(s).map_err(|_| PublishError::InvalidPropertyString)?;
     if has_forbidden_char(s) {
         return Err(PublishError::ForbiddenCharacter);
     }
