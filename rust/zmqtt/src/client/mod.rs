@@ -27,9 +27,10 @@ mod tests;
 use heapless::Deque;
 
 use crate::codec::{
-    self, AckRepr, ConnectRepr, Decoded, DisconnectRepr, MqttStr, Packet, Properties, Property,
-    ProtocolVersion, PublishRepr, QoS, ReasonCode, RetainHandling, SubscribeRepr, Subscription,
-    SubscriptionOptions, Subscriptions, TopicFilter, TopicFilters, TopicName, UnsubscribeRepr,
+    self, AckRepr, ConnackRepr, ConnectRepr, DisconnectRepr, Framed, MqttStr, Packet, Properties,
+    Property, ProtocolVersion, PublishRepr, QoS, ReasonCode, RetainHandling, SubackRepr,
+    SubscribeRepr, Subscription, SubscriptionOptions, Subscriptions, TopicFilter, TopicFilters,
+    TopicName, UnsubackRepr, UnsubscribeRepr,
 };
 use crate::log;
 use crate::time::{Duration, Instant};
@@ -683,19 +684,29 @@ impl<
             // The caller skipped `poll_transmit`/`poll_event`; take nothing until it drains them.
             return Input::NOTHING;
         }
-        let packet = match codec::decode(rx, self.version(), self.config.max_incoming_packet) {
-            Ok(Decoded::Incomplete { .. }) => return Input::NOTHING,
-            Ok(Decoded::Packet { packet, len }) => (packet, len),
-            Err(e) => {
-                self.protocol_error(now, ProtocolError::Decode(e));
-                return Input {
-                    consumed: rx.len(),
-                    ..Input::NOTHING
-                };
+        // Framing only: the body is parsed below by the parser of its one packet type, so the
+        // receive path builds no `Packet` (and links no parser for packets a client never gets).
+        let (first, body, len) =
+            match codec::split_packet(rx, self.version(), self.config.max_incoming_packet) {
+                Ok(Framed::Incomplete { .. }) => return Input::NOTHING,
+                Ok(Framed::Whole { first, body, len }) => (first, body, len),
+                Err(e) => {
+                    self.protocol_error(now, ProtocolError::Decode(e));
+                    return Input {
+                        consumed: rx.len(),
+                        ..Input::NOTHING
+                    };
+                }
+            };
+        // The trace decodes the packet a second time, generically: only debug builds have it.
+        #[cfg(feature = "log-debug")]
+        if ::log::log_enabled!(::log::Level::Trace) {
+            if let Ok(codec::Decoded::Packet { packet, .. }) =
+                codec::decode(&rx[..len], self.version(), u32::MAX)
+            {
+                log::trace!("rx {packet:?}");
             }
-        };
-        let (packet, len) = packet;
-        log::trace!("rx {packet:?}");
+        }
         self.last_rx = now;
         // Only 5.0 packets carry properties (the decoder gives 3.1.1 ones none): saying so lets
         // a build without `v5` drop what callers do with them (the driver's `on_properties`).
@@ -706,7 +717,7 @@ impl<
                 Properties::EMPTY
             }
         };
-        match self.handle_packet(now, packet) {
+        match self.handle_packet(now, first, body) {
             Ok(Delivery::None(properties)) => {
                 let properties = only_v5(properties);
                 self.schedule_keepalive();
@@ -750,27 +761,35 @@ impl<
         }
     }
 
+    /// Parses and handles one packet whose fixed header `codec::split_packet` has checked. Each arm
+    /// parses with its packet's parser first (so a malformed packet is reported as such, even
+    /// before CONNACK), then checks that the packet may come now.
     fn handle_packet<'p>(
         &mut self,
         now: Instant,
-        packet: Packet<'p>,
+        first: u8,
+        body: &'p [u8],
     ) -> Result<Delivery<'p>, ProtocolError> {
-        let v5 = self.version() == ProtocolVersion::V5;
-        if self.state == State::Connecting {
-            return match packet {
-                Packet::Connack(c) => {
-                    self.handle_connack(now, c.session_present, c.code, c.properties)
+        use codec::packet_type as ty;
+        use codec::Context;
+        let version = self.version().in_build();
+        let v5 = version == ProtocolVersion::V5;
+        match first >> 4 {
+            ty::CONNACK => {
+                let c = ConnackRepr::parse(body, version)?;
+                if self.state != State::Connecting {
+                    return Err(ProtocolError::UnexpectedPacket);
                 }
-                _ => Err(ProtocolError::UnexpectedPacket),
-            };
-        }
-        // Connected: any packet shows the link is alive, so an outstanding PINGRESP is no longer needed.
-        if !self.send_ping {
-            self.timers.stop(Timer::Response);
-        }
-        match packet {
-            Packet::Publish(p) => self.handle_publish(p),
-            Packet::Puback(a) => {
+                self.handle_connack(now, c.session_present, c.code, c.properties)
+            }
+            ty::PUBLISH => {
+                let p = PublishRepr::parse(first & 0x0f, body, version)?;
+                self.expect_connected()?;
+                self.handle_publish(p)
+            }
+            ty::PUBACK => {
+                let a = AckRepr::parse(Context::Puback, body, version)?;
+                self.expect_connected()?;
                 match self.queue.find(a.packet_id) {
                     Some((at, m)) if m.stage == Stage::AwaitAck && m.qos == QoS::AtLeastOnce => {
                         let stage = if v5 && a.reason.is_error() {
@@ -785,9 +804,11 @@ impl<
                 }
                 Ok(Delivery::None(a.properties))
             }
-            // Without `qos2` the codec refuses these three as unknown packet types.
+            // Without `qos2` these three are packet types the build does not know.
             #[cfg(feature = "qos2")]
-            Packet::Pubrec(a) => {
+            ty::PUBREC => {
+                let a = AckRepr::parse(Context::Pubrec, body, version)?;
+                self.expect_connected()?;
                 match self.queue.find(a.packet_id) {
                     Some((at, m)) if m.stage == Stage::AwaitAck && m.qos == QoS::ExactlyOnce => {
                         if v5 && a.reason.is_error() {
@@ -817,7 +838,9 @@ impl<
                 Ok(Delivery::None(a.properties))
             }
             #[cfg(feature = "qos2")]
-            Packet::Pubcomp(a) => {
+            ty::PUBCOMP => {
+                let a = AckRepr::parse(Context::Pubcomp, body, version)?;
+                self.expect_connected()?;
                 match self.queue.find(a.packet_id) {
                     Some((at, m)) if m.stage == Stage::AwaitComp => {
                         self.queue.set_stage(at, Stage::Done, false)
@@ -828,7 +851,9 @@ impl<
                 Ok(Delivery::None(a.properties))
             }
             #[cfg(feature = "qos2")]
-            Packet::Pubrel(a) => {
+            ty::PUBREL => {
+                let a = AckRepr::parse(Context::Pubrel, body, version)?;
+                self.expect_connected()?;
                 // A PUBREL for a released id closes a copy acknowledged above: no error.
                 let known =
                     self.incoming.remove(a.packet_id) || self.incoming.was_released(a.packet_id);
@@ -840,7 +865,9 @@ impl<
                 self.push_ack(AckKind::Pubcomp, a.packet_id, reason);
                 Ok(Delivery::None(a.properties))
             }
-            Packet::Suback(s) => {
+            ty::SUBACK => {
+                let s = SubackRepr::parse(body, version)?;
+                self.expect_connected()?;
                 match self.topics.suback(s.packet_id, s.reason_codes) {
                     Some(acked) if acked.filters != s.reason_codes.len() => {
                         return Err(ProtocolError::SubackMismatch)
@@ -860,7 +887,9 @@ impl<
                 }
                 Ok(Delivery::None(s.properties))
             }
-            Packet::Unsuback(u) => {
+            ty::UNSUBACK => {
+                let u = UnsubackRepr::parse(body, version)?;
+                self.expect_connected()?;
                 match self.topics.unsuback(u.packet_id) {
                     Some(acked) if acked.report => self.push_event(Event::Unsubscribed {
                         packet_id: u.packet_id,
@@ -870,14 +899,50 @@ impl<
                 }
                 Ok(Delivery::None(u.properties))
             }
-            Packet::Pingresp => Ok(Delivery::None(Properties::EMPTY)),
-            Packet::Disconnect(d) if v5 => {
+            ty::PINGRESP => {
+                if !body.is_empty() {
+                    return Err(ProtocolError::Decode(codec::DecodeError::TrailingBytes));
+                }
+                self.expect_connected()?;
+                Ok(Delivery::None(Properties::EMPTY))
+            }
+            ty::DISCONNECT => {
+                let d = DisconnectRepr::parse(body, version)?;
+                self.expect_connected()?;
+                if !v5 {
+                    // A 3.1.1 broker closes the connection; it never sends DISCONNECT.
+                    return Err(ProtocolError::UnexpectedPacket);
+                }
                 log::info!("broker disconnected: {}", d.reason);
                 self.lose(now, DisconnectReason::Peer(d.reason), None);
                 Ok(Delivery::None(d.properties))
             }
-            _ => Err(ProtocolError::UnexpectedPacket),
+            // A client never answers AUTH (it sends no Authentication Method); it is still
+            // parsed, so that a malformed one is reported as malformed.
+            #[cfg(feature = "v5")]
+            ty::AUTH => {
+                codec::AuthRepr::parse(body)?;
+                Err(ProtocolError::UnexpectedPacket)
+            }
+            // Packets only a server receives: their fixed header is valid, but a broker must
+            // not send them. No parser for them is linked into the client.
+            ty::CONNECT | ty::SUBSCRIBE | ty::UNSUBSCRIBE | ty::PINGREQ => {
+                Err(ProtocolError::UnexpectedPacket)
+            }
+            _ => Err(ProtocolError::Decode(codec::DecodeError::PacketType)),
         }
+    }
+
+    /// Checks that a packet other than CONNACK comes on an accepted connection; on one, any
+    /// packet shows the link is alive, so an outstanding PINGRESP is no longer needed.
+    fn expect_connected(&mut self) -> Result<(), ProtocolError> {
+        if self.state == State::Connecting {
+            return Err(ProtocolError::UnexpectedPacket);
+        }
+        if !self.send_ping {
+            self.timers.stop(Timer::Response);
+        }
+        Ok(())
     }
 
     fn handle_connack<'p>(
