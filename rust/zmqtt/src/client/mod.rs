@@ -787,82 +787,19 @@ impl<
                 self.expect_connected()?;
                 self.handle_publish(p)
             }
-            ty::PUBACK => {
-                let a = AckRepr::parse(Context::Puback, body, version)?;
-                self.expect_connected()?;
-                match self.queue.find(a.packet_id) {
-                    Some((at, m)) if m.stage == Stage::AwaitAck && m.qos == QoS::AtLeastOnce => {
-                        let stage = if v5 && a.reason.is_error() {
-                            Stage::Failed(Failure::Rejected(a.reason))
-                        } else {
-                            Stage::Done
-                        };
-                        self.queue.set_stage(at, stage, false);
-                    }
-                    Some((_, m)) if m.is_in_flight() => return Err(ProtocolError::WrongAck),
-                    _ => log::debug!("PUBACK for unknown id {}", a.packet_id),
-                }
-                Ok(Delivery::None(a.properties))
-            }
-            // Without `qos2` these three are packet types the build does not know.
-            #[cfg(feature = "qos2")]
-            ty::PUBREC => {
-                let a = AckRepr::parse(Context::Pubrec, body, version)?;
-                self.expect_connected()?;
-                match self.queue.find(a.packet_id) {
-                    Some((at, m)) if m.stage == Stage::AwaitAck && m.qos == QoS::ExactlyOnce => {
-                        if v5 && a.reason.is_error() {
-                            // MQTT 5.0 §4.3.3: a failed PUBREC ends the exchange; no PUBREL.
-                            self.queue.set_stage(
-                                at,
-                                Stage::Failed(Failure::Rejected(a.reason)),
-                                false,
-                            );
-                        } else {
-                            self.queue.set_stage(at, Stage::AwaitComp, true);
-                        }
-                    }
-                    Some((at, m)) if m.stage == Stage::AwaitComp => {
-                        self.queue.set_stage(at, Stage::AwaitComp, true)
-                    }
-                    Some((_, m)) if m.is_in_flight() => return Err(ProtocolError::WrongAck),
-                    _ => {
-                        let reason = if v5 {
-                            ReasonCode::PACKET_IDENTIFIER_NOT_FOUND
-                        } else {
-                            ReasonCode::SUCCESS
-                        };
-                        self.push_ack(AckKind::Pubrel, a.packet_id, reason);
-                    }
-                }
-                Ok(Delivery::None(a.properties))
-            }
-            #[cfg(feature = "qos2")]
-            ty::PUBCOMP => {
-                let a = AckRepr::parse(Context::Pubcomp, body, version)?;
-                self.expect_connected()?;
-                match self.queue.find(a.packet_id) {
-                    Some((at, m)) if m.stage == Stage::AwaitComp => {
-                        self.queue.set_stage(at, Stage::Done, false)
-                    }
-                    Some((_, m)) if m.is_in_flight() => return Err(ProtocolError::WrongAck),
-                    _ => log::debug!("PUBCOMP for unknown id {}", a.packet_id),
-                }
-                Ok(Delivery::None(a.properties))
-            }
-            #[cfg(feature = "qos2")]
-            ty::PUBREL => {
-                let a = AckRepr::parse(Context::Pubrel, body, version)?;
-                self.expect_connected()?;
-                // A PUBREL for a released id closes a copy acknowledged above: no error.
-                let known =
-                    self.incoming.remove(a.packet_id) || self.incoming.was_released(a.packet_id);
-                let reason = if known || !v5 {
-                    ReasonCode::SUCCESS
-                } else {
-                    ReasonCode::PACKET_IDENTIFIER_NOT_FOUND
+            // PUBACK and the QoS 2 steps share one layout: one parser call for the four (a
+            // build without `qos2` does not know the last three packet types).
+            ty::PUBACK..=ty::PUBCOMP if cfg!(feature = "qos2") || first >> 4 == ty::PUBACK => {
+                let kind = first >> 4;
+                let ctx = match kind {
+                    ty::PUBACK => Context::Puback,
+                    ty::PUBREC => Context::Pubrec,
+                    ty::PUBREL => Context::Pubrel,
+                    _ => Context::Pubcomp,
                 };
-                self.push_ack(AckKind::Pubcomp, a.packet_id, reason);
+                let a = AckRepr::parse(ctx, body, version)?;
+                self.expect_connected()?;
+                self.handle_ack(kind, a, v5)?;
                 Ok(Delivery::None(a.properties))
             }
             ty::SUBACK => {
@@ -931,6 +868,72 @@ impl<
             }
             _ => Err(ProtocolError::Decode(codec::DecodeError::PacketType)),
         }
+    }
+
+    /// PUBACK, PUBREC, PUBREL or PUBCOMP (`kind`, the packet type), parsed.
+    fn handle_ack(&mut self, kind: u8, a: AckRepr<'_>, v5: bool) -> Result<(), ProtocolError> {
+        use codec::packet_type as ty;
+        match kind {
+            ty::PUBACK => match self.queue.find(a.packet_id) {
+                Some((at, m)) if m.stage == Stage::AwaitAck && m.qos == QoS::AtLeastOnce => {
+                    let stage = if v5 && a.reason.is_error() {
+                        Stage::Failed(Failure::Rejected(a.reason))
+                    } else {
+                        Stage::Done
+                    };
+                    self.queue.set_stage(at, stage, false);
+                }
+                Some((_, m)) if m.is_in_flight() => return Err(ProtocolError::WrongAck),
+                _ => log::debug!("PUBACK for unknown id {}", a.packet_id),
+            },
+            #[cfg(feature = "qos2")]
+            ty::PUBREC => match self.queue.find(a.packet_id) {
+                Some((at, m)) if m.stage == Stage::AwaitAck && m.qos == QoS::ExactlyOnce => {
+                    if v5 && a.reason.is_error() {
+                        // MQTT 5.0 §4.3.3: a failed PUBREC ends the exchange; no PUBREL.
+                        self.queue
+                            .set_stage(at, Stage::Failed(Failure::Rejected(a.reason)), false);
+                    } else {
+                        self.queue.set_stage(at, Stage::AwaitComp, true);
+                    }
+                }
+                Some((at, m)) if m.stage == Stage::AwaitComp => {
+                    self.queue.set_stage(at, Stage::AwaitComp, true)
+                }
+                Some((_, m)) if m.is_in_flight() => return Err(ProtocolError::WrongAck),
+                _ => {
+                    let reason = if v5 {
+                        ReasonCode::PACKET_IDENTIFIER_NOT_FOUND
+                    } else {
+                        ReasonCode::SUCCESS
+                    };
+                    self.push_ack(AckKind::Pubrel, a.packet_id, reason);
+                }
+            },
+            #[cfg(feature = "qos2")]
+            ty::PUBREL => {
+                // A PUBREL for a released id closes a copy acknowledged above: no error.
+                let known =
+                    self.incoming.remove(a.packet_id) || self.incoming.was_released(a.packet_id);
+                let reason = if known || !v5 {
+                    ReasonCode::SUCCESS
+                } else {
+                    ReasonCode::PACKET_IDENTIFIER_NOT_FOUND
+                };
+                self.push_ack(AckKind::Pubcomp, a.packet_id, reason);
+            }
+            #[cfg(feature = "qos2")]
+            _ => match self.queue.find(a.packet_id) {
+                Some((at, m)) if m.stage == Stage::AwaitComp => {
+                    self.queue.set_stage(at, Stage::Done, false)
+                }
+                Some((_, m)) if m.is_in_flight() => return Err(ProtocolError::WrongAck),
+                _ => log::debug!("PUBCOMP for unknown id {}", a.packet_id),
+            },
+            #[cfg(not(feature = "qos2"))]
+            _ => {}
+        }
+        Ok(())
     }
 
     /// Checks that a packet other than CONNACK comes on an accepted connection; on one, any
