@@ -981,20 +981,26 @@ impl<
         self.broker = BrokerLimits::DEFAULT;
         self.keep_alive = self.config.keep_alive;
         if v5 {
-            let b = &mut self.broker;
-            b.receive_maximum = props.receive_maximum().unwrap_or(u16::MAX);
-            b.maximum_packet_size = props.maximum_packet_size().unwrap_or(u32::MAX);
-            b.topic_alias_maximum = props.topic_alias_maximum().unwrap_or(0);
-            b.maximum_qos = props.maximum_qos().unwrap_or(QoS::ExactlyOnce);
-            b.retain_available = props.retain_available().unwrap_or(true);
-            if let Some(ka) = props.server_keep_alive() {
-                self.keep_alive = ka;
-            }
-            if let Some(id) = props.assigned_client_identifier() {
-                if !self.topics.set_assigned_client_id(id) {
-                    log::error!(
-                        "no room to keep the assigned client id; the session cannot be resumed"
-                    );
+            // One pass over the section (validated by the parser: no duplicates, values in
+            // range) instead of one search per property; absent ones keep the defaults above.
+            for p in props.iter() {
+                let b = &mut self.broker;
+                match p {
+                    Property::ReceiveMaximum(n) => b.receive_maximum = n,
+                    Property::MaximumPacketSize(n) => b.maximum_packet_size = n,
+                    Property::TopicAliasMaximum(n) => b.topic_alias_maximum = n,
+                    Property::MaximumQoS(q) => b.maximum_qos = q,
+                    Property::RetainAvailable(r) => b.retain_available = r,
+                    Property::ServerKeepAlive(ka) => self.keep_alive = ka,
+                    // Kept in the topic pool; the guard stores it, the arm reports no room.
+                    Property::AssignedClientIdentifier(id)
+                        if !self.topics.set_assigned_client_id(id) =>
+                    {
+                        log::error!(
+                            "no room to keep the assigned client id; the session cannot be resumed"
+                        );
+                    }
+                    _ => {}
                 }
             }
         }
