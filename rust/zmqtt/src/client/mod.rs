@@ -983,18 +983,19 @@ impl<
         if v5 {
             // One pass over the section (validated by the parser: no duplicates, values in
             // range) instead of one search per property; absent ones keep the defaults above.
-            for p in props.iter() {
-                let b = &mut self.broker;
+            let (b, keep_alive, topics) =
+                (&mut self.broker, &mut self.keep_alive, &mut self.topics);
+            props.for_each_received(|p| {
                 match p {
                     Property::ReceiveMaximum(n) => b.receive_maximum = n,
                     Property::MaximumPacketSize(n) => b.maximum_packet_size = n,
                     Property::TopicAliasMaximum(n) => b.topic_alias_maximum = n,
                     Property::MaximumQoS(q) => b.maximum_qos = q,
                     Property::RetainAvailable(r) => b.retain_available = r,
-                    Property::ServerKeepAlive(ka) => self.keep_alive = ka,
+                    Property::ServerKeepAlive(ka) => *keep_alive = ka,
                     // Kept in the topic pool; the guard stores it, the arm reports no room.
                     Property::AssignedClientIdentifier(id)
-                        if !self.topics.set_assigned_client_id(id) =>
+                        if !topics.set_assigned_client_id(id) =>
                     {
                         log::error!(
                             "no room to keep the assigned client id; the session cannot be resumed"
@@ -1002,7 +1003,7 @@ impl<
                     }
                     _ => {}
                 }
-            }
+            });
         }
         log::info!("connected (session present: {session_present})");
         self.state = State::Connected;
