@@ -761,9 +761,9 @@ impl<
         }
     }
 
-    /// Parses and handles one packet whose fixed header `codec::split_packet` has checked. Each arm
-    /// parses with its packet's parser first (so a malformed packet is reported as such, even
-    /// before CONNACK), then checks that the packet may come now.
+    /// Parses and handles one packet whose fixed header `codec::split_packet` has checked, with
+    /// the parser of its type. Before CONNACK anything else is refused unparsed (§3.2: the
+    /// server's first packet must be CONNACK): one check here instead of one per arm.
     fn handle_packet<'p>(
         &mut self,
         now: Instant,
@@ -774,6 +774,9 @@ impl<
         use codec::Context;
         let version = self.version().in_build();
         let v5 = version == ProtocolVersion::V5;
+        if first >> 4 != ty::CONNACK {
+            self.expect_connected()?;
+        }
         match first >> 4 {
             ty::CONNACK => {
                 let c = ConnackRepr::parse(body, version)?;
@@ -784,7 +787,6 @@ impl<
             }
             ty::PUBLISH => {
                 let p = PublishRepr::parse(first & 0x0f, body, version)?;
-                self.expect_connected()?;
                 self.handle_publish(p)
             }
             // PUBACK and the QoS 2 steps share one layout: one parser call for the four (a
@@ -798,13 +800,11 @@ impl<
                     _ => Context::Pubcomp,
                 };
                 let a = AckRepr::parse(ctx, body, version)?;
-                self.expect_connected()?;
                 self.handle_ack(kind, a, v5)?;
                 Ok(Delivery::None(a.properties))
             }
             ty::SUBACK => {
                 let s = SubackRepr::parse(body, version)?;
-                self.expect_connected()?;
                 match self.topics.suback(s.packet_id, s.reason_codes) {
                     Some(acked) if acked.filters != s.reason_codes.len() => {
                         return Err(ProtocolError::SubackMismatch)
@@ -826,7 +826,6 @@ impl<
             }
             ty::UNSUBACK => {
                 let u = UnsubackRepr::parse(body, version)?;
-                self.expect_connected()?;
                 match self.topics.unsuback(u.packet_id) {
                     Some(acked) if acked.report => self.push_event(Event::Unsubscribed {
                         packet_id: u.packet_id,
@@ -840,12 +839,10 @@ impl<
                 if !body.is_empty() {
                     return Err(ProtocolError::Decode(codec::DecodeError::TrailingBytes));
                 }
-                self.expect_connected()?;
                 Ok(Delivery::None(Properties::EMPTY))
             }
             ty::DISCONNECT => {
                 let d = DisconnectRepr::parse(body, version)?;
-                self.expect_connected()?;
                 if !v5 {
                     // A 3.1.1 broker closes the connection; it never sends DISCONNECT.
                     return Err(ProtocolError::UnexpectedPacket);
