@@ -6,6 +6,11 @@
 //! bytes that takes. Each packet type has one file with a `Repr` (re-exported here as
 //! `ConnectRepr`, `PublishRepr`, ...).
 //!
+//! The client does not call [`decode`]: it frames with `split_packet` and parses the body with
+//! the parser of that one packet type (`Client::handle_packet`), so its receive path builds no
+//! [`Packet`] and links no parser for packets only a server receives. The validation is the
+//! same code either way (the per-packet `parse` functions).
+//!
 //! # The panic contract
 //!
 //! Nothing in this module panics, whatever the input:
