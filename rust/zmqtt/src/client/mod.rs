@@ -731,7 +731,8 @@ impl<
                 self.schedule_keepalive();
                 let this: &'a Self = self;
                 let topic = match alias {
-                    Some(a) if publish.topic.is_empty() => {
+                    // Aliases are 5.0 only: without `v5` the topic pool lookup is compiled out.
+                    Some(a) if cfg!(feature = "v5") && publish.topic.is_empty() => {
                         this.topics.incoming_alias(a).unwrap_or("")
                     }
                     _ => publish.topic.as_str(),
