@@ -1054,6 +1054,7 @@ impl<
         });
     }
 
+    #[inline(always)]
     fn handle_publish<'p>(&mut self, p: PublishRepr<'p>) -> Result<Delivery<'p>, ProtocolError> {
         // 3.1.1 PUBLISHes carry no properties (the decoder gives them none); saying so compiles
         // the alias code and the whole property parser out of builds without `v5`.
