@@ -27,9 +27,10 @@ mod tests;
 use heapless::Deque;
 
 use crate::codec::{
-    self, AckRepr, ConnectRepr, Decoded, DisconnectRepr, MqttStr, Packet, Properties, Property,
-    ProtocolVersion, PublishRepr, QoS, ReasonCode, RetainHandling, SubscribeRepr, Subscription,
-    SubscriptionOptions, Subscriptions, TopicFilter, TopicFilters, TopicName, UnsubscribeRepr,
+    self, AckRepr, ConnackRepr, ConnectRepr, DisconnectRepr, Framed, MqttStr, Packet, Properties,
+    Property, ProtocolVersion, PublishRepr, QoS, ReasonCode, RetainHandling, SubackRepr,
+    SubscribeRepr, Subscription, SubscriptionOptions, Subscriptions, TopicFilter, TopicFilters,
+    TopicName, UnsubackRepr, UnsubscribeRepr,
 };
 use crate::log;
 use crate::time::{Duration, Instant};
@@ -683,19 +684,29 @@ impl<
             // The caller skipped `poll_transmit`/`poll_event`; take nothing until it drains them.
             return Input::NOTHING;
         }
-        let packet = match codec::decode(rx, self.version(), self.config.max_incoming_packet) {
-            Ok(Decoded::Incomplete { .. }) => return Input::NOTHING,
-            Ok(Decoded::Packet { packet, len }) => (packet, len),
-            Err(e) => {
-                self.protocol_error(now, ProtocolError::Decode(e));
-                return Input {
-                    consumed: rx.len(),
-                    ..Input::NOTHING
-                };
+        // Framing only: the body is parsed below by the parser of its one packet type, so the
+        // receive path builds no `Packet` (and links no parser for packets a client never gets).
+        let (first, body, len) =
+            match codec::split_packet(rx, self.version(), self.config.max_incoming_packet) {
+                Ok(Framed::Incomplete { .. }) => return Input::NOTHING,
+                Ok(Framed::Whole { first, body, len }) => (first, body, len),
+                Err(e) => {
+                    self.protocol_error(now, ProtocolError::Decode(e));
+                    return Input {
+                        consumed: rx.len(),
+                        ..Input::NOTHING
+                    };
+                }
+            };
+        // The trace decodes the packet a second time, generically: only debug builds have it.
+        #[cfg(feature = "log-debug")]
+        if ::log::log_enabled!(::log::Level::Trace) {
+            if let Ok(codec::Decoded::Packet { packet, .. }) =
+                codec::decode(&rx[..len], self.version(), u32::MAX)
+            {
+                log::trace!("rx {packet:?}");
             }
-        };
-        let (packet, len) = packet;
-        log::trace!("rx {packet:?}");
+        }
         self.last_rx = now;
         // Only 5.0 packets carry properties (the decoder gives 3.1.1 ones none): saying so lets
         // a build without `v5` drop what callers do with them (the driver's `on_properties`).
@@ -706,7 +717,7 @@ impl<
                 Properties::EMPTY
             }
         };
-        match self.handle_packet(now, packet) {
+        match self.handle_packet(now, first, body) {
             Ok(Delivery::None(properties)) => {
                 let properties = only_v5(properties);
                 self.schedule_keepalive();
@@ -720,7 +731,8 @@ impl<
                 self.schedule_keepalive();
                 let this: &'a Self = self;
                 let topic = match alias {
-                    Some(a) if publish.topic.is_empty() => {
+                    // Aliases are 5.0 only: without `v5` the topic pool lookup is compiled out.
+                    Some(a) if cfg!(feature = "v5") && publish.topic.is_empty() => {
                         this.topics.incoming_alias(a).unwrap_or("")
                     }
                     _ => publish.topic.as_str(),
@@ -750,97 +762,50 @@ impl<
         }
     }
 
+    /// Parses and handles one packet whose fixed header `codec::split_packet` has checked, with
+    /// the parser of its type. Before CONNACK anything else is refused unparsed (§3.2: the
+    /// server's first packet must be CONNACK): one check here instead of one per arm.
     fn handle_packet<'p>(
         &mut self,
         now: Instant,
-        packet: Packet<'p>,
+        first: u8,
+        body: &'p [u8],
     ) -> Result<Delivery<'p>, ProtocolError> {
-        let v5 = self.version() == ProtocolVersion::V5;
-        if self.state == State::Connecting {
-            return match packet {
-                Packet::Connack(c) => {
-                    self.handle_connack(now, c.session_present, c.code, c.properties)
-                }
-                _ => Err(ProtocolError::UnexpectedPacket),
-            };
+        use codec::packet_type as ty;
+        use codec::Context;
+        let version = self.version().in_build();
+        let v5 = version == ProtocolVersion::V5;
+        if first >> 4 != ty::CONNACK {
+            self.expect_connected()?;
         }
-        // Connected: any packet shows the link is alive, so an outstanding PINGRESP is no longer needed.
-        if !self.send_ping {
-            self.timers.stop(Timer::Response);
-        }
-        match packet {
-            Packet::Publish(p) => self.handle_publish(p),
-            Packet::Puback(a) => {
-                match self.queue.find(a.packet_id) {
-                    Some((at, m)) if m.stage == Stage::AwaitAck && m.qos == QoS::AtLeastOnce => {
-                        let stage = if v5 && a.reason.is_error() {
-                            Stage::Failed(Failure::Rejected(a.reason))
-                        } else {
-                            Stage::Done
-                        };
-                        self.queue.set_stage(at, stage, false);
-                    }
-                    Some((_, m)) if m.is_in_flight() => return Err(ProtocolError::WrongAck),
-                    _ => log::debug!("PUBACK for unknown id {}", a.packet_id),
+        match first >> 4 {
+            ty::CONNACK => {
+                let c = ConnackRepr::parse(body, version)?;
+                if self.state != State::Connecting {
+                    return Err(ProtocolError::UnexpectedPacket);
                 }
-                Ok(Delivery::None(a.properties))
+                self.handle_connack(now, c.session_present, c.code, c.properties)
             }
-            // Without `qos2` the codec refuses these three as unknown packet types.
-            #[cfg(feature = "qos2")]
-            Packet::Pubrec(a) => {
-                match self.queue.find(a.packet_id) {
-                    Some((at, m)) if m.stage == Stage::AwaitAck && m.qos == QoS::ExactlyOnce => {
-                        if v5 && a.reason.is_error() {
-                            // MQTT 5.0 §4.3.3: a failed PUBREC ends the exchange; no PUBREL.
-                            self.queue.set_stage(
-                                at,
-                                Stage::Failed(Failure::Rejected(a.reason)),
-                                false,
-                            );
-                        } else {
-                            self.queue.set_stage(at, Stage::AwaitComp, true);
-                        }
-                    }
-                    Some((at, m)) if m.stage == Stage::AwaitComp => {
-                        self.queue.set_stage(at, Stage::AwaitComp, true)
-                    }
-                    Some((_, m)) if m.is_in_flight() => return Err(ProtocolError::WrongAck),
-                    _ => {
-                        let reason = if v5 {
-                            ReasonCode::PACKET_IDENTIFIER_NOT_FOUND
-                        } else {
-                            ReasonCode::SUCCESS
-                        };
-                        self.push_ack(AckKind::Pubrel, a.packet_id, reason);
-                    }
-                }
-                Ok(Delivery::None(a.properties))
+            ty::PUBLISH => {
+                let p = PublishRepr::parse(first & 0x0f, body, version)?;
+                self.handle_publish(p)
             }
-            #[cfg(feature = "qos2")]
-            Packet::Pubcomp(a) => {
-                match self.queue.find(a.packet_id) {
-                    Some((at, m)) if m.stage == Stage::AwaitComp => {
-                        self.queue.set_stage(at, Stage::Done, false)
-                    }
-                    Some((_, m)) if m.is_in_flight() => return Err(ProtocolError::WrongAck),
-                    _ => log::debug!("PUBCOMP for unknown id {}", a.packet_id),
-                }
-                Ok(Delivery::None(a.properties))
-            }
-            #[cfg(feature = "qos2")]
-            Packet::Pubrel(a) => {
-                // A PUBREL for a released id closes a copy acknowledged above: no error.
-                let known =
-                    self.incoming.remove(a.packet_id) || self.incoming.was_released(a.packet_id);
-                let reason = if known || !v5 {
-                    ReasonCode::SUCCESS
-                } else {
-                    ReasonCode::PACKET_IDENTIFIER_NOT_FOUND
+            // PUBACK and the QoS 2 steps share one layout: one parser call for the four (a
+            // build without `qos2` does not know the last three packet types).
+            ty::PUBACK..=ty::PUBCOMP if cfg!(feature = "qos2") || first >> 4 == ty::PUBACK => {
+                let kind = first >> 4;
+                let ctx = match kind {
+                    ty::PUBACK => Context::Puback,
+                    ty::PUBREC => Context::Pubrec,
+                    ty::PUBREL => Context::Pubrel,
+                    _ => Context::Pubcomp,
                 };
-                self.push_ack(AckKind::Pubcomp, a.packet_id, reason);
+                let a = AckRepr::parse(ctx, body, version)?;
+                self.handle_ack(kind, a, v5)?;
                 Ok(Delivery::None(a.properties))
             }
-            Packet::Suback(s) => {
+            ty::SUBACK => {
+                let s = SubackRepr::parse(body, version)?;
                 match self.topics.suback(s.packet_id, s.reason_codes) {
                     Some(acked) if acked.filters != s.reason_codes.len() => {
                         return Err(ProtocolError::SubackMismatch)
@@ -860,7 +825,8 @@ impl<
                 }
                 Ok(Delivery::None(s.properties))
             }
-            Packet::Unsuback(u) => {
+            ty::UNSUBACK => {
+                let u = UnsubackRepr::parse(body, version)?;
                 match self.topics.unsuback(u.packet_id) {
                     Some(acked) if acked.report => self.push_event(Event::Unsubscribed {
                         packet_id: u.packet_id,
@@ -870,14 +836,114 @@ impl<
                 }
                 Ok(Delivery::None(u.properties))
             }
-            Packet::Pingresp => Ok(Delivery::None(Properties::EMPTY)),
-            Packet::Disconnect(d) if v5 => {
+            ty::PINGRESP => {
+                if !body.is_empty() {
+                    return Err(ProtocolError::Decode(codec::DecodeError::TrailingBytes));
+                }
+                Ok(Delivery::None(Properties::EMPTY))
+            }
+            ty::DISCONNECT => {
+                let d = DisconnectRepr::parse(body, version)?;
+                if !v5 {
+                    // A 3.1.1 broker closes the connection; it never sends DISCONNECT.
+                    return Err(ProtocolError::UnexpectedPacket);
+                }
                 log::info!("broker disconnected: {}", d.reason);
                 self.lose(now, DisconnectReason::Peer(d.reason), None);
                 Ok(Delivery::None(d.properties))
             }
-            _ => Err(ProtocolError::UnexpectedPacket),
+            // A client never answers AUTH (it sends no Authentication Method); it is still
+            // parsed, so that a malformed one is reported as malformed.
+            #[cfg(feature = "v5")]
+            ty::AUTH => {
+                codec::AuthRepr::parse(body)?;
+                Err(ProtocolError::UnexpectedPacket)
+            }
+            // Packets only a server receives: their fixed header is valid, but a broker must
+            // not send them. No parser for them is linked into the client.
+            ty::CONNECT | ty::SUBSCRIBE | ty::UNSUBSCRIBE | ty::PINGREQ => {
+                Err(ProtocolError::UnexpectedPacket)
+            }
+            _ => Err(ProtocolError::Decode(codec::DecodeError::PacketType)),
         }
+    }
+
+    /// PUBACK, PUBREC, PUBREL or PUBCOMP (`kind`, the packet type), parsed.
+    fn handle_ack(&mut self, kind: u8, a: AckRepr<'_>, v5: bool) -> Result<(), ProtocolError> {
+        use codec::packet_type as ty;
+        match kind {
+            ty::PUBACK => match self.queue.find(a.packet_id) {
+                Some((at, m)) if m.stage == Stage::AwaitAck && m.qos == QoS::AtLeastOnce => {
+                    let stage = if v5 && a.reason.is_error() {
+                        Stage::Failed(Failure::Rejected(a.reason))
+                    } else {
+                        Stage::Done
+                    };
+                    self.queue.set_stage(at, stage, false);
+                }
+                Some((_, m)) if m.is_in_flight() => return Err(ProtocolError::WrongAck),
+                _ => log::debug!("PUBACK for unknown id {}", a.packet_id),
+            },
+            #[cfg(feature = "qos2")]
+            ty::PUBREC => match self.queue.find(a.packet_id) {
+                Some((at, m)) if m.stage == Stage::AwaitAck && m.qos == QoS::ExactlyOnce => {
+                    if v5 && a.reason.is_error() {
+                        // MQTT 5.0 §4.3.3: a failed PUBREC ends the exchange; no PUBREL.
+                        self.queue
+                            .set_stage(at, Stage::Failed(Failure::Rejected(a.reason)), false);
+                    } else {
+                        self.queue.set_stage(at, Stage::AwaitComp, true);
+                    }
+                }
+                Some((at, m)) if m.stage == Stage::AwaitComp => {
+                    self.queue.set_stage(at, Stage::AwaitComp, true)
+                }
+                Some((_, m)) if m.is_in_flight() => return Err(ProtocolError::WrongAck),
+                _ => {
+                    let reason = if v5 {
+                        ReasonCode::PACKET_IDENTIFIER_NOT_FOUND
+                    } else {
+                        ReasonCode::SUCCESS
+                    };
+                    self.push_ack(AckKind::Pubrel, a.packet_id, reason);
+                }
+            },
+            #[cfg(feature = "qos2")]
+            ty::PUBREL => {
+                // A PUBREL for a released id closes a copy acknowledged above: no error.
+                let known =
+                    self.incoming.remove(a.packet_id) || self.incoming.was_released(a.packet_id);
+                let reason = if known || !v5 {
+                    ReasonCode::SUCCESS
+                } else {
+                    ReasonCode::PACKET_IDENTIFIER_NOT_FOUND
+                };
+                self.push_ack(AckKind::Pubcomp, a.packet_id, reason);
+            }
+            #[cfg(feature = "qos2")]
+            _ => match self.queue.find(a.packet_id) {
+                Some((at, m)) if m.stage == Stage::AwaitComp => {
+                    self.queue.set_stage(at, Stage::Done, false)
+                }
+                Some((_, m)) if m.is_in_flight() => return Err(ProtocolError::WrongAck),
+                _ => log::debug!("PUBCOMP for unknown id {}", a.packet_id),
+            },
+            #[cfg(not(feature = "qos2"))]
+            _ => {}
+        }
+        Ok(())
+    }
+
+    /// Checks that a packet other than CONNACK comes on an accepted connection; on one, any
+    /// packet shows the link is alive, so an outstanding PINGRESP is no longer needed.
+    fn expect_connected(&mut self) -> Result<(), ProtocolError> {
+        if self.state == State::Connecting {
+            return Err(ProtocolError::UnexpectedPacket);
+        }
+        if !self.send_ping {
+            self.timers.stop(Timer::Response);
+        }
+        Ok(())
     }
 
     fn handle_connack<'p>(
@@ -913,22 +979,29 @@ impl<
         self.broker = BrokerLimits::DEFAULT;
         self.keep_alive = self.config.keep_alive;
         if v5 {
-            let b = &mut self.broker;
-            b.receive_maximum = props.receive_maximum().unwrap_or(u16::MAX);
-            b.maximum_packet_size = props.maximum_packet_size().unwrap_or(u32::MAX);
-            b.topic_alias_maximum = props.topic_alias_maximum().unwrap_or(0);
-            b.maximum_qos = props.maximum_qos().unwrap_or(QoS::ExactlyOnce);
-            b.retain_available = props.retain_available().unwrap_or(true);
-            if let Some(ka) = props.server_keep_alive() {
-                self.keep_alive = ka;
-            }
-            if let Some(id) = props.assigned_client_identifier() {
-                if !self.topics.set_assigned_client_id(id) {
-                    log::error!(
-                        "no room to keep the assigned client id; the session cannot be resumed"
-                    );
+            // One pass over the section (validated by the parser: no duplicates, values in
+            // range) instead of one search per property; absent ones keep the defaults above.
+            let (b, keep_alive, topics) =
+                (&mut self.broker, &mut self.keep_alive, &mut self.topics);
+            props.for_each_received(|p| {
+                match p {
+                    Property::ReceiveMaximum(n) => b.receive_maximum = n,
+                    Property::MaximumPacketSize(n) => b.maximum_packet_size = n,
+                    Property::TopicAliasMaximum(n) => b.topic_alias_maximum = n,
+                    Property::MaximumQoS(q) => b.maximum_qos = q,
+                    Property::RetainAvailable(r) => b.retain_available = r,
+                    Property::ServerKeepAlive(ka) => *keep_alive = ka,
+                    // Kept in the topic pool; the guard stores it, the arm reports no room.
+                    Property::AssignedClientIdentifier(id)
+                        if !topics.set_assigned_client_id(id) =>
+                    {
+                        log::error!(
+                            "no room to keep the assigned client id; the session cannot be resumed"
+                        );
+                    }
+                    _ => {}
                 }
-            }
+            });
         }
         log::info!("connected (session present: {session_present})");
         self.state = State::Connected;
@@ -981,6 +1054,7 @@ impl<
         });
     }
 
+    #[inline(always)]
     fn handle_publish<'p>(&mut self, p: PublishRepr<'p>) -> Result<Delivery<'p>, ProtocolError> {
         // 3.1.1 PUBLISHes carry no properties (the decoder gives them none); saying so compiles
         // the alias code and the whole property parser out of builds without `v5`.

@@ -42,6 +42,7 @@ fn allowed_codes(ctx: Context) -> &'static [u8] {
 }
 
 impl<'a> Repr<'a> {
+    #[inline(always)]
     pub(crate) fn parse(
         ctx: Context,
         body: &'a [u8],

@@ -26,6 +26,7 @@ pub struct Repr<'a> {
 
 #[cfg(feature = "v5")]
 impl<'a> Repr<'a> {
+    #[inline(always)]
     pub(crate) fn parse(body: &'a [u8]) -> Result<Self, DecodeError> {
         let (reason, properties) =
             parse_reason_and_properties(body, ProtocolVersion::V5, Context::Auth, reason::AUTH_V5)?;

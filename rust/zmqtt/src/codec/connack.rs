@@ -32,6 +32,7 @@ fn code_is_valid(code: u8, version: ProtocolVersion) -> bool {
 }
 
 impl<'a> Repr<'a> {
+    #[inline(always)]
     pub(crate) fn parse(body: &'a [u8], version: ProtocolVersion) -> Result<Self, DecodeError> {
         let version = version.in_build();
         let mut r = Reader::new(body);

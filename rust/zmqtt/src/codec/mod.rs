@@ -6,6 +6,11 @@
 //! bytes that takes. Each packet type has one file with a `Repr` (re-exported here as
 //! `ConnectRepr`, `PublishRepr`, ...).
 //!
+//! The client does not call [`decode`]: it frames with `split_packet` and parses the body with
+//! the parser of that one packet type (`Client::handle_packet`), so its receive path builds no
+//! [`Packet`] and links no parser for packets only a server receives. The validation is the
+//! same code either way (the per-packet `parse` functions).
+//!
 //! # The panic contract
 //!
 //! Nothing in this module panics, whatever the input:
@@ -91,7 +96,7 @@ pub use unsubscribe::{
 pub use varint::MAX as MAX_REMAINING_LENGTH;
 
 use cursor::{Reader, Writer};
-use properties::Context;
+pub(crate) use properties::Context;
 
 /// The protocol version, carried as the protocol level in CONNECT (§3.1.2.2).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
@@ -167,7 +172,7 @@ pub(crate) fn read_packet_id(r: &mut Reader<'_>) -> Result<PacketId, DecodeError
 }
 
 /// The fixed header's packet type numbers (§2.1.2).
-mod packet_type {
+pub(crate) mod packet_type {
     pub const CONNECT: u8 = 1;
     pub const CONNACK: u8 = 2;
     pub const PUBLISH: u8 = 3;
@@ -270,6 +275,67 @@ fn check_first_byte(first: u8, version: ProtocolVersion) -> Result<(), DecodeErr
     }
 }
 
+/// One packet framed by its fixed header, its body not parsed yet: what [`split_packet`] gives.
+///
+/// The client parses the body itself with the parser of the one packet type it expects
+/// (`ConnackRepr::parse`, `PublishRepr::parse`, ...), so that no [`Packet`] is built on its
+/// receive path; [`decode`] is [`split_packet`] followed by every parser.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Framed<'a> {
+    /// A whole packet is in the first `len` bytes of the buffer.
+    Whole {
+        /// The fixed header's first byte: type and flags, checked by [`check_first_byte`].
+        first: u8,
+        /// The body (variable header and payload), exactly the remaining length.
+        body: &'a [u8],
+        /// The packet's length, fixed header included.
+        len: usize,
+    },
+    /// Only the start of a packet; at least `needed` more bytes can change the answer.
+    Incomplete {
+        /// As [`Decoded::Incomplete`].
+        needed: usize,
+    },
+}
+
+/// Frames one packet at the front of `buf`: checks the first byte (type and flags), the
+/// Remaining Length and the size limit, and splits off the body. See [`decode`] for the rules.
+#[inline]
+pub(crate) fn split_packet(
+    buf: &[u8],
+    version: ProtocolVersion,
+    max_packet_size: u32,
+) -> Result<Framed<'_>, DecodeError> {
+    if !version.is_built() {
+        return Err(DecodeError::UnsupportedProtocolVersion);
+    }
+    let version = version.in_build();
+    let Some((&first, rest)) = buf.split_first() else {
+        return Ok(Framed::Incomplete { needed: 2 });
+    };
+    check_first_byte(first, version)?;
+    let (remaining, len_len) = match varint::parse(rest) {
+        Ok(v) => v,
+        Err(varint::Error::Incomplete) => return Ok(Framed::Incomplete { needed: 1 }),
+        Err(varint::Error::Malformed) => return Err(DecodeError::RemainingLength),
+    };
+    // Cannot overflow: at most 1 + 4 + 268,435,455.
+    let total = 1 + len_len + remaining as usize;
+    if total as u64 > u64::from(max_packet_size) {
+        return Err(DecodeError::PacketTooLarge);
+    }
+    match buf.get(1 + len_len..total) {
+        Some(body) => Ok(Framed::Whole {
+            first,
+            body,
+            len: total,
+        }),
+        None => Ok(Framed::Incomplete {
+            needed: total - buf.len(),
+        }),
+    }
+}
+
 /// Decodes one packet from the front of `buf`.
 ///
 /// `version` is the protocol version of the connection; a CONNECT must carry the matching
@@ -283,31 +349,13 @@ pub fn decode(
     version: ProtocolVersion,
     max_packet_size: u32,
 ) -> Result<Decoded<'_>, DecodeError> {
-    if !version.is_built() {
-        return Err(DecodeError::UnsupportedProtocolVersion);
+    match split_packet(buf, version, max_packet_size)? {
+        Framed::Whole { first, body, len } => {
+            let packet = parse_body(first, body, version.in_build())?;
+            Ok(Decoded::Packet { packet, len })
+        }
+        Framed::Incomplete { needed } => Ok(Decoded::Incomplete { needed }),
     }
-    let version = version.in_build();
-    let Some((&first, rest)) = buf.split_first() else {
-        return Ok(Decoded::Incomplete { needed: 2 });
-    };
-    check_first_byte(first, version)?;
-    let (remaining, len_len) = match varint::parse(rest) {
-        Ok(v) => v,
-        Err(varint::Error::Incomplete) => return Ok(Decoded::Incomplete { needed: 1 }),
-        Err(varint::Error::Malformed) => return Err(DecodeError::RemainingLength),
-    };
-    // Cannot overflow: at most 1 + 4 + 268,435,455.
-    let total = 1 + len_len + remaining as usize;
-    if total as u64 > u64::from(max_packet_size) {
-        return Err(DecodeError::PacketTooLarge);
-    }
-    let Some(body) = buf.get(1 + len_len..total) else {
-        return Ok(Decoded::Incomplete {
-            needed: total - buf.len(),
-        });
-    };
-    let packet = parse_body(first, body, version)?;
-    Ok(Decoded::Packet { packet, len: total })
 }
 
 /// Parses a packet body whose fixed header has been checked.

@@ -572,6 +572,20 @@ impl<'a> Properties<'a> {
         })
     }
 
+    /// Calls `f` with each property of a section this codec decoded, in wire order: the
+    /// engine's one pass over a received section. A `List` (built by a caller, never received)
+    /// gives nothing, so the pass carries no code for it.
+    pub(crate) fn for_each_received(&self, mut f: impl FnMut(Property<'a>)) {
+        if let Self::Encoded(b) = *self {
+            let mut r = Reader::new(b);
+            // Validated when parsed; a bad property ends the pass as it ends `iter`.
+            while !r.is_empty() {
+                let Ok(p) = parse_one(&mut r) else { break };
+                f(p);
+            }
+        }
+    }
+
     /// The first property with identifier `pid`: one loop for all the getters below, instead
     /// of one per getter.
     fn find(&self, pid: u8) -> Option<Property<'a>> {

@@ -33,6 +33,7 @@ pub struct Repr<'a> {
 
 impl<'a> Repr<'a> {
     /// `flags` are the fixed header's low four bits, already checked by the framing.
+    #[inline(always)]
     pub(crate) fn parse(
         flags: u8,
         body: &'a [u8],

@@ -25,6 +25,7 @@ pub struct Repr<'a> {
 }
 
 impl<'a> Repr<'a> {
+    #[inline(always)]
     pub(crate) fn parse(body: &'a [u8], version: ProtocolVersion) -> Result<Self, DecodeError> {
         let version = version.in_build();
         let mut r = Reader::new(body);

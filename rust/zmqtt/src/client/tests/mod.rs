@@ -1740,6 +1740,74 @@ fn rejected_v5_puback_and_pubrec_are_reported_failed() {
 
 // ----- misbehaving broker -----
 
+/// The engine parses what it receives with one parser per packet type, not with `codec::decode`.
+/// It must refuse exactly what `decode` refuses (the codec's tests pin those rules to the spec),
+/// with the same error: every fixture of the codec's tests and three single-byte corruptions of
+/// each byte of each, handed whole to a connected client.
+#[test]
+fn the_client_refuses_exactly_what_the_codec_refuses_with_the_same_error() {
+    use crate::codec::{decode, Decoded, ALL_FIXTURES};
+    let mut refused = 0;
+    for &(name, v, fixture) in ALL_FIXTURES {
+        if !v.is_built() {
+            continue;
+        }
+        let mut cases = vec![fixture.to_vec()];
+        for at in 0..fixture.len() {
+            for flip in [0x01u8, 0x40, 0xff] {
+                let mut bytes = fixture.to_vec();
+                bytes[at] ^= flip;
+                cases.push(bytes);
+            }
+        }
+        for mut bytes in cases {
+            let mut h = Harness::connected(config(v));
+            let max = h.client.config().max_incoming_packet;
+            let want = match decode(&bytes, v, max) {
+                Ok(Decoded::Incomplete { .. }) => continue,
+                Ok(Decoded::Packet { len, .. }) => {
+                    // Only the first packet: a shortened length leaves a second one behind.
+                    bytes.truncate(len);
+                    None
+                }
+                Err(e) => Some(e),
+            };
+            let input = h.client.handle_input(h.now, &bytes);
+            assert!(input.consumed > 0, "{name} {bytes:02x?}");
+            let mut got = None;
+            while let Some(e) = h.client.poll_event() {
+                if let Event::Disconnected {
+                    reason: DisconnectReason::Protocol(p),
+                    ..
+                } = e
+                {
+                    got = Some(p);
+                }
+            }
+            // A broker must not send CONNECT, SUBSCRIBE, UNSUBSCRIBE or PINGREQ: the client
+            // says so without parsing them (`decode`, which a broker uses, parses them).
+            let server_bound = matches!(bytes[0] >> 4, 1 | 8 | 10 | 12);
+            match (want, got) {
+                (Some(e), Some(ProtocolError::UnexpectedPacket)) if server_bound => {
+                    let _ = e;
+                    refused += 1;
+                }
+                (Some(e), Some(p)) => {
+                    assert_eq!(p, ProtocolError::Decode(e), "{name} {bytes:02x?}");
+                    refused += 1;
+                }
+                (Some(e), None) => panic!("{name} {bytes:02x?}: {e:?} accepted by the client"),
+                (None, Some(ProtocolError::Decode(e))) => {
+                    panic!("{name} {bytes:02x?}: decodes, but the client says {e:?}")
+                }
+                (None, _) => {}
+            }
+        }
+    }
+    // Not vacuous: 244 to 923 refusals, depending on what the build has.
+    assert!(refused > 200, "{refused}");
+}
+
 #[cfg(feature = "qos2")]
 #[test]
 fn packets_out_of_order_are_protocol_errors_followed_by_a_reconnect() {
