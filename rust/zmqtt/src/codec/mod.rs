@@ -51,6 +51,7 @@ mod error;
 mod properties;
 mod publish;
 mod reason;
+pub(crate) mod send;
 mod string;
 mod suback;
 mod subscribe;
@@ -167,7 +168,7 @@ pub(crate) fn read_packet_id(r: &mut Reader<'_>) -> Result<PacketId, DecodeError
 }
 
 /// The fixed header's packet type numbers (§2.1.2).
-mod packet_type {
+pub(crate) mod packet_type {
     pub const CONNECT: u8 = 1;
     pub const CONNACK: u8 = 2;
     pub const PUBLISH: u8 = 3;
