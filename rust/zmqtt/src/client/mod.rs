@@ -1334,18 +1334,19 @@ impl<
                 payload,
             };
             let limit = self.outgoing_limit();
-            let mut len = send::packet_len(publish.body_len(w.v5));
-            if new_alias.is_some() && len > limit {
+            let mut body = publish.body_len(w.v5);
+            if new_alias.is_some() && send::packet_len(body) > limit {
                 // `publish` checked the size without an alias; the alias property (3 bytes)
                 // must not be what pushes the message over a limit, so it goes without one.
                 new_alias = None;
                 publish.topic = topic;
                 publish.properties = stored;
-                len = send::packet_len(publish.body_len(w.v5));
+                body = publish.body_len(w.v5);
             }
+            let len = send::packet_len(body);
             let fits = len <= limit;
             let put = if fits {
-                w.put(|tx, v5| publish.write(tx, v5))
+                w.put(|tx, v5| publish.write(tx, v5, body))
             } else {
                 Put::Invalid
             };

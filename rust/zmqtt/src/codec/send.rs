@@ -168,26 +168,22 @@ impl Publish<'_> {
         )
     }
 
-    /// Writes it into the front of `tx`.
-    pub(crate) fn write(&self, tx: &mut [u8], v5: bool) -> Result<usize, EncodeError> {
+    /// Writes it into the front of `tx`; `body` is its [`body_len`](Self::body_len), which the
+    /// caller has worked out already (to compare the size with the limits).
+    pub(crate) fn write(&self, tx: &mut [u8], v5: bool, body: usize) -> Result<usize, EncodeError> {
         let flags = u8::from(self.dup) << 3 | (self.qos as u8) << 1 | u8::from(self.retain);
-        frame(
-            tx,
-            packet_type::PUBLISH << 4 | flags,
-            self.body_len(v5),
-            |w| {
-                w.checked_string(self.topic);
-                if self.qos != QoS::AtMostOnce {
-                    w.u16(self.id.get());
-                }
-                if v5 {
-                    w.varint(self.properties.len());
-                    w.bytes(self.properties);
-                }
-                w.bytes(self.payload);
-                Ok(())
-            },
-        )
+        frame(tx, packet_type::PUBLISH << 4 | flags, body, |w| {
+            w.checked_string(self.topic);
+            if self.qos != QoS::AtMostOnce {
+                w.u16(self.id.get());
+            }
+            if v5 {
+                w.varint(self.properties.len());
+                w.bytes(self.properties);
+            }
+            w.bytes(self.payload);
+            Ok(())
+        })
     }
 }
 
@@ -455,6 +451,11 @@ mod tests {
         }
     }
 
+    /// Writes `m` with the length its caller would work out.
+    fn put(m: Publish<'_>, tx: &mut [u8], v5: bool) -> Result<usize, EncodeError> {
+        m.write(tx, v5, m.body_len(v5))
+    }
+
     fn msg<'a>(qos: QoS, topic: &'a str, properties: &'a [u8], payload: &'a [u8]) -> Publish<'a> {
         Publish {
             dup: false,
@@ -531,7 +532,7 @@ mod tests {
     #[test]
     fn publish_matches_the_spec_bytes() {
         check(publish::tests::PUBLISH_V3_QOS0, |b| {
-            msg(QoS::AtMostOnce, "a/b", &[], b"hello").write(b, false)
+            put(msg(QoS::AtMostOnce, "a/b", &[], b"hello"), b, false)
         });
         let dup = Publish {
             dup: true,
@@ -540,27 +541,27 @@ mod tests {
             ..msg(QoS::AtLeastOnce, "a/b", &[], b"hi")
         };
         check(publish::tests::PUBLISH_V3_QOS1_DUP_RETAIN, |b| {
-            dup.write(b, false)
+            put(dup, b, false)
         });
         let qos2 = Publish {
             id: pid(65535),
             ..msg(QoS::ExactlyOnce, "t", &[], b"")
         };
         check(publish::tests::PUBLISH_V3_QOS2_EMPTY, |b| {
-            qos2.write(b, false)
+            put(qos2, b, false)
         });
         check(publish::tests::PUBLISH_V5_QOS0, |b| {
-            msg(QoS::AtMostOnce, "t", &[], b"x").write(b, true)
+            put(msg(QoS::AtMostOnce, "t", &[], b"x"), b, true)
         });
         // A stored section goes out as it is: the fixture's, between id and payload.
         let fixture = publish::tests::PUBLISH_V5_PROPERTIES;
         let section = &fixture[10..10 + usize::from(fixture[9])];
         check(fixture, |b| {
-            msg(QoS::AtLeastOnce, "a/b", section, b"hi").write(b, true)
+            put(msg(QoS::AtLeastOnce, "a/b", section, b"hi"), b, true)
         });
         // 3.1.1 has no property section: a stored one is not sent.
         check(publish::tests::PUBLISH_V3_QOS0, |b| {
-            msg(QoS::AtMostOnce, "a/b", section, b"hello").write(b, false)
+            put(msg(QoS::AtMostOnce, "a/b", section, b"hello"), b, false)
         });
     }
 
@@ -569,7 +570,7 @@ mod tests {
     fn publish_with_a_topic_alias_matches_the_spec_bytes() {
         let alias = topic_alias_property(1);
         check(publish::tests::PUBLISH_V5_ALIAS_ONLY, |b| {
-            msg(QoS::AtMostOnce, "", &alias, b"x").write(b, true)
+            put(msg(QoS::AtMostOnce, "", &alias, b"x"), b, true)
         });
     }
 
@@ -581,7 +582,7 @@ mod tests {
             for v5 in [false, true] {
                 let m = msg(QoS::AtLeastOnce, "a/b", &[], &payload);
                 let mut buf = vec![0u8; payload_len + 16];
-                let n = m.write(&mut buf, v5).unwrap();
+                let n = m.write(&mut buf, v5, m.body_len(v5)).unwrap();
                 assert_eq!(n, packet_len(m.body_len(v5)), "{payload_len} {v5}");
                 let version = if v5 {
                     ProtocolVersion::V5
