@@ -1185,7 +1185,11 @@ impl<
             properties,
         };
         match w.put(|tx, v5| connect.write(tx, v5)) {
-            Put::Done => true,
+            Put::Done => {
+                #[cfg(feature = "log-debug")]
+                send::trace_connect(&connect, w.v5);
+                true
+            }
             Put::NoRoom => false,
             Put::Invalid => {
                 // The config was validated, so this is a CONNECT larger than the buffer given.
@@ -1653,11 +1657,15 @@ impl Writer<'_> {
     }
 
     /// The per-packet trace of debug builds: the packet just written, read back with the
-    /// codec's decoder (no `Packet` is built to send it). CONNECT, SUBSCRIBE and UNSUBSCRIBE
-    /// decode only with `broker`; without it their type and size are shown.
+    /// codec's decoder (no `Packet` is built to send it). SUBSCRIBE and UNSUBSCRIBE decode only
+    /// with `broker`; without it their type and size are shown.
     #[cfg(feature = "log-debug")]
     fn trace(&self, n: usize) {
         let bytes = self.tx.get(self.len..self.len + n).unwrap_or_default();
+        if bytes.first().map(|b| b >> 4) == Some(packet_type::CONNECT) {
+            // Traced by `write_connect` (see `send::trace_connect`).
+            return;
+        }
         let version = if self.v5 {
             ProtocolVersion::V5
         } else {

@@ -422,6 +422,56 @@ impl Connect<'_> {
     }
 }
 
+/// The `tx Connect(..)` line of debug builds, as the generic `Packet`'s `Debug` shows it (the
+/// password as its length only). CONNECT is traced here rather than read back from the buffer
+/// like the other packets: without `broker` the codec has no CONNECT decoder.
+#[cfg(feature = "log-debug")]
+pub(crate) fn trace_connect(c: &Connect<'_>, v5: bool) {
+    use super::Property;
+    #[cfg(feature = "v5")]
+    let list: heapless::Vec<Property<'_>, 4> = c
+        .properties
+        .iter()
+        .filter(|p| v5 && p.0 != 0)
+        .map(|&(pid, v)| match pid {
+            property_id::SESSION_EXPIRY_INTERVAL => Property::SessionExpiryInterval(v),
+            property_id::RECEIVE_MAXIMUM => Property::ReceiveMaximum(v as u16),
+            property_id::MAXIMUM_PACKET_SIZE => Property::MaximumPacketSize(v),
+            _ => Property::TopicAliasMaximum(v as u16),
+        })
+        .collect();
+    #[cfg(not(feature = "v5"))]
+    let list: [Property<'_>; 0] = [];
+    let _ = v5;
+    let repr = super::ConnectRepr {
+        client_id: c.client_id,
+        keep_alive: c.keep_alive,
+        clean_start: c.clean_start,
+        username: c.username,
+        password: c.password,
+        will: c.will.map(|w| super::Will {
+            topic: w.topic,
+            payload: w.payload,
+            qos: w.qos,
+            retain: w.retain,
+            #[cfg(feature = "v5")]
+            properties: if v5 {
+                w.properties
+            } else {
+                super::Properties::EMPTY
+            },
+            #[cfg(not(feature = "v5"))]
+            properties: super::Properties::EMPTY,
+        }),
+        properties: if list.is_empty() {
+            super::Properties::EMPTY
+        } else {
+            super::Properties::List(&list)
+        },
+    };
+    crate::log::trace!("tx {:?}", super::Packet::Connect(repr));
+}
+
 #[cfg(test)]
 mod tests {
     // Reduced feature sets (scripts/test) compile only some of the tests below.
