@@ -341,6 +341,8 @@ impl Connect<'_> {
 
     /// Writes it into the front of `tx`. 3.1.1 (level 4) or 5.0 (level 5) by `v5`.
     pub(crate) fn write(&self, tx: &mut [u8], v5: bool) -> Result<usize, EncodeError> {
+        // Level 5 only where its property sections are built in.
+        let v5 = v5 && cfg!(feature = "v5");
         // `Config::validate` has checked these; a CONNECT is rare, so they are checked again
         // rather than trusting that it ran on this very config.
         if !v5 && self.password.is_some() && self.username.is_none() {
@@ -629,7 +631,7 @@ mod tests {
         // Remaining lengths of 1 to 4 bytes (§2.2.3: 127, 16,383 and 2,097,151 are the edges).
         for payload_len in [0, 120, 121, 122, 16_370, 16_380, 2_097_140, 2_097_150] {
             let payload = vec![7u8; payload_len];
-            for v5 in [false, true] {
+            for v5 in [false, cfg!(feature = "v5")] {
                 let m = msg(QoS::AtLeastOnce, "a/b", &[], &payload);
                 let mut buf = vec![0u8; payload_len + 16];
                 let n = m.write(&mut buf, v5, m.body_len(v5)).unwrap();
@@ -721,11 +723,13 @@ mod tests {
             ..connect_with("cid")
         };
         check(connect::tests::CONNECT_V3_FULL, |b| full.write(b, false));
-        let v5 = Connect {
-            keep_alive: 0,
-            ..connect_with("")
-        };
-        check(connect::tests::CONNECT_V5_MINIMAL, |b| v5.write(b, true));
+        if cfg!(feature = "v5") {
+            let v5 = Connect {
+                keep_alive: 0,
+                ..connect_with("")
+            };
+            check(connect::tests::CONNECT_V5_MINIMAL, |b| v5.write(b, true));
+        }
     }
 
     /// The four integer properties, read back by mqttbytes (an independent implementation).
