@@ -157,6 +157,7 @@ impl<'a> Config<'a> {
     }
 
     /// The session expiry interval sent in a 5.0 CONNECT.
+    #[cfg(any(test, feature = "v5"))]
     pub(crate) fn effective_session_expiry(&self) -> u32 {
         match self.session_expiry_interval {
             Some(s) => s,

@@ -26,11 +26,12 @@ mod tests;
 
 use heapless::Deque;
 
+#[cfg(feature = "v5")]
+use crate::codec::property_id as id;
 use crate::codec::{
-    self, AckRepr, ConnackRepr, ConnectRepr, DisconnectRepr, Framed, MqttStr, Packet, Properties,
-    Property, ProtocolVersion, PublishRepr, QoS, ReasonCode, RetainHandling, SubackRepr,
-    SubscribeRepr, Subscription, SubscriptionOptions, Subscriptions, TopicFilter, TopicFilters,
-    TopicName, UnsubackRepr, UnsubscribeRepr,
+    self, packet_type, send, AckRepr, ConnackRepr, DisconnectRepr, Framed, MqttStr, Properties,
+    Property, ProtocolVersion, PublishRepr, QoS, ReasonCode, SubackRepr, Subscription,
+    SubscriptionOptions, TopicFilter, TopicName, UnsubackRepr,
 };
 use crate::log;
 use crate::time::{Duration, Instant};
@@ -417,7 +418,7 @@ impl<
         if msg.qos == QoS::ExactlyOnce {
             return Err(PublishError::QosNotBuilt);
         }
-        let topic = TopicName::new(msg.topic).map_err(PublishError::InvalidTopic)?;
+        TopicName::new(msg.topic).map_err(PublishError::InvalidTopic)?;
         if has_forbidden_char(msg.topic) {
             return Err(PublishError::ForbiddenCharacter);
         }
@@ -434,16 +435,14 @@ impl<
         }
         // The size without a topic alias: `write_messages` sends without one when the alias
         // would push the packet over a limit.
-        let repr = PublishRepr {
-            dup: false,
-            qos: msg.qos,
-            retain: msg.retain,
-            topic,
-            packet_id: (msg.qos != QoS::AtMostOnce).then_some(PacketId::MAX),
-            properties,
-            payload: msg.payload,
-        };
-        let len = Packet::Publish(repr).buffer_len(self.version());
+        let v5 = self.version() == ProtocolVersion::V5;
+        let section = if v5 { properties.wire_len() } else { 0 };
+        let len = send::packet_len(send::publish_body_len(
+            msg.topic.len(),
+            msg.qos,
+            section,
+            msg.payload.len(),
+        ));
         if len > self.config.max_outgoing_packet as usize {
             return Err(PublishError::PacketTooLarge);
         }
@@ -515,12 +514,9 @@ impl<
         if !self.is_connected() {
             return Err(SubscribeError::NotConnected);
         }
-        let repr = SubscribeRepr {
-            packet_id: PacketId::MAX,
-            subscriptions: Subscriptions::List(subscriptions),
-            properties: Properties::EMPTY,
-        };
-        let len = Packet::Subscribe(repr).buffer_len(self.version());
+        let v5 = self.version() == ProtocolVersion::V5;
+        let entries = subscriptions.iter().map(|s| (s.filter.as_str(), 0));
+        let len = send::packet_len(send::request_body_len(v5, true, entries));
         if len > self.outgoing_limit() {
             return Err(SubscribeError::PacketTooLarge);
         }
@@ -569,12 +565,9 @@ impl<
         if !self.is_connected() {
             return Err(SubscribeError::NotConnected);
         }
-        let repr = UnsubscribeRepr {
-            packet_id: PacketId::MAX,
-            filters: TopicFilters::List(&checked),
-            properties: Properties::EMPTY,
-        };
-        if Packet::Unsubscribe(repr).buffer_len(self.version()) > self.outgoing_limit() {
+        let v5 = self.version() == ProtocolVersion::V5;
+        let entries = checked.iter().map(|f| (f.as_str(), 0));
+        if send::packet_len(send::request_body_len(v5, false, entries)) > self.outgoing_limit() {
             return Err(SubscribeError::PacketTooLarge);
         }
         let text: usize = filters.iter().map(|f| f.len()).sum();
@@ -1135,7 +1128,7 @@ impl<
     #[must_use]
     pub fn poll_transmit(&mut self, now: Instant, tx: &mut [u8]) -> Option<usize> {
         let mut w = Writer {
-            version: self.version(),
+            v5: self.version() == ProtocolVersion::V5,
             tx,
             len: 0,
         };
@@ -1146,16 +1139,8 @@ impl<
             }
             State::Connected => self.write_connected(&mut w),
             State::Closing => {
-                let repr = DisconnectRepr {
-                    reason: self.closing.unwrap_or_default(),
-                    properties: Properties::EMPTY,
-                };
-                let reason = if self.version() == ProtocolVersion::V5 {
-                    repr
-                } else {
-                    DisconnectRepr::default()
-                };
-                if w.put(&Packet::Disconnect(reason)) != Put::NoRoom {
+                let reason = self.closing.unwrap_or_default();
+                if w.put(|tx, v5| send::disconnect(tx, v5, reason)) != Put::NoRoom {
                     self.finish_close(now);
                 }
             }
@@ -1234,33 +1219,6 @@ impl<
 
     fn write_connect(&mut self, w: &mut Writer<'_>) -> bool {
         let c = &self.config;
-        // QoS 1 messages are acknowledged at once and hold nothing; QoS 2 ones hold a table slot
-        // until PUBREL, so the table's size is what the broker may have unacknowledged.
-        let receive_maximum = u16::try_from(INCOMING_QOS2).unwrap_or(u16::MAX).max(1);
-        let props = [
-            Property::SessionExpiryInterval(c.effective_session_expiry()),
-            Property::ReceiveMaximum(receive_maximum),
-            Property::MaximumPacketSize(c.max_incoming_packet),
-            Property::TopicAliasMaximum(c.topic_alias_maximum),
-        ];
-        // Only properties that differ from the spec's defaults go on the wire.
-        let mut list: heapless::Vec<Property<'_>, 4> = heapless::Vec::new();
-        for p in props {
-            let default = matches!(
-                p,
-                Property::SessionExpiryInterval(0)
-                    | Property::ReceiveMaximum(u16::MAX)
-                    | Property::TopicAliasMaximum(0)
-            );
-            if !default {
-                let _ = list.push(p);
-            }
-        }
-        let properties = if self.version() == ProtocolVersion::V5 {
-            Properties::List(&list)
-        } else {
-            Properties::EMPTY
-        };
         // `Config::validate` has checked these; `new` checks again (a CONNECT is rare) rather
         // than trust that `validate` was called on this very config.
         let (Ok(client_id), Ok(username)) = (
@@ -1270,17 +1228,42 @@ impl<
             log::error!("client id or user name is not a valid MQTT string");
             return false;
         };
-        let repr = ConnectRepr {
+        // QoS 1 messages are acknowledged at once and hold nothing; QoS 2 ones hold a table slot
+        // until PUBREL, so the table's size is what the broker may have unacknowledged.
+        #[cfg(feature = "v5")]
+        let receive_maximum = u16::try_from(INCOMING_QOS2).unwrap_or(u16::MAX).max(1);
+        // Only properties that differ from the spec's defaults go on the wire.
+        #[cfg(feature = "v5")]
+        let properties = [
+            (id::SESSION_EXPIRY_INTERVAL, c.effective_session_expiry()),
+            (id::RECEIVE_MAXIMUM, u32::from(receive_maximum)),
+            (id::MAXIMUM_PACKET_SIZE, c.max_incoming_packet),
+            (id::TOPIC_ALIAS_MAXIMUM, u32::from(c.topic_alias_maximum)),
+        ]
+        .map(|(pid, value)| send::connect_property(pid, value));
+        let connect = send::Connect {
             client_id,
             keep_alive: c.keep_alive,
             clean_start: c.clean_session,
             username,
             password: c.password,
-            will: c.will,
+            will: c.will.map(|will| send::Will {
+                topic: will.topic,
+                payload: will.payload,
+                qos: will.qos,
+                retain: will.retain,
+                #[cfg(feature = "v5")]
+                properties: will.properties,
+            }),
+            #[cfg(feature = "v5")]
             properties,
         };
-        match w.put(&Packet::Connect(repr)) {
-            Put::Done => true,
+        match w.put(|tx, v5| connect.write(tx, v5)) {
+            Put::Done => {
+                #[cfg(feature = "log-debug")]
+                send::trace_connect(&connect, w.v5);
+                true
+            }
             Put::NoRoom => false,
             Put::Invalid => {
                 // The config was validated, so this is a CONNECT larger than the buffer given.
@@ -1292,57 +1275,27 @@ impl<
 
     fn write_connected(&mut self, w: &mut Writer<'_>) {
         while let Some(ack) = self.acks.front().copied() {
-            let repr = AckRepr {
-                packet_id: ack.id,
-                reason: ack.reason,
-                properties: Properties::EMPTY,
+            let kind = match ack.kind {
+                AckKind::Puback => packet_type::PUBACK,
+                AckKind::Pubrec => packet_type::PUBREC,
+                AckKind::Pubrel => packet_type::PUBREL,
+                AckKind::Pubcomp => packet_type::PUBCOMP,
             };
-            let packet = match ack.kind {
-                AckKind::Puback => Packet::Puback(repr),
-                AckKind::Pubrec => Packet::Pubrec(repr),
-                AckKind::Pubrel => Packet::Pubrel(repr),
-                AckKind::Pubcomp => Packet::Pubcomp(repr),
-            };
-            if w.put(&packet) == Put::NoRoom {
+            if w.put(|tx, v5| send::ack(tx, v5, kind, ack.id, ack.reason)) == Put::NoRoom {
                 return;
             }
             self.acks.pop_front();
         }
         if self.send_ping {
-            if w.put(&Packet::Pingreq) == Put::NoRoom {
+            if w.put(|tx, _| send::pingreq(tx)) == Put::NoRoom {
                 return;
             }
             self.send_ping = false;
         }
         while let Some(req) = self.topics.next_pending() {
-            let put = {
-                let mut subs: heapless::Vec<Subscription<'_>, MAX_FILTERS> = heapless::Vec::new();
-                let mut filters: heapless::Vec<TopicFilter<'_>, MAX_FILTERS> = heapless::Vec::new();
-                for (filter, opts) in self.topics.request_filters(req.id, req.subscribe) {
-                    // Stored by `subscribe`/`unsubscribe`, which took them as checked filters.
-                    let filter = TopicFilter::new_validated(filter);
-                    // A request never has more than MAX_FILTERS filters; restores have one each.
-                    let _ = subs.push(Subscription {
-                        filter,
-                        options: options_from_byte(opts),
-                    });
-                    let _ = filters.push(filter);
-                }
-                let packet = if req.subscribe {
-                    Packet::Subscribe(SubscribeRepr {
-                        packet_id: req.id,
-                        subscriptions: Subscriptions::List(&subs),
-                        properties: Properties::EMPTY,
-                    })
-                } else {
-                    Packet::Unsubscribe(UnsubscribeRepr {
-                        packet_id: req.id,
-                        filters: TopicFilters::List(&filters),
-                        properties: Properties::EMPTY,
-                    })
-                };
-                w.put(&packet)
-            };
+            // Stored by `subscribe`/`unsubscribe`, which took them as checked filters.
+            let filters = || self.topics.request_filters(req.id, req.subscribe);
+            let put = w.put(|tx, v5| send::request(tx, v5, req.subscribe, req.id, filters));
             // No room is "later": the driver also calls with what is left of its buffer after
             // earlier packets of the turn, so an empty writer does not mean an empty buffer.
             if put == Put::NoRoom {
@@ -1391,8 +1344,10 @@ impl<
             }
             #[cfg(feature = "qos2")]
             if m.stage == Stage::AwaitComp {
-                let repr = AckRepr::new(m.id);
-                if w.put(&Packet::Pubrel(repr)) == Put::NoRoom {
+                let pubrel = |tx: &mut [u8], v5| {
+                    send::ack(tx, v5, packet_type::PUBREL, m.id, ReasonCode::SUCCESS)
+                };
+                if w.put(pubrel) == Put::NoRoom {
                     return;
                 }
                 m.pending = false;
@@ -1411,6 +1366,12 @@ impl<
                 continue;
             }
             let (topic, stored, payload) = self.queue.parts(at);
+            // The record keeps the section as it goes on the wire (`queue`), so it is copied
+            // as it is: `publish` checked it (`outgoing_properties`) before it was stored.
+            let stored = match stored {
+                Properties::Encoded(bytes) => bytes,
+                Properties::List(_) => &[],
+            };
             // MQTT 5.0 §3.3.2.3.4: the first PUBLISH on a topic maps an alias, later ones send
             // only the alias. The mapping is recorded only once the packet was written. A
             // message with properties of its own goes without: they are one encoded section
@@ -1433,33 +1394,40 @@ impl<
                     alias = new_alias;
                 }
             }
-            let props = [Property::TopicAlias(alias.unwrap_or(1))];
-            let mut repr = PublishRepr {
+            #[cfg(feature = "v5")]
+            let alias_property = send::topic_alias_property(alias.unwrap_or(1));
+            let mut publish = send::Publish {
                 dup: m.sent,
                 qos: m.qos,
                 retain: m.retain,
                 // Checked by `publish` before it was queued ("" when an alias stands for it).
-                topic: TopicName::new_validated(wire_topic),
-                packet_id: (m.qos != QoS::AtMostOnce).then_some(m.id),
+                topic: wire_topic,
+                id: m.id,
                 properties: match alias {
-                    Some(_) => Properties::List(&props),
+                    #[cfg(feature = "v5")]
+                    Some(_) => &alias_property,
                     // Stored only by a 5.0 connection; a 3.1.1 one after it sends none.
-                    None if v5 => stored,
-                    None => Properties::EMPTY,
+                    _ => stored,
                 },
                 payload,
             };
             let limit = self.outgoing_limit();
-            if new_alias.is_some() && Packet::Publish(repr).buffer_len(w.version) > limit {
+            let mut body = publish.body_len(w.v5);
+            if new_alias.is_some() && send::packet_len(body) > limit {
                 // `publish` checked the size without an alias; the alias property (3 bytes)
                 // must not be what pushes the message over a limit, so it goes without one.
                 new_alias = None;
-                repr.properties = stored;
+                publish.topic = topic;
+                publish.properties = stored;
+                body = publish.body_len(w.v5);
             }
-            let packet = Packet::Publish(repr);
-            let len = packet.buffer_len(w.version);
+            let len = send::packet_len(body);
             let fits = len <= limit;
-            let put = if fits { w.put(&packet) } else { Put::Invalid };
+            let put = if fits {
+                w.put(|tx, v5| publish.write(tx, v5, body))
+            } else {
+                Put::Invalid
+            };
             match put {
                 // Later, in a buffer with room: the caller may have given only what is left of
                 // its buffer (see `write_connected`). Too large for any buffer is `!fits`.
@@ -1725,39 +1693,64 @@ enum Put {
 
 /// Appends whole packets to the caller's transmit buffer.
 struct Writer<'t> {
-    version: ProtocolVersion,
+    /// The connection speaks MQTT 5.0 (a constant `false` in a build without `v5`).
+    v5: bool,
     tx: &'t mut [u8],
     len: usize,
 }
 
 impl Writer<'_> {
-    /// Encodes `packet` after what is there. Inlined, so each call site encodes only the
-    /// packet it builds: a `Packet` going through one shared encoder kept every packet's
-    /// encoder (and, for SUBSCRIBE and UNSUBSCRIBE, the checks of an already-encoded payload a
-    /// client never sends) in the image, since the variant was known only at run time.
+    /// Appends the packet `write` (one of `codec::send`'s writers) puts into the rest of the
+    /// buffer. Inlined, so each call site holds only the writer of the packet it sends.
     #[inline(always)]
-    fn put(&mut self, packet: &Packet<'_>) -> Put {
+    fn put(
+        &mut self,
+        write: impl FnOnce(&mut [u8], bool) -> Result<usize, codec::EncodeError>,
+    ) -> Put {
         let written = match self.tx.get_mut(self.len..) {
-            Some(rest) => packet.emit_inline(self.version, rest),
+            Some(rest) => write(rest, self.v5),
             None => Err(codec::EncodeError::BufferTooSmall { needed: self.len }),
         };
-        self.record(packet, written)
+        self.record(written)
     }
 
-    fn record(&mut self, packet: &Packet<'_>, written: Result<usize, codec::EncodeError>) -> Put {
-        let _ = packet;
+    fn record(&mut self, written: Result<usize, codec::EncodeError>) -> Put {
         match written {
             Ok(n) => {
-                log::trace!("tx {packet:?}");
+                #[cfg(feature = "log-debug")]
+                self.trace(n);
                 self.len += n;
                 Put::Done
             }
             Err(codec::EncodeError::BufferTooSmall { .. }) => Put::NoRoom,
             Err(e) => {
                 log::error!("cannot encode a packet: {e}");
-                log::trace!("not encoded: {packet:?}");
                 Put::Invalid
             }
+        }
+    }
+
+    /// The per-packet trace of debug builds: the packet just written, read back with the
+    /// codec's decoder (no `Packet` is built to send it). SUBSCRIBE and UNSUBSCRIBE decode only
+    /// with `broker`; without it their type and size are shown.
+    #[cfg(feature = "log-debug")]
+    fn trace(&self, n: usize) {
+        let bytes = self.tx.get(self.len..self.len + n).unwrap_or_default();
+        if bytes.first().map(|b| b >> 4) == Some(packet_type::CONNECT) {
+            // Traced by `write_connect` (see `send::trace_connect`).
+            return;
+        }
+        let version = if self.v5 {
+            ProtocolVersion::V5
+        } else {
+            ProtocolVersion::V3_1_1
+        };
+        match codec::decode(bytes, version, u32::MAX) {
+            Ok(codec::Decoded::Packet { packet, .. }) => log::trace!("tx {packet:?}"),
+            _ => log::trace!(
+                "tx type {} ({n} bytes)",
+                bytes.first().map_or(0, |b| b >> 4)
+            ),
         }
     }
 }
@@ -1768,17 +1761,4 @@ fn options_byte(o: SubscriptionOptions) -> u8 {
         | u8::from(o.no_local) << 2
         | u8::from(o.retain_as_published) << 3
         | (o.retain_handling as u8) << 4
-}
-
-fn options_from_byte(b: u8) -> SubscriptionOptions {
-    SubscriptionOptions {
-        qos: QoS::try_from(b & 3).unwrap_or(QoS::AtMostOnce),
-        no_local: b & 4 != 0,
-        retain_as_published: b & 8 != 0,
-        retain_handling: match (b >> 4) & 3 {
-            0 => RetainHandling::SendAtSubscribe,
-            1 => RetainHandling::SendAtSubscribeIfNew,
-            _ => RetainHandling::DoNotSend,
-        },
-    }
 }

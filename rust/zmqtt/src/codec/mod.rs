@@ -11,6 +11,11 @@
 //! [`Packet`] and links no parser for packets only a server receives. The validation is the
 //! same code either way (the per-packet `parse` functions).
 //!
+//! The client's transmit path builds no `Packet`: the crate-private `send` module has one
+//! writer per packet a client sends (CONNECT, PUBLISH, the acks, SUBSCRIBE, UNSUBSCRIBE,
+//! PINGREQ, DISCONNECT), fed from the engine's own fields, so firmware links only those.
+//! `Packet::emit` is the generic encoder for tests, fuzzers and fake brokers.
+//!
 //! # The panic contract
 //!
 //! Nothing in this module panics, whatever the input:
@@ -56,6 +61,7 @@ mod error;
 mod properties;
 mod publish;
 mod reason;
+pub(crate) mod send;
 mod string;
 mod suback;
 mod subscribe;
@@ -431,7 +437,6 @@ pub fn connect_version(buf: &[u8]) -> Result<Option<ProtocolVersion>, DecodeErro
 
 impl Packet<'_> {
     /// The remaining length: the size of everything after the fixed header.
-    #[inline(always)]
     fn body_len(&self, version: ProtocolVersion) -> usize {
         let version = version.in_build();
         match self {
@@ -462,9 +467,6 @@ impl Packet<'_> {
     /// needs. (For a packet too large to encode the value is meaningless; `emit` reports it.)
     ///
     /// [`emit`]: Packet::emit
-    // Inlined like `emit_inline`: the client asks it of a PUBLISH, SUBSCRIBE or UNSUBSCRIBE it
-    // has just built, so only that packet's `body_len` is compiled in.
-    #[inline(always)]
     pub fn buffer_len(&self, version: ProtocolVersion) -> usize {
         let body = self.body_len(version);
         body.saturating_add(1 + varint::len(body))
@@ -472,18 +474,10 @@ impl Packet<'_> {
 
     /// Encodes the packet into the front of `buf`; returns the number of bytes written, which is
     /// [`buffer_len`](Packet::buffer_len).
+    ///
+    /// The generic encoder, for tests, fuzzers and fake brokers; the client's transmit path
+    /// writes its packets with `send`'s per-packet writers instead, without building a `Packet`.
     pub fn emit(&self, version: ProtocolVersion, buf: &mut [u8]) -> Result<usize, EncodeError> {
-        self.emit_inline(version, buf)
-    }
-
-    /// [`emit`](Packet::emit), inlined into the caller: where the variant is known there (the
-    /// client builds each packet where it sends it), only that packet's encoder is compiled in.
-    #[inline(always)]
-    pub(crate) fn emit_inline(
-        &self,
-        version: ProtocolVersion,
-        buf: &mut [u8],
-    ) -> Result<usize, EncodeError> {
         use packet_type::*;
         if !version.is_built() {
             return Err(EncodeError::NotInThisBuild);
