@@ -186,33 +186,41 @@ impl PublishOptions<'_> {
     }
 }
 
-/// The properties of `options` for the engine: at most five plus the user properties.
+/// The properties of `options` for the engine, in `list`: at most five plus the user
+/// properties.
+///
+/// Pushed one by one into the caller's list: built from an array of five `Option`s chained
+/// with the user properties and returned by value, the list and its copies made
+/// `publish`'s stack frame 1,268 bytes (dl7450, MQTT 5.0 build), on the main thread of an
+/// application that publishes from there.
 #[cfg(feature = "v5")]
 fn property_list<'a>(
     options: &PublishOptions<'a>,
-) -> Result<heapless::Vec<Property<'a>, { MAX_USER_PROPERTIES + 5 }>, MqttError> {
+    list: &mut heapless::Vec<Property<'a>, { MAX_USER_PROPERTIES + 5 }>,
+) -> Result<(), MqttError> {
     if options.user_properties.len() > MAX_USER_PROPERTIES {
         return Err(MqttError::BadStructure);
     }
-    let mut list = heapless::Vec::new();
-    let fixed = [
-        options
-            .payload_utf8
-            .then_some(Property::PayloadFormatIndicator(1)),
-        options.message_expiry.map(Property::MessageExpiryInterval),
-        options.content_type.map(Property::ContentType),
-        options.response_topic.map(Property::ResponseTopic),
-        options.correlation_data.map(Property::CorrelationData),
-    ];
-    let users = options
-        .user_properties
-        .iter()
-        .map(|&(k, v)| Some(Property::UserProperty(k, v)));
-    for p in fixed.into_iter().chain(users).flatten() {
-        // Room for all: the count was checked above.
-        let _ = list.push(p);
+    // Room for all: the count was checked above.
+    if options.payload_utf8 {
+        let _ = list.push(Property::PayloadFormatIndicator(1));
     }
-    Ok(list)
+    if let Some(v) = options.message_expiry {
+        let _ = list.push(Property::MessageExpiryInterval(v));
+    }
+    if let Some(v) = options.content_type {
+        let _ = list.push(Property::ContentType(v));
+    }
+    if let Some(v) = options.response_topic {
+        let _ = list.push(Property::ResponseTopic(v));
+    }
+    if let Some(v) = options.correlation_data {
+        let _ = list.push(Property::CorrelationData(v));
+    }
+    for &(k, v) in options.user_properties {
+        let _ = list.push(Property::UserProperty(k, v));
+    }
+    Ok(())
 }
 
 /// The second argument of [`Callbacks::on_connect`] (DL-7450's `flags`).
@@ -848,7 +856,9 @@ pub(crate) fn publish(
         ..Publish::new(topic, msg, qos)
     };
     #[cfg(feature = "v5")]
-    let list = property_list(options)?;
+    let mut list = heapless::Vec::new();
+    #[cfg(feature = "v5")]
+    property_list(options, &mut list)?;
     #[cfg(feature = "v5")]
     let message = Publish {
         properties: Properties::List(&list),
