@@ -365,7 +365,7 @@ enum EngineSlot {
 /// The const constructor compiles mostly to stores into the static, but not all: the
 /// message store's zeroed array is cleared on the stack and copied (dl7450, samples/tls:
 /// a 2,340-byte frame, 2,800 bytes of main stack used in all). So the client thread runs
-/// it, on its own larger stack, before its loop gets deep: see [`install_pending`].
+/// it, on its own larger stack, before its loop's frame is there: see `client_thread`.
 #[inline(never)]
 fn install(slot: &mut EngineSlot, config: Config<'static>) {
     *slot = EngineSlot::Present(Engine::new_unchecked(config));
@@ -376,6 +376,7 @@ fn install_pending() {
     let mut shared = shared();
     if let EngineSlot::Pending(config) = shared.engine {
         install(&mut shared.engine, config);
+        ENGINE_PENDING.store(false, core::sync::atomic::Ordering::Release);
         INSTALLED.give();
     }
 }
@@ -498,6 +499,9 @@ static THREAD_STARTED: core::sync::atomic::AtomicBool = core::sync::atomic::Atom
 
 /// Given by the client thread when it has built the engine `MqttClient::new` waits for.
 static INSTALLED: Semaphore = Semaphore::new(0, 1);
+
+/// Whether `SHARED`'s engine is `Pending`: the client thread leaves its loop to build it.
+static ENGINE_PENDING: core::sync::atomic::AtomicBool = core::sync::atomic::AtomicBool::new(false);
 
 /// Whether `connect` was ever called (`reconnect` before it is an error).
 static CONNECT_CALLED: core::sync::atomic::AtomicBool = core::sync::atomic::AtomicBool::new(false);
@@ -630,6 +634,7 @@ impl MqttClient {
         // client thread (see `install`): validated above, so the const constructor needs no
         // `Result` to move out of.
         shared.engine = EngineSlot::Pending(engine_config);
+        ENGINE_PENDING.store(true, core::sync::atomic::Ordering::Release);
         drop(guard);
         INSTALLED.reset();
         if !start_thread() {
@@ -984,7 +989,18 @@ fn start_thread() -> bool {
 fn client_thread() {
     sys::thread_name_self();
     WAKER.init();
-    install_pending();
+    // The engine is built here, before `drive`'s frame (1,344 bytes on dl7450: the loop's
+    // state) is on the stack: the two together took 3,944 bytes of it in samples/publisher.
+    loop {
+        install_pending();
+        drive();
+    }
+}
+
+/// Runs the I/O loop until `MqttClient::new` asks for a new engine (a client dropped and made
+/// again; its link is closed by then).
+#[inline(never)]
+fn drive() {
     let mut buffers = lock(&BUFFERS);
     let Buffers { rx, tx, topic } = &mut *buffers;
     let mut callbacks = AppCallbacks {
@@ -993,9 +1009,7 @@ fn client_thread() {
         retrying: false,
     };
     let mut driver = Driver::new(EngineLock, BrokerConnector, &WAKER, Uptime, rx, tx, topic);
-    loop {
-        // A client dropped and made again: its engine.
-        install_pending();
+    while !ENGINE_PENDING.load(core::sync::atomic::Ordering::Acquire) {
         if driver.turn(&mut callbacks) {
             // Idle: a dropped client's DISCONNECT is out, its link closed, its callbacks run.
             THREAD_IDLE.give();
