@@ -8,6 +8,7 @@
 //! - subscribes to the filter sent to `<id>/in/sub` at QoS 1 and prints the outcome;
 //! - publishes what is sent to `<id>/in/retain` to `<id>/out/retained`, retained, at QoS 1;
 //! - unsubscribes from the filter sent to `<id>/in/unsub`; reconnects on `<id>/in/reconnect`;
+//! - prints the stack use of the main and client threads on `<id>/in/stack`;
 //! - with `APP_MQTT5`: connects with MQTT 5.0, prints each message's properties, and
 //!   publishes what is sent to `<id>/in/props` to `<id>/out/props` with every publish property;
 //! - prints each callback as one line the tests match (`on_connect rc=.. session=..` for every
@@ -37,6 +38,8 @@ use zmqtt_zephyr::{
 extern "C" {
     /// Prints the client thread's priority and stack size as the kernel has them.
     fn app_probe_client_thread();
+    /// Prints the size and the never-used bytes of the main and client threads' stacks.
+    fn app_probe_stacks();
     /// Prints which credentials the credential store holds under `tag`.
     #[cfg(CONFIG_ZMQTT_TLS)]
     fn app_probe_sec_tag(tag: core::ffi::c_int);
@@ -147,6 +150,11 @@ impl Callbacks for App {
         }
         if topic_name == topic("/in/sub").as_str() {
             report("subscribe", client.subscribe(&[(text, 1)]));
+            return;
+        }
+        if topic_name == topic("/in/stack").as_str() {
+            // SAFETY: a C function without arguments that only reads and prints.
+            unsafe { app_probe_stacks() };
             return;
         }
         if topic_name == topic("/in/reconnect").as_str() {

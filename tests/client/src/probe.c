@@ -4,7 +4,8 @@
  * What the test firmware reads back from Zephyr about the client, to show that
  * CONFIG_ZMQTT_THREAD_* and CONFIG_ZMQTT_TLS_SEC_TAG_BASE took effect: the kernel's
  * view of the client thread, and the credential store. Called from the Rust test
- * firmware (src/lib.rs), which prints nothing of its own about these.
+ * firmware (src/lib.rs), which prints nothing of its own about these. And how much of
+ * the main and client threads' stacks the firmware has used.
  */
 #include <string.h>
 #include <zephyr/kernel.h>
@@ -39,6 +40,33 @@ void app_probe_client_thread(void)
 	} else {
 		printk("zmqtt-test: thread zmqtt not found\n");
 	}
+}
+
+/*
+ * The stack use of the main thread and of the client thread: the bytes never written
+ * since boot (CONFIG_INIT_STACKS fills each stack with a pattern, k_thread_stack_space_get
+ * finds where it ends), for pytest/test_stack.py, which asserts they are above a margin.
+ */
+static void stack_of(const struct k_thread *thread, void *data)
+{
+	const char *name = k_thread_name_get((k_tid_t)thread);
+	size_t unused = 0;
+
+	ARG_UNUSED(data);
+	if (name == NULL || (strcmp(name, "main") != 0 && strcmp(name, "zmqtt") != 0)) {
+		return;
+	}
+	if (k_thread_stack_space_get(thread, &unused) != 0) {
+		printk("zmqtt-test: stack %s unknown\n", name);
+		return;
+	}
+	printk("zmqtt-test: stack %s size %zu unused %zu\n", name, thread->stack_info.size,
+	       unused);
+}
+
+void app_probe_stacks(void)
+{
+	k_thread_foreach(stack_of, NULL);
 }
 
 #ifdef CONFIG_TLS_CREDENTIALS
