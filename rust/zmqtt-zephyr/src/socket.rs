@@ -219,9 +219,10 @@ impl Waker {
         match sys::wake_new() {
             Ok(efd) => self.efd.store(efd, Ordering::Release),
             Err(Errno::NOTSUP) => {}
-            Err(e) => log::warn!(
-                "no eventfd (errno {}): commands wait up to {SLICE_MS} ms",
-                e.0
+            Err(e) => crate::log::warn!(
+                "no eventfd (errno %d): commands wait up to %u ms",
+                e.0,
+                SLICE_MS
             ),
         }
     }

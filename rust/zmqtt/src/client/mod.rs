@@ -872,7 +872,6 @@ impl<
             }
             Packet::Pingresp => Ok(Delivery::None(Properties::EMPTY)),
             Packet::Disconnect(d) if v5 => {
-                log::info!("broker disconnected: {}", d.reason);
                 self.lose(now, DisconnectReason::Peer(d.reason), None);
                 Ok(Delivery::None(d.properties))
             }
@@ -893,7 +892,6 @@ impl<
             if session_present {
                 return Err(ProtocolError::BadConnack);
             }
-            log::info!("connection refused, code {code:#x}");
             self.push_event(Event::Connected {
                 code,
                 session_present: false,
@@ -930,7 +928,7 @@ impl<
                 }
             }
         }
-        log::info!("connected (session present: {session_present})");
+        log::info!("connected, session present %d", session_present);
         self.state = State::Connected;
         self.delivered_on_link = false;
         self.push_event(Event::Connected {
@@ -1038,7 +1036,8 @@ impl<
                     // `poll_transmit` starts once the held ids are released (see `IncomingQos2`).
                     // Every later QoS 2 message waits too, or it would overtake this one.
                     log::warn!(
-                        "QoS 2 id {id} skipped: {} unreleased ids held",
+                        "QoS 2 id %u skipped: %u unreleased ids held",
+                        id.get(),
                         self.incoming.len()
                     );
                     self.qos2_skipped = true;
@@ -1276,8 +1275,8 @@ impl<
             }
             if put != Put::Done {
                 log::error!(
-                    "request {} does not fit the transmit buffer; dropped",
-                    req.id
+                    "request %u does not fit the transmit buffer; dropped",
+                    req.id.get()
                 );
             }
             self.topics.mark_sent(req.id);
@@ -1415,7 +1414,11 @@ impl<
                 // (`max_outgoing_packet`): it can never go out, so report it instead of blocking
                 // the queue behind it.
                 Put::Invalid => {
-                    log::error!("message {} ({len} bytes) cannot be sent: too large", m.id);
+                    log::error!(
+                        "message %u (%u bytes) cannot be sent: too large",
+                        m.id.get(),
+                        len
+                    );
                     if m.is_in_flight() {
                         in_flight -= 1;
                     }
@@ -1464,7 +1467,12 @@ impl<
     fn push_ack(&mut self, kind: AckKind, id: PacketId, reason: ReasonCode) {
         // `handle_input` checked for room before decoding, and adds at most one ack per packet.
         if self.acks.push_back(Ack { kind, id, reason }).is_err() {
-            log::error!("ack queue full; {} {id} dropped", kind.name());
+            // MQTT packet types: PUBACK 4, PUBREC 5, PUBREL 6, PUBCOMP 7.
+            log::error!(
+                "ack queue full; packet type %d id %u dropped",
+                kind.packet_type(),
+                id.get()
+            );
         }
     }
 
@@ -1532,9 +1540,9 @@ impl<
         m.strikes += 1;
         if m.strikes >= STRIKES_TO_FAIL {
             log::error!(
-                "broker closed the link {} times after message {}: giving up on it",
+                "broker closed the link %u times after message %u: giving up on it",
                 m.strikes,
-                m.id
+                m.id.get()
             );
             self.queue
                 .set_stage(at, Stage::Failed(Failure::BrokerDroppedLink), false);
@@ -1547,11 +1555,15 @@ impl<
         if e == ProtocolError::Decode(codec::DecodeError::PacketTooLarge) {
             // Not the broker's fault under 3.1.1, which cannot tell it our limit.
             log::error!(
-                "incoming packet larger than the receive limit of {} bytes; dropping the link",
+                "incoming packet larger than the receive limit of %u bytes; dropping the link",
                 self.config.max_incoming_packet
             );
         } else {
-            log::error!("broker broke the protocol: {e}");
+            log::error!(
+                "broker broke the protocol, reason 0x%02x",
+                e.reason_code().0
+            );
+            log::debug!("protocol error: {e}");
         }
         let disconnect = (self.version() == ProtocolVersion::V5 && self.state == State::Connected)
             .then(|| e.reason_code());
@@ -1598,7 +1610,7 @@ impl<
                 }
                 _ => self.backoff.next_delay(min, max),
             });
-        log::info!("disconnected: {reason}");
+        reason.log();
         self.push_event(Event::Disconnected {
             reason,
             reconnect_in,
@@ -1680,8 +1692,9 @@ impl Writer<'_> {
             }
             Err(codec::EncodeError::BufferTooSmall { .. }) => Put::NoRoom,
             Err(e) => {
-                log::error!("cannot encode a packet: {e}");
-                log::trace!("not encoded: {packet:?}");
+                let _ = e;
+                log::error!("cannot encode a packet");
+                log::debug!("not encoded ({e}): {packet:?}");
                 Put::Invalid
             }
         }
