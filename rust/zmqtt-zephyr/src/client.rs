@@ -1004,7 +1004,11 @@ impl Connector for BrokerConnector {
         let code = link.as_ref().err().map_or(0, |e| open_error_code(e).code());
         if let Err(e) = &link {
             let errno = if let Error::Socket(n) = e { n.0 } else { 0 };
-            crate::log::warn!("cannot connect to the broker: error %d, errno %d", code, errno);
+            crate::log::warn!(
+                "cannot connect to the broker: error %d, errno %d",
+                code,
+                errno
+            );
         }
         LAST_OPEN_ERROR.store(code, core::sync::atomic::Ordering::Relaxed);
         link
@@ -1078,7 +1082,10 @@ impl Handler for AppCallbacks {
             && !self.login_retried
             && PROVIDED.load(core::sync::atomic::Ordering::Relaxed);
         if self.retrying {
-            crate::log::warn!("broker refused the provided credentials (%d); asking again, once", rc);
+            crate::log::warn!(
+                "broker refused the provided credentials (%d); asking again, once",
+                rc
+            );
             return;
         }
         callbacks().on_connect(&HANDLE, i32::from(rc), ConnectFlags { session_present });
@@ -1105,7 +1112,11 @@ impl Handler for AppCallbacks {
     }
 
     fn on_publish_failed(&mut self, mid: PacketId, reason: Failure) {
-        crate::log::error!("message %u will not be delivered: error %d", mid.get(), reason.code());
+        crate::log::error!(
+            "message %u will not be delivered: error %d",
+            mid.get(),
+            reason.code()
+        );
         callbacks().on_publish_failed(&HANDLE, mid.get(), reason.code());
     }
 
