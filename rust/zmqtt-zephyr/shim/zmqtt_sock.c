@@ -267,6 +267,7 @@ int zmqtt_sock_connect(const char *host, uint16_t port, const int *sec_tags, siz
 	char port_str[6];
 
 	snprintf(port_str, sizeof(port_str), "%u", port);
+	LOG_INF("connecting to %s:%s", host, port_str);
 
 	int rc = zsock_getaddrinfo(host, port_str, &hints, &res);
 
@@ -547,6 +548,33 @@ void zmqtt_log(int level, const char *msg)
 		break;
 	}
 }
+
+/*
+ * zmqtt's own error, warning and info lines (the core's `log-c` feature, and the glue's):
+ * a static printf format from Rust's .rodata, NUL-terminated, using at most %d, %u and %x
+ * (checked when Rust compiles), and the two ints it may name; C ignores extra arguments.
+ * Nothing is formatted here: Zephyr logging packs fmt, a and b and formats them later in
+ * its own thread (deferred mode), under this module's level like any C module's lines.
+ * LOG_ERR/WRN/INF cannot take a format that is not a literal (they paste text onto it) nor
+ * a level that is not one, so this builds the message as they do in their runtime path.
+ */
+#if defined(CONFIG_LOG)
+void zmqtt_log_printf(int level, const char *fmt, int a, int b)
+{
+	if (!Z_LOG_CONST_LEVEL_CHECK(level) ||
+	    !Z_LOG_DYNAMIC_LEVEL_CHECK(level, Z_LOG_CURRENT_DATA())) {
+		return;
+	}
+	if (IS_ENABLED(CONFIG_LOG_MODE_MINIMAL)) {
+		printk("%c: ", "EWID"[level - 1]);
+		printk(fmt, a, b);
+		printk("\n");
+		return;
+	}
+	z_log_msg_runtime_create(Z_LOG_LOCAL_DOMAIN_ID, (const void *)Z_LOG_CURRENT_DATA(),
+				 level, NULL, 0, Z_LOG_MSG_CBPRINTF_FLAGS(0), fmt, a, b);
+}
+#endif
 
 /*
  * Names the calling thread "zmqtt" (with CONFIG_THREAD_NAME), so the shell's

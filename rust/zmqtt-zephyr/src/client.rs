@@ -851,7 +851,7 @@ impl Drop for MqttClient {
         if THREAD_STARTED.load(core::sync::atomic::Ordering::Acquire)
             && THREAD_IDLE.take(DROP_TIMEOUT).is_err()
         {
-            log::warn!("client thread did not finish disconnecting in time");
+            crate::log::warn!("client thread did not finish disconnecting in time");
         }
         let mut shared = shared();
         shared.engine = EngineSlot::Empty;
@@ -988,6 +988,8 @@ fn start_thread() -> bool {
 #[zephyr::thread(stack_size = config::THREAD_STACK_SIZE)]
 fn client_thread() {
     sys::thread_name_self();
+    #[cfg(feature = "log-debug")]
+    crate::log::init();
     WAKER.init();
     // The engine is built here, before `drive`'s frame (1,344 bytes on dl7450: the loop's
     // state) is on the stack: the two together took 3,944 bytes of it in samples/publisher.
@@ -1061,9 +1063,16 @@ impl Connector for BrokerConnector {
         } else {
             Security::Plain
         };
-        log::info!("connecting to {}:{}", url.host, url.port);
         let link = Socket::connect(&url, security);
         let code = link.as_ref().err().map_or(0, |e| open_error_code(e).code());
+        if let Err(e) = &link {
+            let errno = if let Error::Socket(n) = e { n.0 } else { 0 };
+            crate::log::warn!(
+                "cannot connect to the broker: error %d, errno %d",
+                code,
+                errno
+            );
+        }
         LAST_OPEN_ERROR.store(code, core::sync::atomic::Ordering::Relaxed);
         link
     }
@@ -1136,7 +1145,10 @@ impl Handler for AppCallbacks {
             && !self.login_retried
             && PROVIDED.load(core::sync::atomic::Ordering::Relaxed);
         if self.retrying {
-            log::warn!("broker refused the provided credentials ({rc}); asking again, once");
+            crate::log::warn!(
+                "broker refused the provided credentials (%d); asking again, once",
+                rc
+            );
             return;
         }
         callbacks().on_connect(&HANDLE, i32::from(rc), ConnectFlags { session_present });
@@ -1163,14 +1175,18 @@ impl Handler for AppCallbacks {
     }
 
     fn on_publish_failed(&mut self, mid: PacketId, reason: Failure) {
-        log::error!("message {} will not be delivered: {reason}", mid.get());
+        crate::log::error!(
+            "message %u will not be delivered: error %d",
+            mid.get(),
+            reason.code()
+        );
         callbacks().on_publish_failed(&HANDLE, mid.get(), reason.code());
     }
 
     fn on_disconnect(&mut self, reason: DisconnectReason, reconnect_in: Option<zmqtt::Duration>) {
         // The engine logged the reason already.
         if let Some(d) = reconnect_in {
-            log::info!("reconnecting in {} s", d.secs());
+            crate::log::info!("reconnecting in %u s", d.secs());
         }
         if core::mem::take(&mut self.retrying) {
             // The engine stopped (a permanent refusal): one more attempt, with the provider

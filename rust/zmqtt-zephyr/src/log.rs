@@ -1,9 +1,18 @@
-//! A `log` backend that writes to Zephyr logging under the `zmqtt` module.
+//! zmqtt's log lines in Zephyr logging, under the shim's
+//! `LOG_MODULE_REGISTER(zmqtt, CONFIG_ZMQTT_LOG_LEVEL)`, so users filter zmqtt like any other
+//! Zephyr module.
 //!
-//! zephyr-lang-rust's own logger sends every Rust line through one C module, `rust`, at
-//! a fixed level. Ours formats into a stack buffer (no heap) and hands the line to the
-//! shim's `LOG_MODULE_REGISTER(zmqtt, CONFIG_ZMQTT_LOG_LEVEL)`, so users filter zmqtt
-//! like any other Zephyr module. Lines longer than the buffer are cut.
+//! Two paths:
+//! - zmqtt's own error, warning and info lines (the core's and the glue's `error!`, `warn!`,
+//!   `info!` below) are a static printf format and two integers handed to the shim's
+//!   `zmqtt_log_printf`: no `core::fmt`, no `log` crate, nothing formatted on the caller's
+//!   thread; Zephyr's log thread formats them. They need no init, and are compiled in only
+//!   with `CONFIG_ZMQTT_LOG_LEVEL` >= 1 (cargo feature `log`).
+//! - A `log` crate backend ([`init`]): the application's `log` lines, and zmqtt's debug
+//!   lines and packet trace (`CONFIG_ZMQTT_LOG_LEVEL_DBG`, which installs it by itself).
+//!   zephyr-lang-rust's own logger sends every Rust line through one C module, `rust`, at a
+//!   fixed level; ours formats into a stack buffer (no heap) and hands the line to the shim.
+//!   Lines longer than the buffer are cut.
 use core::fmt::Write;
 
 use log::{Level, LevelFilter, Log, Metadata, Record};
@@ -18,7 +27,9 @@ struct ZephyrLog;
 static LOGGER: ZephyrLog = ZephyrLog;
 
 /// Installs the `zmqtt` logger as the `log` crate's logger, with the level of
-/// `CONFIG_ZMQTT_LOG_LEVEL`. Does nothing if another logger was installed first.
+/// `CONFIG_ZMQTT_LOG_LEVEL`, for the application's `log` lines (zmqtt's error, warning and
+/// info lines do not need it; at debug level the client installs it for its debug lines).
+/// Does nothing if another logger was installed first.
 pub fn init() {
     if log::set_logger(&LOGGER).is_ok() {
         log::set_max_level(crate::config::LOG_LEVEL);
@@ -121,3 +132,47 @@ pub const fn level_filter(level: isize) -> LevelFilter {
         _ => LevelFilter::Trace,
     }
 }
+
+/// One of the glue's log lines: a printf format literal (`%d`, `%u`, `%x` only, checked
+/// when compiling) and up to two integers, to the shim (see the module's doc). Without the
+/// `log` feature nothing is compiled in; the arguments are still type-checked.
+macro_rules! line {
+    ($level:literal, $format:literal $(, $arg:expr)* $(,)?) => {{
+        const {
+            assert!(
+                zmqtt::log_printf_args($format) == <[&str]>::len(&[$(stringify!($arg)),*]),
+                "the log format's conversions and arguments differ in number"
+            )
+        };
+        #[cfg(feature = "log")]
+        {
+            let (a, b) = $crate::log::line!(@ab $($arg),*);
+            $crate::sys::log_printf($level, concat!($format, "\0"), a, b);
+        }
+        #[cfg(not(feature = "log"))]
+        if false {
+            $(let _ = ($arg) as i32;)*
+        }
+    }};
+    (@ab) => {
+        (0, 0)
+    };
+    (@ab $a:expr) => {
+        (($a) as i32, 0)
+    };
+    (@ab $a:expr, $b:expr) => {
+        (($a) as i32, ($b) as i32)
+    };
+}
+
+macro_rules! log_error {
+    ($($t:tt)+) => { $crate::log::line!(1, $($t)+) };
+}
+macro_rules! log_warn {
+    ($($t:tt)+) => { $crate::log::line!(2, $($t)+) };
+}
+macro_rules! log_info {
+    ($($t:tt)+) => { $crate::log::line!(3, $($t)+) };
+}
+#[allow(unused_imports)]
+pub(crate) use {line, log_error as error, log_info as info, log_warn as warn};

@@ -151,9 +151,9 @@ impl Link for Socket {
     fn send(&mut self, buf: &[u8]) -> Result<(), Error> {
         #[cfg(CONFIG_ZMQTT_WEBSOCKET)]
         if self.inner >= 0 {
-            return sys::ws_send(self.fd, buf).map_err(Error::Socket);
+            return sys::ws_send(self.fd, buf).map_err(link_error);
         }
-        sys::sock_send(self.fd, buf).map_err(Error::Socket)
+        sys::sock_send(self.fd, buf).map_err(link_error)
     }
 
     /// Reads what has arrived: `Ok(None)` if nothing (for TLS: no whole record yet),
@@ -170,9 +170,16 @@ impl Link for Socket {
         match read {
             Ok(n) => Ok(Some(n)),
             Err(Errno::AGAIN) => Ok(None),
-            Err(e) => Err(Error::Socket(e)),
+            Err(e) => Err(link_error(e)),
         }
     }
+}
+
+/// A failed send or receive, logged with its errno here: the driver's line about it has no
+/// number (its `Display` detail is for the `log` crate only).
+fn link_error(e: Errno) -> Error {
+    crate::log::warn!("socket error, errno %d", e.0);
+    Error::Socket(e)
 }
 
 impl Drop for Socket {
@@ -219,9 +226,10 @@ impl Waker {
         match sys::wake_new() {
             Ok(efd) => self.efd.store(efd, Ordering::Release),
             Err(Errno::NOTSUP) => {}
-            Err(e) => log::warn!(
-                "no eventfd (errno {}): commands wait up to {SLICE_MS} ms",
-                e.0
+            Err(e) => crate::log::warn!(
+                "no eventfd (errno %d): commands wait up to %u ms",
+                e.0,
+                SLICE_MS
             ),
         }
     }

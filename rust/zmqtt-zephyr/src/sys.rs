@@ -40,6 +40,8 @@ mod ffi {
         pub fn zmqtt_uptime_ms() -> i64;
         pub fn zmqtt_thread_name_self();
         pub fn zmqtt_log(level: c_int, msg: *const c_char);
+        #[cfg(feature = "log")]
+        pub fn zmqtt_log_printf(level: c_int, format: *const c_char, a: c_int, b: c_int);
         #[allow(dead_code)]
         pub fn zmqtt_tls_credential_add(
             tag: c_int,
@@ -244,6 +246,16 @@ pub fn log(level: c_int, msg: &core::ffi::CStr) {
     // SAFETY: `msg` is NUL-terminated and outlives the call; the shim formats it with `%s`
     // (deferred logging copies it by its length before returning).
     unsafe { ffi::zmqtt_log(level, msg.as_ptr()) }
+}
+
+/// Hands a static printf `format` (NUL-terminated, at most `%d`, `%u` and `%x` for `a` and
+/// `b`) to Zephyr logging (module `zmqtt`), which formats it in its own thread.
+#[cfg(feature = "log")]
+pub fn log_printf(level: c_int, format: &'static str, a: c_int, b: c_int) {
+    debug_assert!(format.ends_with('\0'));
+    // SAFETY: `format` is static and NUL-terminated, and its conversions (checked by
+    // `zmqtt::log_printf_args` when compiling) take at most the two ints passed.
+    unsafe { ffi::zmqtt_log_printf(level, format.as_ptr().cast(), a, b) }
 }
 
 /// Credential kinds, as the shim numbers them.

@@ -574,7 +574,7 @@ impl<C: Connector, W: Waker<C::Link>, K: Clock> Io<'_, C, W, K> {
         if plan.sent > 0 {
             if let Some(link) = self.link.as_mut() {
                 if let Err(e) = link.send(&self.tx[..plan.sent]) {
-                    log::warn!("link write failed: {e}");
+                    log::warn!("link write failed"; e);
                     self.lose_link();
                 }
             }
@@ -624,7 +624,7 @@ impl<C: Connector, W: Waker<C::Link>, K: Clock> Io<'_, C, W, K> {
                     self.news = Some(LinkNews::Up);
                 }
                 Err(e) => {
-                    log::warn!("cannot open link to the broker: {e}");
+                    log::warn!("cannot open link to the broker"; e);
                     self.news = Some(LinkNews::Down);
                 }
             }
@@ -646,7 +646,7 @@ impl<C: Connector, W: Waker<C::Link>, K: Clock> Io<'_, C, W, K> {
             Ok(Wake::Readable) => self.receive(),
             Ok(Wake::Woken | Wake::Timeout) => {}
             Err(e) => {
-                log::warn!("link failed while waiting: {e}");
+                log::warn!("link failed while waiting"; e);
                 self.lose_link();
             }
         }
@@ -674,7 +674,7 @@ impl<C: Connector, W: Waker<C::Link>, K: Clock> Io<'_, C, W, K> {
             }
             Ok(Some(n)) => self.rx_len += n,
             Err(e) => {
-                log::warn!("link read failed: {e}");
+                log::warn!("link read failed"; e);
                 self.lose_link();
             }
         }

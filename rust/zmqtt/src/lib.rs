@@ -16,10 +16,14 @@
 //!   PUBLISH from the broker is a protocol error.
 //! - `broker`: the server-direction codec (decoding CONNECT, SUBSCRIBE, UNSUBSCRIBE, PINGREQ;
 //!   encoding CONNACK, SUBACK, UNSUBACK, PINGRESP), for tests and fuzzing.
-//! - `log`: the engine's error, warning and info lines. `log-debug`: debug lines, a trace of
-//!   every packet (passwords as their length only) and `Debug` for packets and events.
+//! - `log`: the engine's error, warning and info lines, through the `log` crate. `log-c`: the
+//!   same lines, unformatted, to the platform's C function `zmqtt_log_printf` (firmware: no
+//!   `core::fmt`; see the `log` module). `log-debug`: debug lines, a trace of every packet
+//!   (passwords as their length only) and `Debug` for packets and events, through `log`.
 #![cfg_attr(not(test), no_std)]
-#![forbid(unsafe_code)]
+// The one exception, with `log-c`: the call to the platform's C log function (`log::emit`).
+#![cfg_attr(not(feature = "log-c"), forbid(unsafe_code))]
+#![cfg_attr(feature = "log-c", deny(unsafe_code))]
 #![warn(missing_docs)]
 
 pub mod codec;
@@ -31,6 +35,8 @@ pub mod client;
 pub mod driver;
 pub mod error;
 mod log;
+#[doc(hidden)]
+pub use log::printf_args as log_printf_args;
 pub mod time;
 pub mod url;
 

@@ -106,7 +106,8 @@ fn publish_hello(client: &MqttClient) {
 
 #[no_mangle]
 extern "C" fn rust_main() {
-    zmqtt_zephyr::log_init();
+    // No zmqtt_zephyr::log_init(): zmqtt's own log lines need none (it is for an
+    // application's `log` crate lines, and this one has none).
     printkln!(
         "zmqtt {} publisher sample, client id {CONFIG_APP_CLIENT_ID}",
         zmqtt_zephyr::VERSION

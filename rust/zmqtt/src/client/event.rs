@@ -4,6 +4,7 @@
 use core::fmt;
 
 use crate::codec::{Properties, QoS, ReasonCode};
+use crate::log;
 use crate::time::Duration;
 
 use super::error::ProtocolError;
@@ -80,6 +81,35 @@ pub enum DisconnectReason {
     TransportClosed,
     /// The application asked for a new connection at once (`reconnect`).
     Reconnect,
+}
+
+impl DisconnectReason {
+    /// Logs the end of a connection: one line per kind, the code as a number (no `Display`).
+    pub(crate) fn log(&self) {
+        match *self {
+            DisconnectReason::Local => log::info!("disconnected by the application"),
+            DisconnectReason::Refused(c) => log::info!("connection refused, code 0x%02x", c),
+            DisconnectReason::Peer(rc) => {
+                log::info!("disconnected by the broker, reason 0x%02x", rc.0)
+            }
+            DisconnectReason::Protocol(e) => {
+                log::info!(
+                    "disconnected: protocol error, reason 0x%02x",
+                    e.reason_code().0
+                )
+            }
+            DisconnectReason::KeepaliveTimeout => {
+                log::info!("disconnected: no PINGRESP: keepalive timeout")
+            }
+            DisconnectReason::ConnectTimeout => {
+                log::info!("disconnected: no CONNACK: connect timeout")
+            }
+            DisconnectReason::TransportClosed => log::info!("disconnected: transport closed"),
+            DisconnectReason::Reconnect => {
+                log::info!("disconnected: reconnecting at the application's request")
+            }
+        }
+    }
 }
 
 impl fmt::Display for DisconnectReason {

@@ -138,13 +138,13 @@ pub(crate) enum AckKind {
 }
 
 impl AckKind {
-    /// The packet's name, for log lines (`Debug` would pull in its formatting machinery).
-    pub(crate) const fn name(self) -> &'static str {
+    /// The packet's MQTT type number, for log lines.
+    pub(crate) const fn packet_type(self) -> u8 {
         match self {
-            AckKind::Puback => "PUBACK",
-            AckKind::Pubrec => "PUBREC",
-            AckKind::Pubrel => "PUBREL",
-            AckKind::Pubcomp => "PUBCOMP",
+            AckKind::Puback => 4,
+            AckKind::Pubrec => 5,
+            AckKind::Pubrel => 6,
+            AckKind::Pubcomp => 7,
         }
     }
 }

@@ -841,7 +841,6 @@ impl<
                     // A 3.1.1 broker closes the connection; it never sends DISCONNECT.
                     return Err(ProtocolError::UnexpectedPacket);
                 }
-                log::info!("broker disconnected: {}", d.reason);
                 self.lose(now, DisconnectReason::Peer(d.reason), None);
                 Ok(Delivery::None(d.properties))
             }
@@ -952,7 +951,6 @@ impl<
             if session_present {
                 return Err(ProtocolError::BadConnack);
             }
-            log::info!("connection refused, code {code:#x}");
             self.push_event(Event::Connected {
                 code,
                 session_present: false,
@@ -996,7 +994,7 @@ impl<
                 }
             });
         }
-        log::info!("connected (session present: {session_present})");
+        log::info!("connected, session present %d", session_present);
         self.state = State::Connected;
         self.delivered_on_link = false;
         self.push_event(Event::Connected {
@@ -1105,7 +1103,8 @@ impl<
                     // `poll_transmit` starts once the held ids are released (see `IncomingQos2`).
                     // Every later QoS 2 message waits too, or it would overtake this one.
                     log::warn!(
-                        "QoS 2 id {id} skipped: {} unreleased ids held",
+                        "QoS 2 id %u skipped: %u unreleased ids held",
+                        id.get(),
                         self.incoming.len()
                     );
                     self.qos2_skipped = true;
@@ -1303,8 +1302,8 @@ impl<
             }
             if put != Put::Done {
                 log::error!(
-                    "request {} does not fit the transmit buffer; dropped",
-                    req.id
+                    "request %u does not fit the transmit buffer; dropped",
+                    req.id.get()
                 );
             }
             self.topics.mark_sent(req.id);
@@ -1457,7 +1456,11 @@ impl<
                 // (`max_outgoing_packet`): it can never go out, so report it instead of blocking
                 // the queue behind it.
                 Put::Invalid => {
-                    log::error!("message {} ({len} bytes) cannot be sent: too large", m.id);
+                    log::error!(
+                        "message %u (%u bytes) cannot be sent: too large",
+                        m.id.get(),
+                        len
+                    );
                     if m.is_in_flight() {
                         in_flight -= 1;
                     }
@@ -1506,7 +1509,12 @@ impl<
     fn push_ack(&mut self, kind: AckKind, id: PacketId, reason: ReasonCode) {
         // `handle_input` checked for room before decoding, and adds at most one ack per packet.
         if self.acks.push_back(Ack { kind, id, reason }).is_err() {
-            log::error!("ack queue full; {} {id} dropped", kind.name());
+            // MQTT packet types: PUBACK 4, PUBREC 5, PUBREL 6, PUBCOMP 7.
+            log::error!(
+                "ack queue full; packet type %d id %u dropped",
+                kind.packet_type(),
+                id.get()
+            );
         }
     }
 
@@ -1574,9 +1582,9 @@ impl<
         m.strikes += 1;
         if m.strikes >= STRIKES_TO_FAIL {
             log::error!(
-                "broker closed the link {} times after message {}: giving up on it",
+                "broker closed the link %u times after message %u: giving up on it",
                 m.strikes,
-                m.id
+                m.id.get()
             );
             self.queue
                 .set_stage(at, Stage::Failed(Failure::BrokerDroppedLink), false);
@@ -1589,11 +1597,15 @@ impl<
         if e == ProtocolError::Decode(codec::DecodeError::PacketTooLarge) {
             // Not the broker's fault under 3.1.1, which cannot tell it our limit.
             log::error!(
-                "incoming packet larger than the receive limit of {} bytes; dropping the link",
+                "incoming packet larger than the receive limit of %u bytes; dropping the link",
                 self.config.max_incoming_packet
             );
         } else {
-            log::error!("broker broke the protocol: {e}");
+            log::error!(
+                "broker broke the protocol, reason 0x%02x",
+                e.reason_code().0
+            );
+            log::debug!("protocol error: {e}");
         }
         let disconnect = (self.version() == ProtocolVersion::V5 && self.state == State::Connected)
             .then(|| e.reason_code());
@@ -1640,7 +1652,7 @@ impl<
                 }
                 _ => self.backoff.next_delay(min, max),
             });
-        log::info!("disconnected: {reason}");
+        reason.log();
         self.push_event(Event::Disconnected {
             reason,
             reconnect_in,
@@ -1724,7 +1736,9 @@ impl Writer<'_> {
             }
             Err(codec::EncodeError::BufferTooSmall { .. }) => Put::NoRoom,
             Err(e) => {
-                log::error!("cannot encode a packet: {e}");
+                let _ = e;
+                log::error!("cannot encode a packet");
+                log::debug!("not encoded: {e}");
                 Put::Invalid
             }
         }
