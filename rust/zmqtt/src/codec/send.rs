@@ -308,17 +308,21 @@ pub(crate) fn connect_property(pid: u8, value: u32) -> (u8, u32) {
 }
 
 impl Connect<'_> {
+    /// The length of the 5.0 property section's content (without its length prefix).
+    #[cfg(feature = "v5")]
+    fn properties_len(&self) -> usize {
+        self.properties
+            .iter()
+            .map(|&p| connect_property_len(p))
+            .sum()
+    }
+
     fn body_len(&self, v5: bool) -> usize {
         // Protocol name (2 + 4), level, flags, keep alive.
         let mut n = 10 + field_len(self.client_id.len());
         #[cfg(feature = "v5")]
         if v5 {
-            let props: usize = self
-                .properties
-                .iter()
-                .map(|&p| connect_property_len(p))
-                .sum();
-            n += section_len(true, props);
+            n += section_len(true, self.properties_len());
         }
         if let Some(will) = &self.will {
             #[cfg(feature = "v5")]
@@ -374,12 +378,7 @@ impl Connect<'_> {
             w.u16(self.keep_alive);
             #[cfg(feature = "v5")]
             if v5 {
-                let props: usize = self
-                    .properties
-                    .iter()
-                    .map(|&p| connect_property_len(p))
-                    .sum();
-                w.varint(props);
+                w.varint(self.properties_len());
                 for p in self.properties {
                     // MQTT 5.0 §3.1.2.11.3 and §3.1.2.11.4: Receive Maximum and Maximum Packet
                     // Size of 0 are Protocol Errors (a config made with `new_unchecked` can
