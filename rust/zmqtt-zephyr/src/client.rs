@@ -1066,12 +1066,7 @@ impl Connector for BrokerConnector {
         let link = Socket::connect(&url, security);
         let code = link.as_ref().err().map_or(0, |e| open_error_code(e).code());
         if let Err(e) = &link {
-            let errno = if let Error::Socket(n) = e { n.0 } else { 0 };
-            crate::log::warn!(
-                "cannot connect to the broker: error %d, errno %d",
-                code,
-                errno
-            );
+            e.log_open_failure(code);
         }
         LAST_OPEN_ERROR.store(code, core::sync::atomic::Ordering::Relaxed);
         link

@@ -57,6 +57,54 @@ impl fmt::Display for Error {
 
 impl core::error::Error for Error {}
 
+impl Error {
+    /// Logs why a connection to the broker could not be opened, with `code` (the `MqttError`
+    /// that `on_connect` reports): the same words as `Display`, one static line per kind, so
+    /// firmware needs no formatting code for them.
+    pub(crate) fn log_open_failure(&self, code: i32) {
+        match self {
+            Error::Socket(e) => {
+                crate::log::warn!("cannot connect to the broker: error %d, errno %d", code, e.0)
+            }
+            Error::Dns => crate::log::warn!(
+                "cannot connect to the broker: error %d: cannot resolve the broker's host name",
+                code
+            ),
+            Error::HostTooLong => crate::log::warn!(
+                "cannot connect to the broker: error %d: host name longer than 253 characters",
+                code
+            ),
+            Error::TlsNotSupported => crate::log::warn!(
+                "cannot connect to the broker: error %d: TLS is not enabled in this build \
+                 (CONFIG_ZMQTT_TLS)",
+                code
+            ),
+            Error::TlsHandshake => crate::log::warn!(
+                "cannot connect to the broker: error %d: TLS handshake failed: broker \
+                 certificate not trusted, expired, or not for this host name (or no common \
+                 cipher)",
+                code
+            ),
+            Error::Credential(e) => crate::log::warn!(
+                "cannot connect to the broker: error %d: cannot register TLS credential \
+                 (errno %d)",
+                code,
+                e.0
+            ),
+            Error::PemNotTerminated => crate::log::warn!(
+                "cannot connect to the broker: error %d: PEM credential must end with a NUL byte",
+                code
+            ),
+            #[cfg(CONFIG_ZMQTT_WEBSOCKET)]
+            Error::WebSocketUpgrade => crate::log::warn!(
+                "cannot connect to the broker: error %d: WebSocket upgrade refused: no MQTT \
+                 WebSocket at this port and path",
+                code
+            ),
+        }
+    }
+}
+
 impl From<Error> for MqttError {
     fn from(e: Error) -> MqttError {
         match e {
