@@ -64,7 +64,11 @@ impl Error {
     pub(crate) fn log_open_failure(&self, code: i32) {
         match self {
             Error::Socket(e) => {
-                crate::log::warn!("cannot connect to the broker: error %d, errno %d", code, e.0)
+                crate::log::warn!(
+                    "cannot connect to the broker: error %d, errno %d",
+                    code,
+                    e.0
+                )
             }
             Error::Dns => crate::log::warn!(
                 "cannot connect to the broker: error %d: cannot resolve the broker's host name",
